@@ -1,0 +1,113 @@
+//! Start-up and wiring: build the state, mount the routes, serve until the shutdown token
+//! fires, then let in-flight requests finish and stop the workers.
+
+mod health;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::config::Config;
+use crate::registry::Registry;
+use crate::store::{self, Store};
+use crate::telemetry;
+use crate::triage::Classifier;
+
+/// Everything a handler may need; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub registry: Arc<Registry>,
+    pub classifier: Arc<Classifier>,
+}
+
+impl AppState {
+    /// Loads the registry and the classifier and connects the store named in `config`.
+    pub async fn build(config: Config) -> anyhow::Result<AppState> {
+        let registry = Registry::load_dir(&config.registry_dir)
+            .map_err(|e| anyhow::anyhow!("registro inválido:\n{e}"))?;
+        let classifier = load_classifier(&config)?;
+        let store = store::connect(&config.database_url, &config.store)
+            .await
+            .context("no se pudo abrir la base de datos")?;
+        tracing::info!(
+            backend = store.backend(),
+            registry = %registry.summary(),
+            classifier = classifier.version(),
+            "state ready"
+        );
+        Ok(AppState {
+            config: Arc::new(config),
+            store,
+            registry: Arc::new(registry),
+            classifier: Arc::new(classifier),
+        })
+    }
+}
+
+/// The rules file named in the configuration, or the rules built into the binary when that
+/// file is absent (a binary copied without its `config/` folder still classifies).
+pub fn load_classifier(config: &Config) -> anyhow::Result<Classifier> {
+    match std::fs::read_to_string(&config.triage_rules) {
+        Ok(text) => Classifier::from_toml(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", config.triage_rules.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            tracing::warn!(
+                path = %config.triage_rules.display(),
+                "rules file not found; using the built-in rules"
+            );
+            Ok(Classifier::builtin())
+        }
+        Err(e) => Err(anyhow::anyhow!("{}: {e}", config.triage_rules.display())),
+    }
+}
+
+/// All routes with their layers. Tests drive this directly with `oneshot`.
+pub fn router(state: AppState) -> Router {
+    let config = state.config.clone();
+    Router::new()
+        .merge(crate::intake::router(config.body_limit_bytes))
+        .merge(health::router())
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
+        ))
+        .layer(telemetry::http_trace_layer())
+        .with_state(state)
+}
+
+/// Runs the service on `listener` until `shutdown` is cancelled.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    if config.whatsapp.app_secret.is_none() {
+        anyhow::bail!(
+            "falta WHATSAPP_APP_SECRET: sin él no se puede verificar ningún webhook \
+             (para desarrollo: cp config/example.env .env)"
+        );
+    }
+    if config.whatsapp.access_token.is_none() {
+        tracing::warn!("WHATSAPP_ACCESS_TOKEN not set: outbound messages run in dry-run");
+    }
+    let grace = config.shutdown_grace;
+    let state = AppState::build(config).await?;
+    let store = state.store.clone();
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+
+    let serve = axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    let result = serve.await.context("HTTP server failed");
+    tracing::info!("HTTP server stopped; closing the store");
+    if tokio::time::timeout(grace, store.close()).await.is_err() {
+        tracing::warn!("store did not close within the grace period");
+    }
+    result
+}

@@ -1,0 +1,102 @@
+//! `alerta classify` (stdin → JSON lines) and `alerta triage eval`.
+
+use std::io::{BufRead, BufWriter, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use serde_json::{json, Map, Value};
+
+use crate::config::Config;
+use crate::triage::eval::{evaluate, parse_corpus, Thresholds};
+use crate::triage::{Classifier, Input};
+
+fn classifier() -> anyhow::Result<Classifier> {
+    let config = Config::load()?;
+    crate::app::load_classifier(&config)
+}
+
+/// Reads stdin line by line and writes one JSON object per line, in input order. A line that
+/// is not valid input gets `{"error": …}` in its place; the command never stops early.
+pub fn classify_stdin() -> anyhow::Result<ExitCode> {
+    let classifier = classifier()?;
+    let stdin = std::io::stdin().lock();
+    let mut out = BufWriter::new(std::io::stdout().lock());
+    for (n, line) in stdin.split(b'\n').enumerate() {
+        let line = line.context("no se pudo leer la entrada")?;
+        let result = classify_line(&classifier, &line)
+            .unwrap_or_else(|e| json!({ "line": n + 1, "error": e }));
+        serde_json::to_writer(&mut out, &result)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Plain text, or a JSON object with a string `"text"`; other fields are echoed back.
+pub fn classify_line(classifier: &Classifier, raw: &[u8]) -> Result<Value, String> {
+    let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+    let line = std::str::from_utf8(raw).map_err(|_| "la línea no es UTF-8 válido".to_owned())?;
+    let (text, mut echo) = if line.trim_start().starts_with('{') {
+        let mut obj: Map<String, Value> = serde_json::from_str(line)
+            .map_err(|e| format!("JSON inválido: {e}"))?;
+        let text = match obj.remove("text") {
+            Some(Value::String(t)) => t,
+            _ => return Err("el objeto JSON necesita un campo \"text\" de tipo cadena".into()),
+        };
+        (text, obj)
+    } else {
+        (line.to_owned(), Map::new())
+    };
+    let flag = |o: &Map<String, Value>, k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
+    let input = Input {
+        text: &text,
+        forwarded: flag(&echo, "forwarded"),
+        frequently_forwarded: flag(&echo, "frequently_forwarded"),
+        is_reply: flag(&echo, "is_reply"),
+        local_date: echo
+            .get("date")
+            .and_then(Value::as_str)
+            .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+    };
+    let c = classifier.classify(&input);
+    echo.insert("category".into(), json!(c.category.as_str()));
+    echo.insert("priority".into(), json!(c.priority.as_str()));
+    echo.insert("confidence".into(), json!((f64::from(c.confidence) * 1000.0).round() / 1000.0));
+    echo.insert("needs_review".into(), json!(c.needs_review));
+    echo.insert("rules".into(), json!(c.rules));
+    if let Some(cnie) = c.cnie {
+        echo.insert("cnie".into(), json!({ "code": cnie.code, "name": cnie.name }));
+    }
+    Ok(Value::Object(echo))
+}
+
+/// Evaluates on labelled files; exits non-zero when a quality threshold is missed.
+pub fn eval(files: &[PathBuf], no_fail: bool) -> anyhow::Result<ExitCode> {
+    let classifier = classifier()?;
+    let mut examples = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("no se pudo leer {}", file.display()))?;
+        let parsed =
+            parse_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        examples.extend(parsed);
+    }
+    let report = evaluate(&classifier, &examples);
+    println!("clasificador {}, {} ejemplos\n", classifier.version(), examples.len());
+    println!("{report}");
+    let failures = report.check(&Thresholds::default());
+    if failures.is_empty() {
+        println!("umbrales: OK");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for f in &failures {
+        eprintln!("umbral no alcanzado: {f}");
+    }
+    Ok(if no_fail {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,59 @@
+//! `alerta serve` and `alerta migrate`.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::{app, store, telemetry};
+
+pub fn serve() -> anyhow::Result<ExitCode> {
+    let config = Config::load()?;
+    telemetry::init(&config.log_filter, config.log_format);
+    super::runtime()?.block_on(async {
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("no se pudo escuchar en {}", config.bind))?;
+        let shutdown = CancellationToken::new();
+        tokio::spawn(cancel_on_signal(shutdown.clone()));
+        app::run(config, listener, shutdown).await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn migrate() -> anyhow::Result<ExitCode> {
+    let config = Config::load()?;
+    telemetry::init(&config.log_filter, config.log_format);
+    super::runtime()?.block_on(async {
+        let store = store::connect(&config.database_url, &config.store).await?;
+        println!("migraciones aplicadas ({})", store.backend());
+        store.close().await;
+        anyhow::Ok(())
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Cancels `token` on Ctrl-C or SIGTERM (what container runtimes and systemd send).
+async fn cancel_on_signal(token: CancellationToken) {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown requested");
+    token.cancel();
+}

@@ -1,0 +1,263 @@
+//! Settings: `config/alerta.toml` (embedded defaults) → optional `ALERTA_CONFIG` file →
+//! environment variables. Secrets come from the environment only.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::store::StoreOptions;
+
+const DEFAULTS: &str = include_str!("../config/alerta.toml");
+
+/// A secret string whose `Debug` never shows the value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// WhatsApp Cloud API settings.
+#[derive(Debug, Clone)]
+pub struct WhatsAppSettings {
+    pub app_secret: Option<Secret>,
+    pub verify_token: Option<Secret>,
+    pub access_token: Option<Secret>,
+    pub phone_number_id: Option<String>,
+    pub api_base: String,
+    pub api_version: String,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    pub store: StoreOptions,
+    pub body_limit_bytes: usize,
+    pub request_timeout: Duration,
+    pub shutdown_grace: Duration,
+    pub registry_dir: PathBuf,
+    pub triage_rules: PathBuf,
+    pub location_window: Duration,
+    pub whatsapp: WhatsAppSettings,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    server: ServerSection,
+    database: DatabaseSection,
+    registry: RegistrySection,
+    triage: TriageSection,
+    intake: IntakeSection,
+    whatsapp: WhatsAppSection,
+    log: LogSection,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    bind: String,
+    body_limit_bytes: usize,
+    request_timeout_secs: u64,
+    shutdown_grace_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatabaseSection {
+    url: String,
+    max_connections: u32,
+    sqlite_synchronous: String,
+    sqlite_group_commit: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistrySection {
+    dir: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TriageSection {
+    rules: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntakeSection {
+    location_window_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WhatsAppSection {
+    api_base: String,
+    api_version: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LogSection {
+    filter: String,
+    format: LogFormat,
+}
+
+/// A configuration problem, naming where it came from.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub message: String,
+}
+
+impl Config {
+    /// Loads from the real process environment.
+    pub fn load() -> Result<Config, ConfigError> {
+        Config::load_with(|key| std::env::var(key).ok().filter(|v| !v.is_empty()))
+    }
+
+    /// Loads with `env` standing in for the environment (tests pass a map).
+    pub fn load_with(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let mut merged: toml::Table = DEFAULTS.parse().map_err(|e| err("config/alerta.toml", e))?;
+        if let Some(path) = env("ALERTA_CONFIG") {
+            let text = std::fs::read_to_string(&path).map_err(|e| err(&path, e))?;
+            let overlay: toml::Table = text.parse().map_err(|e| err(&path, e))?;
+            merge(&mut merged, overlay);
+        }
+        let file: FileConfig = toml::Value::Table(merged)
+            .try_into()
+            .map_err(|e| err(env("ALERTA_CONFIG").as_deref().unwrap_or("config"), e))?;
+        Config::from_parts(file, &env)
+    }
+
+    fn from_parts(f: FileConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let bind_text = env("ALERTA_BIND").unwrap_or(f.server.bind);
+        let bind = bind_text
+            .parse()
+            .map_err(|e| err("ALERTA_BIND / server.bind", format!("{bind_text:?}: {e}")))?;
+        let database_url = env("DATABASE_URL").unwrap_or(f.database.url);
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(err("DATABASE_URL", "debe empezar con sqlite:// o postgres://"));
+        }
+        if f.server.body_limit_bytes == 0 {
+            return Err(err("server.body_limit_bytes", "debe ser mayor que cero"));
+        }
+        Ok(Config {
+            bind,
+            database_url,
+            store: StoreOptions {
+                max_connections: f.database.max_connections,
+                sqlite_synchronous: f.database.sqlite_synchronous,
+                sqlite_group_commit: f.database.sqlite_group_commit,
+            },
+            body_limit_bytes: f.server.body_limit_bytes,
+            request_timeout: Duration::from_secs(f.server.request_timeout_secs),
+            shutdown_grace: Duration::from_secs(f.server.shutdown_grace_secs),
+            registry_dir: env("ALERTA_REGISTRY_DIR").map_or(f.registry.dir, PathBuf::from),
+            triage_rules: env("ALERTA_TRIAGE_RULES").map_or(f.triage.rules, PathBuf::from),
+            location_window: Duration::from_secs(f.intake.location_window_secs),
+            whatsapp: WhatsAppSettings {
+                app_secret: env("WHATSAPP_APP_SECRET").map(Secret),
+                verify_token: env("WHATSAPP_VERIFY_TOKEN").map(Secret),
+                access_token: env("WHATSAPP_ACCESS_TOKEN").map(Secret),
+                phone_number_id: env("WHATSAPP_PHONE_NUMBER_ID"),
+                api_base: env("WHATSAPP_API_BASE").unwrap_or(f.whatsapp.api_base),
+                api_version: f.whatsapp.api_version,
+            },
+            log_filter: env("ALERTA_LOG").unwrap_or(f.log.filter),
+            log_format: match env("ALERTA_LOG_FORMAT").as_deref() {
+                Some("json") => LogFormat::Json,
+                Some("text") => LogFormat::Text,
+                Some(other) => return Err(err("ALERTA_LOG_FORMAT", format!("{other:?}: use text o json"))),
+                None => f.log.format,
+            },
+        })
+    }
+
+    /// A configuration for tests and tools: the defaults with a given database and registry.
+    pub fn for_tests(database_url: &str, registry_dir: &Path) -> Config {
+        let url = database_url.to_owned();
+        let dir = registry_dir.display().to_string();
+        Config::load_with(move |key| match key {
+            "DATABASE_URL" => Some(url.clone()),
+            "ALERTA_REGISTRY_DIR" => Some(dir.clone()),
+            "WHATSAPP_APP_SECRET" => Some("test-app-secret".into()),
+            "WHATSAPP_VERIFY_TOKEN" => Some("test-verify-token".into()),
+            _ => None,
+        })
+        .expect("the embedded defaults are valid")
+    }
+}
+
+/// Overlays `overlay` onto `base`, table by table.
+fn merge(base: &mut toml::Table, overlay: toml::Table) {
+    for (key, value) in overlay {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, v) => {
+                base.insert(key, v);
+            }
+        }
+    }
+}
+
+fn err(source: &str, e: impl fmt::Display) -> ConfigError {
+    ConfigError {
+        source_name: source.to_owned(),
+        message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_env_overrides() {
+        let c = Config::load_with(|k| match k {
+            "ALERTA_BIND" => Some("0.0.0.0:9000".into()),
+            "WHATSAPP_APP_SECRET" => Some("s3cret".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(c.bind.port(), 9000);
+        assert_eq!(c.database_url, "sqlite://data/alerta.db");
+        assert_eq!(c.body_limit_bytes, 3 * 1024 * 1024);
+        assert!(!format!("{c:?}").contains("s3cret"), "secrets must not show in Debug");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::load_with(|k| (k == "ALERTA_BIND").then(|| "nope".into())).unwrap_err();
+        assert!(e.to_string().contains("ALERTA_BIND"), "{e}");
+        let e = Config::load_with(|k| (k == "DATABASE_URL").then(|| "mysql://x".into())).unwrap_err();
+        assert!(e.to_string().contains("DATABASE_URL"), "{e}");
+    }
+}

@@ -1,0 +1,57 @@
+//! Migrations embedded in the binary, one folder per backend with matching versions.
+//!
+//! They are included as text rather than through `sqlx::migrate!` so the build does not need
+//! sqlx's query macros (and their database drivers compiled a second time for the host).
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// (version, description, sql) for each backend; versions must match across backends.
+const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "intake",
+    include_str!("../../migrations/sqlite/0001_intake.sql"),
+)];
+const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "intake",
+    include_str!("../../migrations/postgres/0001_intake.sql"),
+)];
+
+fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
+    let migrations: Vec<Migration> = list
+        .iter()
+        .map(|&(version, description, sql)| {
+            Migration::new(
+                version,
+                Cow::Borrowed(description),
+                MigrationType::Simple,
+                Cow::Borrowed(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
+
+pub fn sqlite() -> Migrator {
+    migrator(SQLITE)
+}
+
+pub fn postgres() -> Migrator {
+    migrator(POSTGRES)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn backends_have_matching_versions() {
+        let a: Vec<i64> = super::SQLITE.iter().map(|m| m.0).collect();
+        let b: Vec<i64> = super::POSTGRES.iter().map(|m| m.0).collect();
+        assert_eq!(a, b);
+    }
+}

@@ -1,0 +1,240 @@
+//! Persistence: the [`Store`] trait and its SQLite and PostgreSQL implementations.
+//!
+//! Other modules hand the store plain input structs (`New…`) and get rows (`…Row`) back;
+//! no SQL leaves this module.
+
+mod migrate;
+mod postgres;
+mod rows;
+mod shared;
+mod sql;
+mod sqlite;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+pub use postgres::PgStore;
+pub use rows::{DeliveryRow, EventRow, InboundRow, StatusRow, StoreCounts};
+pub use sqlite::SqliteStore;
+
+/// Errors a store call can end in. The HTTP layer answers 503 to `Unavailable`, so Meta
+/// retries instead of losing the delivery.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Other(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::Io(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+            | sqlx::Error::Tls(_) => StoreError::Unavailable(e.to_string()),
+            other => StoreError::Other(other.to_string()),
+        }
+    }
+}
+
+impl From<sqlx::migrate::MigrateError> for StoreError {
+    fn from(e: sqlx::migrate::MigrateError) -> Self {
+        StoreError::Other(format!("migration failed: {e}"))
+    }
+}
+
+/// How a delivery's body was understood.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Parsed,
+    InvalidJson,
+    UnknownShape,
+}
+
+impl DeliveryOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryOutcome::Parsed => "parsed",
+            DeliveryOutcome::InvalidJson => "invalid_json",
+            DeliveryOutcome::UnknownShape => "unknown_shape",
+        }
+    }
+}
+
+/// A raw webhook body, kept byte for byte.
+#[derive(Debug, Clone)]
+pub struct NewDelivery {
+    pub received_at: DateTime<Utc>,
+    pub body: Vec<u8>,
+    pub body_sha256: String,
+    pub outcome: DeliveryOutcome,
+    /// Why parsing failed; never contains message content.
+    pub detail: Option<String>,
+}
+
+/// How a message was tied to a registered group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attribution {
+    CloudGroup,
+    MemberBsuid,
+    MemberPhone,
+    Unregistered,
+}
+
+impl Attribution {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Attribution::CloudGroup => "cloud_group",
+            Attribution::MemberBsuid => "member_bsuid",
+            Attribution::MemberPhone => "member_phone",
+            Attribution::Unregistered => "unregistered",
+        }
+    }
+}
+
+/// The classifier's decision, stored beside the message with the version that made it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewTriage {
+    pub category: String,
+    pub priority: String,
+    pub confidence: f64,
+    pub needs_review: bool,
+    pub rules: Vec<String>,
+    pub cnie_code: Option<i32>,
+    pub classifier_version: String,
+}
+
+/// One inbound message ready to store.
+#[derive(Debug, Clone, Default)]
+pub struct NewInbound {
+    pub wamid: String,
+    pub kind: String,
+    pub phone_number_id: Option<String>,
+    pub sender_phone: Option<String>,
+    pub sender_bsuid: Option<String>,
+    pub sender_name: Option<String>,
+    pub cloud_group_id: Option<String>,
+    pub group_ref: Option<String>,
+    pub attribution: Option<Attribution>,
+    pub safety_reply_due: bool,
+    pub sent_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub body: Option<String>,
+    pub note: Option<String>,
+    pub refers_to: Option<String>,
+    pub reply_to: Option<String>,
+    pub forwarded: bool,
+    pub frequently_forwarded: bool,
+    pub media_id: Option<String>,
+    pub media_mime: Option<String>,
+    pub media_sha256: Option<String>,
+    pub media_filename: Option<String>,
+    pub media_voice: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub location_name: Option<String>,
+    pub location_address: Option<String>,
+    pub error_code: Option<i64>,
+    pub payload: String,
+    pub triage: Option<NewTriage>,
+}
+
+/// A status update for one of our outbound messages.
+#[derive(Debug, Clone)]
+pub struct NewStatus {
+    pub wamid: String,
+    pub status: String,
+    pub rank: i32,
+    pub status_at: Option<DateTime<Utc>>,
+    pub recipient_id: Option<String>,
+    pub recipient_user_id: Option<String>,
+    pub error_code: Option<i64>,
+    pub error_title: Option<String>,
+}
+
+/// A change that is neither a message nor a status (group lifecycle, template status, errors).
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub field: String,
+    pub payload: String,
+}
+
+/// Everything one webhook POST produces; stored in one transaction.
+#[derive(Debug, Clone)]
+pub struct IngestBatch {
+    pub delivery: NewDelivery,
+    pub messages: Vec<NewInbound>,
+    pub statuses: Vec<NewStatus>,
+    pub events: Vec<NewEvent>,
+    /// How far back a location looks for the sender's message it belongs to.
+    pub location_window: chrono::Duration,
+}
+
+/// What an ingest changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct IngestOutcome {
+    pub delivery_id: i64,
+    /// The exact body had been stored before (a retry by Meta); nothing else was written.
+    pub duplicate_delivery: bool,
+    pub messages_inserted: usize,
+    pub statuses_applied: usize,
+}
+
+/// The persistence contract. SQLite and PostgreSQL pass the same contract test suite.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+    /// Stores a delivery and everything in it atomically; idempotent on the body and on
+    /// each message's wamid; statuses never move backwards.
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError>;
+    /// Cheap round trip for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+    async fn inbound(&self, wamid: &str) -> Result<Option<InboundRow>, StoreError>;
+    /// The newest messages first.
+    async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundRow>, StoreError>;
+    async fn status(&self, wamid: &str) -> Result<Option<StatusRow>, StoreError>;
+    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRow>, StoreError>;
+    async fn events(&self, delivery_id: i64) -> Result<Vec<EventRow>, StoreError>;
+    async fn counts(&self) -> Result<StoreCounts, StoreError>;
+    /// Finishes pending writes and closes connections.
+    async fn close(&self);
+}
+
+/// Store tuning that does not belong in the URL.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    /// SQLite `synchronous`: `full` survives power loss, `normal` only process crashes.
+    pub sqlite_synchronous: String,
+    /// How many concurrent deliveries the SQLite writer may fold into one transaction.
+    pub sqlite_group_commit: usize,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 8,
+            sqlite_synchronous: "full".into(),
+            sqlite_group_commit: 64,
+        }
+    }
+}
+
+/// Opens the store named by `url` (`sqlite://…` or `postgres://…`) and applies migrations.
+pub async fn connect(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(PgStore::connect(url, options).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url, options).await?))
+    } else {
+        Err(StoreError::Other(
+            "DATABASE_URL debe empezar con sqlite:// o postgres://".into(),
+        ))
+    }
+}

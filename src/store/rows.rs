@@ -1,0 +1,94 @@
+//! Rows read back from the store; the same structs decode from both backends.
+
+use chrono::{DateTime, Utc};
+
+/// A stored inbound message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboundRow {
+    pub id: i64,
+    pub wamid: String,
+    pub delivery_id: i64,
+    pub kind: String,
+    pub phone_number_id: Option<String>,
+    pub sender_phone: Option<String>,
+    pub sender_bsuid: Option<String>,
+    pub sender_name: Option<String>,
+    pub cloud_group_id: Option<String>,
+    pub group_ref: Option<String>,
+    pub attribution: String,
+    pub safety_reply_due: bool,
+    pub sent_at: DateTime<Utc>,
+    pub received_at: DateTime<Utc>,
+    pub body: Option<String>,
+    pub note: Option<String>,
+    pub refers_to: Option<String>,
+    pub reply_to: Option<String>,
+    pub forwarded: bool,
+    pub frequently_forwarded: bool,
+    pub media_id: Option<String>,
+    pub media_mime: Option<String>,
+    pub media_sha256: Option<String>,
+    pub media_filename: Option<String>,
+    pub media_voice: bool,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub location_name: Option<String>,
+    pub location_address: Option<String>,
+    pub attached_to: Option<i64>,
+    pub error_code: Option<i64>,
+    pub payload: String,
+    pub category: Option<String>,
+    pub priority: Option<String>,
+    pub confidence: Option<f64>,
+    pub needs_review: Option<bool>,
+    pub rules: Option<String>,
+    pub cnie_code: Option<i32>,
+    pub classifier_version: Option<String>,
+}
+
+/// The highest status an outbound message has reached.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StatusRow {
+    pub wamid: String,
+    pub status: String,
+    pub rank: i32,
+    pub status_at: Option<DateTime<Utc>>,
+    pub recipient_id: Option<String>,
+    pub recipient_user_id: Option<String>,
+    pub error_code: Option<i64>,
+    pub error_title: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A raw delivery as Meta sent it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeliveryRow {
+    pub id: i64,
+    pub body_sha256: String,
+    pub body: Vec<u8>,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub first_received_at: DateTime<Utc>,
+    pub last_received_at: DateTime<Utc>,
+    pub deliveries: i64,
+}
+
+/// A non-message change kept for the record.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub delivery_id: i64,
+    pub field: String,
+    pub payload: String,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Table sizes, for tests, the load generator's verification and operations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
+pub struct StoreCounts {
+    pub deliveries: i64,
+    pub flagged_deliveries: i64,
+    pub messages: i64,
+    pub statuses: i64,
+    pub events: i64,
+}

@@ -1,0 +1,201 @@
+//! SQLite in WAL mode: the embedded default.
+//!
+//! SQLite has one writer at a time, so all writes go through a single task that owns the
+//! write connection. Deliveries that arrive while a transaction is committing are folded
+//! into the next one (group commit): many webhooks share one fsync, and each is answered only
+//! after the commit that contains it. Reads use a separate pool and never wait for writes.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{Connection, SqliteConnection as _Conn};
+use tokio::sync::{mpsc, oneshot, Mutex};
+use tokio::task::JoinHandle;
+
+use super::{migrate, Store, StoreError, StoreOptions};
+
+super::shared::backend_fns!(SqliteConnection, SqlitePool);
+
+type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
+
+enum Job {
+    Ingest(Box<IngestBatch>, Reply),
+    Shutdown,
+}
+
+/// The SQLite store.
+pub struct SqliteStore {
+    read: SqlitePool,
+    write: mpsc::Sender<Job>,
+    writer: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies migrations.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        let synchronous = SqliteSynchronous::from_str(&options.sqlite_synchronous)
+            .map_err(|e| StoreError::Other(format!("sqlite_synchronous: {e}")))?;
+        let connect = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        create_parent_dir(connect.get_filename())?;
+
+        let mut write_conn = _Conn::connect_with(&connect).await?;
+        migrate::sqlite().run_direct(&mut write_conn).await?;
+        let read = SqlitePoolOptions::new()
+            .max_connections(options.max_connections.max(1))
+            .connect_with(connect)
+            .await?;
+
+        let (tx, rx) = mpsc::channel(options.sqlite_group_commit.max(1) * 16);
+        let writer = tokio::spawn(writer_loop(
+            write_conn,
+            rx,
+            options.sqlite_group_commit.max(1),
+        ));
+        Ok(SqliteStore {
+            read,
+            write: tx,
+            writer: Mutex::new(Some(writer)),
+        })
+    }
+}
+
+fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir)
+            .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display()))),
+        _ => Ok(()),
+    }
+}
+
+async fn writer_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, max_group: usize) {
+    let mut group: Vec<(Box<IngestBatch>, Reply)> = Vec::with_capacity(max_group);
+    let mut stop = false;
+    while !stop {
+        match rx.recv().await {
+            Some(Job::Ingest(batch, reply)) => group.push((batch, reply)),
+            Some(Job::Shutdown) | None => break,
+        }
+        while group.len() < max_group {
+            match rx.try_recv() {
+                Ok(Job::Ingest(batch, reply)) => group.push((batch, reply)),
+                Ok(Job::Shutdown) => {
+                    stop = true;
+                    break;
+                }
+                Err(_) => break,
+            }
+        }
+        commit_group(&mut conn, &mut group).await;
+    }
+    if let Err(e) = conn.close().await {
+        tracing::warn!(error = %e, "closing the SQLite write connection");
+    }
+}
+
+/// Commits a group of deliveries in one transaction. Each delivery runs in its own savepoint
+/// so that one that fails (a bug, not an outage) does not take the others down with it.
+async fn commit_group(conn: &mut SqliteConnection, group: &mut Vec<(Box<IngestBatch>, Reply)>) {
+    let mut results: Vec<Result<IngestOutcome, StoreError>> = Vec::with_capacity(group.len());
+    let committed: Result<(), sqlx::Error> = async {
+        let mut tx = conn.begin().await?;
+        for (batch, _) in group.iter() {
+            let mut savepoint = tx.begin().await?;
+            match ingest_tx(&mut savepoint, batch).await {
+                Ok(outcome) => {
+                    savepoint.commit().await?;
+                    results.push(Ok(outcome));
+                }
+                Err(e) => {
+                    savepoint.rollback().await?;
+                    results.push(Err(e.into()));
+                }
+            }
+        }
+        tx.commit().await
+    }
+    .await;
+    let failure = committed.err().map(StoreError::from);
+    for (i, (_, reply)) in group.drain(..).enumerate() {
+        let result = match (&failure, results.get(i)) {
+            (Some(e), _) => Err(StoreError::Unavailable(e.to_string())),
+            (None, Some(r)) => r.as_ref().map(|o| *o).map_err(clone_error),
+            (None, None) => Err(StoreError::Other("missing result".into())),
+        };
+        // The requester may have gone (client timeout); the data is committed regardless.
+        let _ = reply.send(result);
+    }
+}
+
+fn clone_error(e: &StoreError) -> StoreError {
+    match e {
+        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
+        StoreError::Other(m) => StoreError::Other(m.clone()),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+        let (reply, answer) = oneshot::channel();
+        let closed = || StoreError::Unavailable("the SQLite writer has stopped".into());
+        self.write
+            .send(Job::Ingest(Box::new(batch), reply))
+            .await
+            .map_err(|_| closed())?;
+        answer.await.map_err(|_| closed())?
+    }
+
+    async fn ping(&self) -> Result<(), StoreError> {
+        if self.write.is_closed() {
+            return Err(StoreError::Unavailable("the SQLite writer has stopped".into()));
+        }
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    async fn inbound(&self, wamid: &str) -> Result<Option<InboundRow>, StoreError> {
+        Ok(read_inbound(&self.read, wamid).await?)
+    }
+
+    async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundRow>, StoreError> {
+        Ok(read_recent_inbound(&self.read, limit).await?)
+    }
+
+    async fn status(&self, wamid: &str) -> Result<Option<StatusRow>, StoreError> {
+        Ok(read_status(&self.read, wamid).await?)
+    }
+
+    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRow>, StoreError> {
+        Ok(read_delivery(&self.read, id).await?)
+    }
+
+    async fn events(&self, delivery_id: i64) -> Result<Vec<EventRow>, StoreError> {
+        Ok(read_events(&self.read, delivery_id).await?)
+    }
+
+    async fn counts(&self) -> Result<StoreCounts, StoreError> {
+        Ok(read_counts(&self.read).await?)
+    }
+
+    async fn close(&self) {
+        let _ = self.write.send(Job::Shutdown).await;
+        if let Some(handle) = self.writer.lock().await.take() {
+            let _ = handle.await;
+        }
+        self.read.close().await;
+    }
+}

@@ -1,0 +1,12 @@
+//! Meta's wire format: webhook payloads and their signature. This is the only module that
+//! knows how the Cloud API spells things; everything downstream works on the types here.
+
+pub mod payload;
+mod payload_parts;
+pub mod signature;
+
+pub use payload::{
+    parse_notification, status_rank, ApiErrorInfo, ChangeEvent, Contact, InboundMessage, Location,
+    MediaRef, MessageContext, Notification, ParseError, StatusUpdate,
+};
+pub use signature::{verify_signature, verify_token_matches, SignatureError};
