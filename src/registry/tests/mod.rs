@@ -1,0 +1,14 @@
+//! Registry tests: the shipped Sonora registry, the San Luis Potosí fixture, validation
+//! errors with their file and line, and phone handling.
+
+mod default_registry;
+mod phone;
+mod slp;
+mod validation;
+
+use std::path::PathBuf;
+
+/// Paths relative to the crate root, so tests read the same files `alerta` ships.
+fn crate_path(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(relative)
+}
