@@ -1,0 +1,112 @@
+//! The command-line interface as operators and scripts use it.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use crate::helpers::repo_path;
+
+fn alerta(args: &[&str], env: &[(&str, &str)], stdin: &[u8]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_alerta"));
+    cmd.args(args)
+        .current_dir(repo_path(""))
+        .env_remove("ALERTA_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+#[test]
+fn classify_answers_every_line_in_order_and_never_crashes() {
+    let mut input = Vec::new();
+    input.extend_from_slice("se estan metiendo a robar a la casa de enfrente ahorita\n".as_bytes());
+    input.extend_from_slice(br#"{"id": 7, "text": "pueden mandar rondines en la noche xfa"}"#);
+    input.extend_from_slice(b"\n{not json\n");
+    input.extend_from_slice(b"{\"id\": 8}\n");
+    input.extend_from_slice(b"\xff\xfe invalid utf-8\n");
+    input.extend_from_slice(b"\n");
+    input.extend_from_slice("🚨🚨🚨".as_bytes());
+    let out = alerta(&["classify"], &[], &input);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 7);
+    assert_eq!(lines[0]["category"], "emergency_911");
+    assert_eq!(lines[0]["priority"], "critical");
+    assert_eq!(lines[1]["id"], 7);
+    assert_eq!(lines[1]["category"], "patrol");
+    for l in &lines[..2] {
+        let c = l["confidence"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&c));
+        assert!(l["rules"].as_array().is_some_and(|r| !r.is_empty()));
+        assert!(l["needs_review"].is_boolean());
+    }
+    for i in [2, 3, 4] {
+        assert!(lines[i]["error"].is_string(), "line {i}: {}", lines[i]);
+    }
+    assert!(lines[5]["category"].is_string(), "an empty line is still answered");
+    assert!(lines[6]["category"].is_string());
+}
+
+#[test]
+fn check_config_accepts_the_default_and_names_file_and_line_of_each_problem() {
+    let ok = alerta(&["check-config"], &[("WHATSAPP_APP_SECRET", "x")], b"");
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    assert!(text(&ok.stdout).contains("43 grupos"), "{}", text(&ok.stdout));
+
+    let broken = alerta(
+        &["check-config"],
+        &[("WHATSAPP_APP_SECRET", "x"), ("ALERTA_REGISTRY_DIR", "fixtures/registry/broken")],
+        b"",
+    );
+    assert!(!broken.status.success());
+    let err = text(&broken.stderr);
+    let located = err
+        .lines()
+        .filter(|l| l.starts_with("fixtures/registry/broken/") && l.split(':').nth(1).is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n > 0)))
+        .count();
+    assert!(located >= 4, "four problems with file:line expected:\n{err}");
+
+    let slp = alerta(
+        &["check-config"],
+        &[("WHATSAPP_APP_SECRET", "x"), ("ALERTA_REGISTRY_DIR", "fixtures/registry/slp")],
+        b"",
+    );
+    assert!(slp.status.success(), "{}", text(&slp.stderr));
+}
+
+#[test]
+fn registry_dump_is_one_json_document() {
+    let out = alerta(&["registry", "dump"], &[], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let groups = v["groups"].as_array().unwrap();
+    assert_eq!(groups.len(), 43);
+    let seris = groups.iter().find(|g| g["id"] == "hmo-villa-de-seris").unwrap();
+    assert_eq!(seris["group_id"], "Y2FwaV9ncm91cDpBTEVSVEEtSE1PLVZTLTAwMQ");
+    assert_eq!(v["regions"].as_array().unwrap().len(), 10);
+}
+
+#[test]
+fn triage_eval_meets_the_thresholds_on_the_test_split() {
+    let files: Vec<String> = std::fs::read_dir(repo_path("fixtures/triage/test"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .collect();
+    let mut args = vec!["triage", "eval"];
+    args.extend(files.iter().map(String::as_str));
+    let out = alerta(&args, &[], b"");
+    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(text(&out.stdout).contains("umbrales: OK"));
+}

@@ -1,0 +1,145 @@
+//! The real binary: serve, simulate the demo conversation, stop on SIGTERM; and the logs of
+//! all that carry no phone number, BSUID or message text.
+
+use std::io::Read;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use alerta::config::Config;
+use tokio_util::sync::CancellationToken;
+
+use crate::helpers::{repo_path, SECRET};
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn wait_until_healthy(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while Instant::now() < deadline {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("server did not start listening on {port}");
+}
+
+/// Everything a citizen wrote in the demo, and who they are: none of it may reach the logs.
+fn personal_data_in_demo() -> Vec<String> {
+    let mut found = vec![
+        "6621000101".to_owned(),
+        "6621000102".to_owned(),
+        "6621000301".to_owned(),
+        "6629999999".to_owned(),
+        "MX.4810000000000000101".to_owned(),
+        "MX.4810000000000000201".to_owned(),
+    ];
+    for entry in std::fs::read_dir(repo_path("fixtures/whatsapp/demo")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "json") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+            let parsed = alerta::whatsapp::parse_notification(v.to_string().as_bytes(), "t").unwrap();
+            found.extend(parsed.messages.iter().filter_map(|m| m.body.clone()));
+            found.extend(parsed.messages.iter().filter_map(|m| m.profile_name.clone()));
+        }
+    }
+    found
+}
+
+#[test]
+fn serve_simulate_and_sigterm_with_clean_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut server = Command::new(env!("CARGO_BIN_EXE_alerta"))
+        .arg("serve")
+        .current_dir(repo_path(""))
+        .env("ALERTA_BIND", format!("127.0.0.1:{port}"))
+        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("s.db").display()))
+        .env("WHATSAPP_APP_SECRET", SECRET)
+        .env("WHATSAPP_VERIFY_TOKEN", "t")
+        .env("ALERTA_LOG", "info,alerta=trace")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until_healthy(port);
+
+    let sim = Command::new(env!("CARGO_BIN_EXE_alerta"))
+        .args(["simulate", "--url", &format!("http://127.0.0.1:{port}")])
+        .current_dir(repo_path(""))
+        .env("WHATSAPP_APP_SECRET", SECRET)
+        .output()
+        .unwrap();
+    let sim_out = String::from_utf8_lossy(&sim.stdout);
+    assert!(sim.status.success(), "{sim_out}{}", String::from_utf8_lossy(&sim.stderr));
+    assert_eq!(sim_out.matches("200 OK").count(), 10, "{sim_out}");
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = server.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut logs = String::new();
+    server.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    assert!(status.success(), "exit {status:?}\n{logs}");
+    assert!(logs.contains("webhook stored"), "{logs}");
+    assert!(logs.contains("shutdown requested"), "{logs}");
+    for secret in personal_data_in_demo() {
+        assert!(!logs.contains(&secret), "the logs contain personal data: {secret:?}");
+    }
+    assert!(!logs.contains(SECRET));
+}
+
+#[tokio::test]
+async fn run_stops_cleanly_when_the_token_is_cancelled() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("r.db").display());
+    let mut config = Config::for_tests(&url, &repo_path("config/registry"));
+    config.triage_rules = repo_path("config/triage/rules.toml");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let token = CancellationToken::new();
+    let handle = tokio::spawn(alerta::app::run(config, listener, token.clone()));
+
+    let client = reqwest::Client::new();
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("http://{addr}/readyz")).send().await {
+            ready = r.status().is_success();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(ready);
+    token.cancel();
+    let result = tokio::time::timeout(Duration::from_secs(10), handle)
+        .await
+        .expect("run returns after cancellation");
+    result.unwrap().unwrap();
+    assert!(client.get(format!("http://{addr}/healthz")).send().await.is_err());
+}
+
+#[tokio::test]
+async fn run_refuses_to_start_without_the_app_secret() {
+    let mut config = Config::for_tests("sqlite://unused.db", &repo_path("config/registry"));
+    config.whatsapp.app_secret = None;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let err = alerta::app::run(config, listener, CancellationToken::new())
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("WHATSAPP_APP_SECRET"));
+}
