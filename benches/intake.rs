@@ -26,7 +26,10 @@ const TEXTS: [&str; 6] = [
 const SENDERS: [&str; 3] = ["5216621000101", "5216621000102", "5216629999999"];
 
 fn env_or<T: std::str::FromStr>(key: &str, default: T) -> T {
-    std::env::var(key).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
 }
 
 fn body(i: usize) -> Vec<u8> {
@@ -120,8 +123,15 @@ async fn main() -> anyhow::Result<()> {
     // Verify through a separate connection that every accepted message is stored once.
     let store = alerta::store::connect(&url, &Default::default()).await?;
     let counts = store.counts().await?;
-    println!("stored: {} messages from {} deliveries", counts.messages, counts.deliveries);
-    anyhow::ensure!(counts.messages as usize == ok, "stored {} != accepted {ok}", counts.messages);
+    println!(
+        "stored: {} messages from {} deliveries",
+        counts.messages, counts.deliveries
+    );
+    anyhow::ensure!(
+        counts.messages as usize == ok,
+        "stored {} != accepted {ok}",
+        counts.messages
+    );
     token.cancel();
     server.await??;
     Ok(())

@@ -157,14 +157,20 @@ impl Config {
         Config::from_parts(file, &env)
     }
 
-    fn from_parts(f: FileConfig, env: &dyn Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+    fn from_parts(
+        f: FileConfig,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
         let bind_text = env("ALERTA_BIND").unwrap_or(f.server.bind);
         let bind = bind_text
             .parse()
             .map_err(|e| err("ALERTA_BIND / server.bind", format!("{bind_text:?}: {e}")))?;
         let database_url = env("DATABASE_URL").unwrap_or(f.database.url);
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
-            return Err(err("DATABASE_URL", "debe empezar con sqlite:// o postgres://"));
+            return Err(err(
+                "DATABASE_URL",
+                "debe empezar con sqlite:// o postgres://",
+            ));
         }
         if f.server.body_limit_bytes == 0 {
             return Err(err("server.body_limit_bytes", "debe ser mayor que cero"));
@@ -195,7 +201,12 @@ impl Config {
             log_format: match env("ALERTA_LOG_FORMAT").as_deref() {
                 Some("json") => LogFormat::Json,
                 Some("text") => LogFormat::Text,
-                Some(other) => return Err(err("ALERTA_LOG_FORMAT", format!("{other:?}: use text o json"))),
+                Some(other) => {
+                    return Err(err(
+                        "ALERTA_LOG_FORMAT",
+                        format!("{other:?}: use text o json"),
+                    ))
+                }
                 None => f.log.format,
             },
         })
@@ -250,14 +261,18 @@ mod tests {
         assert_eq!(c.bind.port(), 9000);
         assert_eq!(c.database_url, "sqlite://data/alerta.db");
         assert_eq!(c.body_limit_bytes, 3 * 1024 * 1024);
-        assert!(!format!("{c:?}").contains("s3cret"), "secrets must not show in Debug");
+        assert!(
+            !format!("{c:?}").contains("s3cret"),
+            "secrets must not show in Debug"
+        );
     }
 
     #[test]
     fn bad_values_are_named() {
         let e = Config::load_with(|k| (k == "ALERTA_BIND").then(|| "nope".into())).unwrap_err();
         assert!(e.to_string().contains("ALERTA_BIND"), "{e}");
-        let e = Config::load_with(|k| (k == "DATABASE_URL").then(|| "mysql://x".into())).unwrap_err();
+        let e =
+            Config::load_with(|k| (k == "DATABASE_URL").then(|| "mysql://x".into())).unwrap_err();
         assert!(e.to_string().contains("DATABASE_URL"), "{e}");
     }
 }

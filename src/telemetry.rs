@@ -1,6 +1,7 @@
 //! Logging. Spans carry the route template, never the URL: the webhook handshake puts the
 //! verify token in the query string, and message content or phone numbers never go to logs.
 
+use axum::body::Body;
 use axum::extract::MatchedPath;
 use axum::http::Request;
 use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
@@ -27,25 +28,30 @@ pub fn init(filter: &str, format: LogFormat) {
     };
 }
 
-/// Request spans named by method and matched route only.
-pub fn http_trace_layer() -> TraceLayer<
+/// The HTTP trace layer with our span maker.
+pub type HttpTraceLayer = TraceLayer<
     SharedClassifier<ServerErrorsAsFailures>,
-    impl Fn(&Request<axum::body::Body>) -> tracing::Span + Clone,
+    fn(&Request<Body>) -> tracing::Span,
     DefaultOnRequest,
     DefaultOnResponse,
     DefaultOnBodyChunk,
     DefaultOnEos,
     (),
-> {
+>;
+
+/// Request spans named by method and matched route only.
+pub fn http_trace_layer() -> HttpTraceLayer {
     TraceLayer::new_for_http()
-        .make_span_with(|req: &Request<axum::body::Body>| {
-            let route = req
-                .extensions()
-                .get::<MatchedPath>()
-                .map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("http", method = %req.method(), route)
-        })
+        .make_span_with(request_span as fn(&Request<Body>) -> tracing::Span)
         .on_response(DefaultOnResponse::new().level(Level::INFO))
         // Handlers log their own failures once (see `error.rs`).
         .on_failure(())
+}
+
+fn request_span(req: &Request<Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!("http", method = %req.method(), route)
 }

@@ -42,7 +42,9 @@ pub fn check_config() -> anyhow::Result<ExitCode> {
         eprintln!("WHATSAPP_APP_SECRET: no está definido (requerido para recibir webhooks)");
     }
     if config.whatsapp.verify_token.is_none() {
-        eprintln!("aviso: WHATSAPP_VERIFY_TOKEN no está definido; Meta no podrá verificar el webhook");
+        eprintln!(
+            "aviso: WHATSAPP_VERIFY_TOKEN no está definido; Meta no podrá verificar el webhook"
+        );
     }
     if ok {
         println!("configuración válida");

@@ -39,8 +39,8 @@ pub fn classify_line(classifier: &Classifier, raw: &[u8]) -> Result<Value, Strin
     let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
     let line = std::str::from_utf8(raw).map_err(|_| "la línea no es UTF-8 válido".to_owned())?;
     let (text, mut echo) = if line.trim_start().starts_with('{') {
-        let mut obj: Map<String, Value> = serde_json::from_str(line)
-            .map_err(|e| format!("JSON inválido: {e}"))?;
+        let mut obj: Map<String, Value> =
+            serde_json::from_str(line).map_err(|e| format!("JSON inválido: {e}"))?;
         let text = match obj.remove("text") {
             Some(Value::String(t)) => t,
             _ => return Err("el objeto JSON necesita un campo \"text\" de tipo cadena".into()),
@@ -63,11 +63,17 @@ pub fn classify_line(classifier: &Classifier, raw: &[u8]) -> Result<Value, Strin
     let c = classifier.classify(&input);
     echo.insert("category".into(), json!(c.category.as_str()));
     echo.insert("priority".into(), json!(c.priority.as_str()));
-    echo.insert("confidence".into(), json!((f64::from(c.confidence) * 1000.0).round() / 1000.0));
+    echo.insert(
+        "confidence".into(),
+        json!((f64::from(c.confidence) * 1000.0).round() / 1000.0),
+    );
     echo.insert("needs_review".into(), json!(c.needs_review));
     echo.insert("rules".into(), json!(c.rules));
     if let Some(cnie) = c.cnie {
-        echo.insert("cnie".into(), json!({ "code": cnie.code, "name": cnie.name }));
+        echo.insert(
+            "cnie".into(),
+            json!({ "code": cnie.code, "name": cnie.name }),
+        );
     }
     Ok(Value::Object(echo))
 }
@@ -79,12 +85,15 @@ pub fn eval(files: &[PathBuf], no_fail: bool) -> anyhow::Result<ExitCode> {
     for file in files {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("no se pudo leer {}", file.display()))?;
-        let parsed =
-            parse_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        let parsed = parse_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         examples.extend(parsed);
     }
     let report = evaluate(&classifier, &examples);
-    println!("clasificador {}, {} ejemplos\n", classifier.version(), examples.len());
+    println!(
+        "clasificador {}, {} ejemplos\n",
+        classifier.version(),
+        examples.len()
+    );
     println!("{report}");
     let failures = report.check(&Thresholds::default());
     if failures.is_empty() {

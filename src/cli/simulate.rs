@@ -13,16 +13,46 @@ use crate::whatsapp::signature::sign;
 
 /// The built-in demo conversation (see `fixtures/whatsapp/demo/README.md`).
 const DEMO: &[(&str, &str)] = &[
-    ("01_saludo", include_str!("../../fixtures/whatsapp/demo/01_saludo.json")),
-    ("02_rondines", include_str!("../../fixtures/whatsapp/demo/02_rondines.json")),
-    ("03_taller_escuela", include_str!("../../fixtures/whatsapp/demo/03_taller_escuela.json")),
-    ("04_emergencia", include_str!("../../fixtures/whatsapp/demo/04_emergencia.json")),
-    ("05_denuncia_anonima", include_str!("../../fixtures/whatsapp/demo/05_denuncia_anonima.json")),
-    ("06_seguimiento_folio", include_str!("../../fixtures/whatsapp/demo/06_seguimiento_folio.json")),
-    ("07_nota_voz", include_str!("../../fixtures/whatsapp/demo/07_nota_voz.json")),
-    ("08_texto_antes_de_ubicacion", include_str!("../../fixtures/whatsapp/demo/08_texto_antes_de_ubicacion.json")),
-    ("09_ubicacion", include_str!("../../fixtures/whatsapp/demo/09_ubicacion.json")),
-    ("10_status_leido", include_str!("../../fixtures/whatsapp/demo/10_status_leido.json")),
+    (
+        "01_saludo",
+        include_str!("../../fixtures/whatsapp/demo/01_saludo.json"),
+    ),
+    (
+        "02_rondines",
+        include_str!("../../fixtures/whatsapp/demo/02_rondines.json"),
+    ),
+    (
+        "03_taller_escuela",
+        include_str!("../../fixtures/whatsapp/demo/03_taller_escuela.json"),
+    ),
+    (
+        "04_emergencia",
+        include_str!("../../fixtures/whatsapp/demo/04_emergencia.json"),
+    ),
+    (
+        "05_denuncia_anonima",
+        include_str!("../../fixtures/whatsapp/demo/05_denuncia_anonima.json"),
+    ),
+    (
+        "06_seguimiento_folio",
+        include_str!("../../fixtures/whatsapp/demo/06_seguimiento_folio.json"),
+    ),
+    (
+        "07_nota_voz",
+        include_str!("../../fixtures/whatsapp/demo/07_nota_voz.json"),
+    ),
+    (
+        "08_texto_antes_de_ubicacion",
+        include_str!("../../fixtures/whatsapp/demo/08_texto_antes_de_ubicacion.json"),
+    ),
+    (
+        "09_ubicacion",
+        include_str!("../../fixtures/whatsapp/demo/09_ubicacion.json"),
+    ),
+    (
+        "10_status_leido",
+        include_str!("../../fixtures/whatsapp/demo/10_status_leido.json"),
+    ),
 ];
 
 /// Replaces `"{{NOW}}"` and `"{{NOW-300}}"` with Unix seconds, so the demo always looks
@@ -60,7 +90,10 @@ pub fn simulate(url: &str, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
         println!("{} webhooks enviados a {endpoint}", bodies.len());
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("{failures} de {} webhooks no fueron aceptados", bodies.len());
+        eprintln!(
+            "{failures} de {} webhooks no fueron aceptados",
+            bodies.len()
+        );
         Ok(ExitCode::FAILURE)
     }
 }

@@ -82,25 +82,29 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
         .and_then(|g| ctx.registry.group(g))
         .and_then(|g| ctx.registry.region(&g.region))
         .map_or(DEFAULT_TZ, |r| r.time_zone);
-    let triage = m.body.as_deref().filter(|b| !b.trim().is_empty()).map(|text| {
-        let input = Input {
-            text,
-            forwarded: m.context.forwarded,
-            frequently_forwarded: m.context.frequently_forwarded,
-            is_reply: m.context.reply_to.is_some(),
-            local_date: Some(sent_at.with_timezone(&tz).date_naive()),
-        };
-        let c = ctx.classifier.classify(&input);
-        NewTriage {
-            category: c.category.as_str().to_owned(),
-            priority: c.priority.as_str().to_owned(),
-            confidence: f64::from(c.confidence),
-            needs_review: c.needs_review,
-            rules: c.rules,
-            cnie_code: c.cnie.and_then(|n| i32::try_from(n.code).ok()),
-            classifier_version: ctx.classifier.version().to_owned(),
-        }
-    });
+    let triage = m
+        .body
+        .as_deref()
+        .filter(|b| !b.trim().is_empty())
+        .map(|text| {
+            let input = Input {
+                text,
+                forwarded: m.context.forwarded,
+                frequently_forwarded: m.context.frequently_forwarded,
+                is_reply: m.context.reply_to.is_some(),
+                local_date: Some(sent_at.with_timezone(&tz).date_naive()),
+            };
+            let c = ctx.classifier.classify(&input);
+            NewTriage {
+                category: c.category.as_str().to_owned(),
+                priority: c.priority.as_str().to_owned(),
+                confidence: f64::from(c.confidence),
+                needs_review: c.needs_review,
+                rules: c.rules,
+                cnie_code: c.cnie.and_then(|n| i32::try_from(n.code).ok()),
+                classifier_version: ctx.classifier.version().to_owned(),
+            }
+        });
     let media = m.media.clone().unwrap_or_default();
     let location = m.location.clone().unwrap_or_default();
     NewInbound {

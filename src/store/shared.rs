@@ -41,10 +41,14 @@ macro_rules! backend_fns {
                     "location" => attach_target(conn, m, batch.location_window).await?,
                     _ => None,
                 };
-                let inserted: Option<(i64,)> =
-                    bind_inbound!(sqlx::query_as(sql::INSERT_INBOUND), delivery_id, m, attached)
-                        .fetch_optional(&mut *conn)
-                        .await?;
+                let inserted: Option<(i64,)> = bind_inbound!(
+                    sqlx::query_as(sql::INSERT_INBOUND),
+                    delivery_id,
+                    m,
+                    attached
+                )
+                .fetch_optional(&mut *conn)
+                .await?;
                 outcome.messages_inserted += usize::from(inserted.is_some());
             }
             for s in &batch.statuses {

@@ -161,7 +161,9 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<(), StoreError> {
         if self.write.is_closed() {
-            return Err(StoreError::Unavailable("the SQLite writer has stopped".into()));
+            return Err(StoreError::Unavailable(
+                "the SQLite writer has stopped".into(),
+            ));
         }
         sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())

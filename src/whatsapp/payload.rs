@@ -116,7 +116,11 @@ pub fn parse_notification(body: &[u8], fallback_id: &str) -> Result<Notification
         .ok_or(ParseError::UnknownShape("the body is not a JSON object"))?;
     match obj.get("object").and_then(Value::as_str) {
         Some("whatsapp_business_account") => {}
-        Some(_) => return Err(ParseError::UnknownShape("object is not whatsapp_business_account")),
+        Some(_) => {
+            return Err(ParseError::UnknownShape(
+                "object is not whatsapp_business_account",
+            ))
+        }
         None => return Err(ParseError::UnknownShape("missing \"object\"")),
     }
     let entries = obj

@@ -110,7 +110,10 @@ fn context_from(ctx: Option<&Value>) -> MessageContext {
     };
     MessageContext {
         reply_to: ctx.get("id").and_then(as_string),
-        forwarded: ctx.get("forwarded").and_then(Value::as_bool).unwrap_or(false),
+        forwarded: ctx
+            .get("forwarded")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         frequently_forwarded: ctx
             .get("frequently_forwarded")
             .and_then(Value::as_bool)

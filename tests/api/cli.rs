@@ -55,7 +55,10 @@ fn classify_answers_every_line_in_order_and_never_crashes() {
     for i in [2, 3, 4] {
         assert!(lines[i]["error"].is_string(), "line {i}: {}", lines[i]);
     }
-    assert!(lines[5]["category"].is_string(), "an empty line is still answered");
+    assert!(
+        lines[5]["category"].is_string(),
+        "an empty line is still answered"
+    );
     assert!(lines[6]["category"].is_string());
 }
 
@@ -63,24 +66,42 @@ fn classify_answers_every_line_in_order_and_never_crashes() {
 fn check_config_accepts_the_default_and_names_file_and_line_of_each_problem() {
     let ok = alerta(&["check-config"], &[("WHATSAPP_APP_SECRET", "x")], b"");
     assert!(ok.status.success(), "{}", text(&ok.stderr));
-    assert!(text(&ok.stdout).contains("43 grupos"), "{}", text(&ok.stdout));
+    assert!(
+        text(&ok.stdout).contains("43 grupos"),
+        "{}",
+        text(&ok.stdout)
+    );
 
     let broken = alerta(
         &["check-config"],
-        &[("WHATSAPP_APP_SECRET", "x"), ("ALERTA_REGISTRY_DIR", "fixtures/registry/broken")],
+        &[
+            ("WHATSAPP_APP_SECRET", "x"),
+            ("ALERTA_REGISTRY_DIR", "fixtures/registry/broken"),
+        ],
         b"",
     );
     assert!(!broken.status.success());
     let err = text(&broken.stderr);
     let located = err
         .lines()
-        .filter(|l| l.starts_with("fixtures/registry/broken/") && l.split(':').nth(1).is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n > 0)))
+        .filter(|l| {
+            l.starts_with("fixtures/registry/broken/")
+                && l.split(':')
+                    .nth(1)
+                    .is_some_and(|n| n.parse::<usize>().is_ok_and(|n| n > 0))
+        })
         .count();
-    assert!(located >= 4, "four problems with file:line expected:\n{err}");
+    assert!(
+        located >= 4,
+        "four problems with file:line expected:\n{err}"
+    );
 
     let slp = alerta(
         &["check-config"],
-        &[("WHATSAPP_APP_SECRET", "x"), ("ALERTA_REGISTRY_DIR", "fixtures/registry/slp")],
+        &[
+            ("WHATSAPP_APP_SECRET", "x"),
+            ("ALERTA_REGISTRY_DIR", "fixtures/registry/slp"),
+        ],
         b"",
     );
     assert!(slp.status.success(), "{}", text(&slp.stderr));
@@ -93,7 +114,10 @@ fn registry_dump_is_one_json_document() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let groups = v["groups"].as_array().unwrap();
     assert_eq!(groups.len(), 43);
-    let seris = groups.iter().find(|g| g["id"] == "hmo-villa-de-seris").unwrap();
+    let seris = groups
+        .iter()
+        .find(|g| g["id"] == "hmo-villa-de-seris")
+        .unwrap();
     assert_eq!(seris["group_id"], "Y2FwaV9ncm91cDpBTEVSVEEtSE1PLVZTLTAwMQ");
     assert_eq!(v["regions"].as_array().unwrap().len(), 10);
 }
@@ -107,6 +131,11 @@ fn triage_eval_meets_the_thresholds_on_the_test_split() {
     let mut args = vec!["triage", "eval"];
     args.extend(files.iter().map(String::as_str));
     let out = alerta(&args, &[], b"");
-    assert!(out.status.success(), "{}\n{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert!(text(&out.stdout).contains("umbrales: OK"));
 }

@@ -119,7 +119,12 @@ impl TestApp {
     pub async fn request(&self, req: Request<Body>) -> (StatusCode, String) {
         let response = self.router.clone().oneshot(req).await.expect("infallible");
         let status = response.status();
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         (status, String::from_utf8_lossy(&bytes).into_owned())
     }
 

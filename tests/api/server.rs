@@ -44,9 +44,15 @@ fn personal_data_in_demo() -> Vec<String> {
         if path.extension().is_some_and(|e| e == "json") {
             let text = std::fs::read_to_string(&path).unwrap();
             let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-            let parsed = alerta::whatsapp::parse_notification(v.to_string().as_bytes(), "t").unwrap();
+            let parsed =
+                alerta::whatsapp::parse_notification(v.to_string().as_bytes(), "t").unwrap();
             found.extend(parsed.messages.iter().filter_map(|m| m.body.clone()));
-            found.extend(parsed.messages.iter().filter_map(|m| m.profile_name.clone()));
+            found.extend(
+                parsed
+                    .messages
+                    .iter()
+                    .filter_map(|m| m.profile_name.clone()),
+            );
         }
     }
     found
@@ -60,7 +66,10 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
         .arg("serve")
         .current_dir(repo_path(""))
         .env("ALERTA_BIND", format!("127.0.0.1:{port}"))
-        .env("DATABASE_URL", format!("sqlite://{}", dir.path().join("s.db").display()))
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("s.db").display()),
+        )
         .env("WHATSAPP_APP_SECRET", SECRET)
         .env("WHATSAPP_VERIFY_TOKEN", "t")
         .env("ALERTA_LOG", "info,alerta=trace")
@@ -77,7 +86,11 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
         .output()
         .unwrap();
     let sim_out = String::from_utf8_lossy(&sim.stdout);
-    assert!(sim.status.success(), "{sim_out}{}", String::from_utf8_lossy(&sim.stderr));
+    assert!(
+        sim.status.success(),
+        "{sim_out}{}",
+        String::from_utf8_lossy(&sim.stderr)
+    );
     assert_eq!(sim_out.matches("200 OK").count(), 10, "{sim_out}");
 
     let killed = Command::new("kill")
@@ -90,16 +103,27 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
         if let Some(status) = server.try_wait().unwrap() {
             break status;
         }
-        assert!(Instant::now() < deadline, "server did not stop after SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "server did not stop after SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let mut logs = String::new();
-    server.stderr.take().unwrap().read_to_string(&mut logs).unwrap();
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
     assert!(status.success(), "exit {status:?}\n{logs}");
     assert!(logs.contains("webhook stored"), "{logs}");
     assert!(logs.contains("shutdown requested"), "{logs}");
     for secret in personal_data_in_demo() {
-        assert!(!logs.contains(&secret), "the logs contain personal data: {secret:?}");
+        assert!(
+            !logs.contains(&secret),
+            "the logs contain personal data: {secret:?}"
+        );
     }
     assert!(!logs.contains(SECRET));
 }
@@ -130,7 +154,11 @@ async fn run_stops_cleanly_when_the_token_is_cancelled() {
         .await
         .expect("run returns after cancellation");
     result.unwrap().unwrap();
-    assert!(client.get(format!("http://{addr}/healthz")).send().await.is_err());
+    assert!(client
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .is_err());
 }
 
 #[tokio::test]

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use alerta::store::{
-    self, Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound,
-    NewStatus, NewTriage, Store, StoreOptions,
+    self, Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewStatus,
+    NewTriage, Store, StoreOptions,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -87,25 +87,44 @@ async fn contract(store: Arc<dyn Store>) {
         vec![],
     );
     let out = store.ingest(first.clone()).await.unwrap();
-    assert_eq!((out.messages_inserted, out.duplicate_delivery), (2, false), "{name}");
+    assert_eq!(
+        (out.messages_inserted, out.duplicate_delivery),
+        (2, false),
+        "{name}"
+    );
 
     // The same body again is a retry: nothing new, the counter moves.
     let again = store.ingest(first).await.unwrap();
     assert!(again.duplicate_delivery, "{name}");
     assert_eq!(again.delivery_id, out.delivery_id, "{name}");
     let d = store.delivery(out.delivery_id).await.unwrap().unwrap();
-    assert_eq!((d.deliveries, d.body.as_slice()), (2, b"a".as_slice()), "{name}");
+    assert_eq!(
+        (d.deliveries, d.body.as_slice()),
+        (2, b"a".as_slice()),
+        "{name}"
+    );
 
     // A different body carrying a known wamid does not duplicate it.
     let out = store
-        .ingest(batch("b", vec![message("w1", "text", "MX.1", 0), message("w3", "image", "MX.1", 20)], vec![]))
+        .ingest(batch(
+            "b",
+            vec![
+                message("w1", "text", "MX.1", 0),
+                message("w3", "image", "MX.1", 20),
+            ],
+            vec![],
+        ))
         .await
         .unwrap();
     assert_eq!(out.messages_inserted, 1, "{name}");
 
     // Round trip of every kind of column.
     let w1 = store.inbound("w1").await.unwrap().unwrap();
-    assert_eq!(w1.sent_at, at(0), "{name}: timestamps are UTC, bound from Rust");
+    assert_eq!(
+        w1.sent_at,
+        at(0),
+        "{name}: timestamps are UTC, bound from Rust"
+    );
     assert_eq!(w1.attribution, "member_bsuid");
     assert_eq!(w1.category.as_deref(), Some("patrol"));
     assert_eq!(w1.cnie_code, Some(50305));
@@ -117,36 +136,84 @@ async fn contract(store: Arc<dyn Store>) {
 
     // Locations attach to the same sender's latest message within the window only.
     store
-        .ingest(batch("c", vec![message("loc1", "location", "MX.1", 300), message("loc2", "location", "MX.2", 10 + 16 * 60)], vec![]))
+        .ingest(batch(
+            "c",
+            vec![
+                message("loc1", "location", "MX.1", 300),
+                message("loc2", "location", "MX.2", 10 + 16 * 60),
+            ],
+            vec![],
+        ))
         .await
         .unwrap();
     let w3 = store.inbound("w3").await.unwrap().unwrap();
-    assert_eq!(store.inbound("loc1").await.unwrap().unwrap().attached_to, Some(w3.id), "{name}");
-    assert_eq!(store.inbound("loc2").await.unwrap().unwrap().attached_to, None, "{name}");
+    assert_eq!(
+        store.inbound("loc1").await.unwrap().unwrap().attached_to,
+        Some(w3.id),
+        "{name}"
+    );
+    assert_eq!(
+        store.inbound("loc2").await.unwrap().unwrap().attached_to,
+        None,
+        "{name}"
+    );
 
     // Statuses never move backwards, within a batch and across batches.
     store
-        .ingest(batch("d", vec![], vec![status("o1", "read", 3), status("o1", "sent", 1), status("o1", "delivered", 2)]))
+        .ingest(batch(
+            "d",
+            vec![],
+            vec![
+                status("o1", "read", 3),
+                status("o1", "sent", 1),
+                status("o1", "delivered", 2),
+            ],
+        ))
         .await
         .unwrap();
-    assert_eq!(store.status("o1").await.unwrap().unwrap().status, "read", "{name}");
+    assert_eq!(
+        store.status("o1").await.unwrap().unwrap().status,
+        "read",
+        "{name}"
+    );
     store
-        .ingest(batch("e", vec![], vec![status("o1", "failed", 5), status("o1", "read", 3)]))
+        .ingest(batch(
+            "e",
+            vec![],
+            vec![status("o1", "failed", 5), status("o1", "read", 3)],
+        ))
         .await
         .unwrap();
     let s = store.status("o1").await.unwrap().unwrap();
-    assert_eq!((s.status.as_str(), s.error_code), ("failed", Some(131_026)), "{name}");
+    assert_eq!(
+        (s.status.as_str(), s.error_code),
+        ("failed", Some(131_026)),
+        "{name}"
+    );
 
     // Flagged deliveries and events are kept.
     let mut flagged = batch("f", vec![], vec![]);
     flagged.delivery.outcome = DeliveryOutcome::InvalidJson;
-    flagged.events.push(NewEvent { field: "errors".into(), payload: "[]".into() });
+    flagged.events.push(NewEvent {
+        field: "errors".into(),
+        payload: "[]".into(),
+    });
     let out = store.ingest(flagged).await.unwrap();
-    assert_eq!(store.events(out.delivery_id).await.unwrap().len(), 1, "{name}");
+    assert_eq!(
+        store.events(out.delivery_id).await.unwrap().len(),
+        1,
+        "{name}"
+    );
 
     let counts = store.counts().await.unwrap();
     assert_eq!(
-        (counts.deliveries, counts.flagged_deliveries, counts.messages, counts.statuses, counts.events),
+        (
+            counts.deliveries,
+            counts.flagged_deliveries,
+            counts.messages,
+            counts.statuses,
+            counts.events
+        ),
         (6, 1, 5, 1, 1),
         "{name}"
     );
@@ -163,7 +230,10 @@ async fn concurrent_ingest(store: Arc<dyn Store>) {
                 message(&format!("c{i}"), "text", "MX.9", i),
                 message(&format!("c{}", (i + 1) % 64), "text", "MX.9", i),
             ];
-            store.ingest(batch(&format!("conc{i}"), msgs, vec![])).await.unwrap()
+            store
+                .ingest(batch(&format!("conc{i}"), msgs, vec![]))
+                .await
+                .unwrap()
         }));
     }
     let mut inserted = 0;
@@ -178,16 +248,22 @@ async fn concurrent_ingest(store: Arc<dyn Store>) {
 async fn sqlite_passes_the_store_contract() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("c.db").display());
-    let store = store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     contract(store.clone()).await;
     store.close().await;
 
     let url = format!("sqlite://{}", dir.path().join("d.db").display());
-    let store = store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     concurrent_ingest(store.clone()).await;
     store.close().await;
     // Reopening finds everything committed and re-running migrations is a no-op.
-    let store = store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap().messages, 64);
 }
 
@@ -195,23 +271,35 @@ async fn sqlite_passes_the_store_contract() {
 async fn postgres_passes_the_store_contract() {
     let Some(base) = postgres_url() else { return };
     let url = fresh_postgres_database(&base).await;
-    let store = store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     contract(store.clone()).await;
     let url = fresh_postgres_database(&base).await;
-    let store = store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     concurrent_ingest(store.clone()).await;
     store.close().await;
-    let store = store::connect(&url, &StoreOptions::default()).await.unwrap();
+    let store = store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     assert_eq!(store.counts().await.unwrap().messages, 64);
 }
 
 #[tokio::test]
 async fn an_unknown_database_url_is_a_clear_error() {
-    let err = store::connect("mysql://x", &StoreOptions::default()).await.err().unwrap();
-    assert!(err.to_string().contains("sqlite://"), "{err}");
-    let err = store::connect("postgres://postgres@127.0.0.1:1/none", &StoreOptions::default())
+    let err = store::connect("mysql://x", &StoreOptions::default())
         .await
         .err()
         .unwrap();
+    assert!(err.to_string().contains("sqlite://"), "{err}");
+    let err = store::connect(
+        "postgres://postgres@127.0.0.1:1/none",
+        &StoreOptions::default(),
+    )
+    .await
+    .err()
+    .unwrap();
     assert!(matches!(err, store::StoreError::Unavailable(_)), "{err:?}");
 }

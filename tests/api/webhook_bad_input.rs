@@ -114,12 +114,22 @@ async fn an_unavailable_database_answers_503_so_meta_retries() {
         let (status, _) = app.get("/readyz").await;
         assert_eq!(status, StatusCode::OK);
         app.state.store.close().await;
-        let (status, text) = app.post_signed(&fixture("text_registered_phone.json")).await;
-        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{backend:?}: {text}");
+        let (status, text) = app
+            .post_signed(&fixture("text_registered_phone.json"))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{backend:?}: {text}"
+        );
         assert!(text.contains("unavailable"));
         let (status, _) = app.get("/readyz").await;
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{backend:?}");
         let (status, _) = app.get("/healthz").await;
-        assert_eq!(status, StatusCode::OK, "liveness does not depend on the database");
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "liveness does not depend on the database"
+        );
     }
 }

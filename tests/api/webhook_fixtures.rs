@@ -49,7 +49,12 @@ async fn check_entry(backend: Backend, entry: &Entry) {
     assert_eq!(status, StatusCode::OK, "{}: {text}", entry.file);
     let counts = app.counts().await;
     assert_eq!(counts.deliveries, 1, "{}", entry.file);
-    assert_eq!(counts.flagged_deliveries, i64::from(entry.flagged), "{}", entry.file);
+    assert_eq!(
+        counts.flagged_deliveries,
+        i64::from(entry.flagged),
+        "{}",
+        entry.file
+    );
     assert_eq!(counts.messages as usize, entry.messages, "{}", entry.file);
     if entry.flagged {
         return;
@@ -74,7 +79,13 @@ async fn check_entry(backend: Backend, entry: &Entry) {
         assert_eq!(&got, expected, "{}", entry.file);
     }
     for (wamid, expected) in &entry.final_status {
-        let row = app.state.store.status(wamid).await.unwrap().expect("status row");
+        let row = app
+            .state
+            .store
+            .status(wamid)
+            .await
+            .unwrap()
+            .expect("status row");
         assert_eq!(&row.status, expected, "{} {wamid}", entry.file);
     }
 }
@@ -87,7 +98,10 @@ async fn every_fixture_is_stored_as_its_manifest_says() {
     for file in std::fs::read_dir(repo_path("fixtures/whatsapp")).unwrap() {
         let name = file.unwrap().file_name().into_string().unwrap();
         if name.ends_with(".json") || name.ends_with(".txt") {
-            assert!(listed.contains(name.as_str()), "{name} is not in MANIFEST.toml");
+            assert!(
+                listed.contains(name.as_str()),
+                "{name} is not in MANIFEST.toml"
+            );
         }
     }
     for backend in backends() {
@@ -107,7 +121,11 @@ fn peer_payloads() -> Option<Vec<(String, Vec<u8>)>> {
         .map(|e| e.file_name().into_string().unwrap())
         .filter(|n| n.ends_with(".json"))
         // SOURCES.md marks synthetic negative cases; the contract covers the others.
-        .filter(|n| !sources.lines().any(|l| l.contains(n.as_str()) && l.contains("NEGATIVE")))
+        .filter(|n| {
+            !sources
+                .lines()
+                .any(|l| l.contains(n.as_str()) && l.contains("NEGATIVE"))
+        })
         .collect();
     files.sort();
     Some(
@@ -142,7 +160,11 @@ async fn every_peer_payload_is_accepted_and_stored() {
         eprintln!("../shared/peer-payloads not found: skipping");
         return;
     };
-    assert!(payloads.len() > 100, "expected the full corpus, got {}", payloads.len());
+    assert!(
+        payloads.len() > 100,
+        "expected the full corpus, got {}",
+        payloads.len()
+    );
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let mut expected_messages = HashSet::new();
@@ -164,26 +186,38 @@ async fn every_peer_payload_is_accepted_and_stored() {
 
 #[test]
 fn the_signed_test_vector_verifies_byte_for_byte() {
-    let Some(body) = std::fs::read(repo_path("../shared/peer-payloads/pywa__signed_raw_text_test_vector.json")).ok() else {
+    let Some(body) = std::fs::read(repo_path(
+        "../shared/peer-payloads/pywa__signed_raw_text_test_vector.json",
+    ))
+    .ok() else {
         eprintln!("shared test vector not found: skipping");
         return;
     };
     assert_eq!(body.len(), 511);
     let header = "sha256=54edfa1d7259e0eb13c677cc7d73d1b5c86cfa12433d19156e058ab9251bc441";
     let secret = b"1222e786b144d0e85b9f365372d93676";
-    assert_eq!(alerta::whatsapp::verify_signature(secret, Some(header), &body), Ok(()));
+    assert_eq!(
+        alerta::whatsapp::verify_signature(secret, Some(header), &body),
+        Ok(())
+    );
     // Re-serialising the body changes its bytes and must break the signature.
-    let reserialised = serde_json::to_vec(&serde_json::from_slice::<Value>(&body).unwrap()).unwrap();
+    let reserialised =
+        serde_json::to_vec(&serde_json::from_slice::<Value>(&body).unwrap()).unwrap();
     assert!(alerta::whatsapp::verify_signature(secret, Some(header), &reserialised).is_err());
 }
 
 #[tokio::test]
 async fn the_test_vector_is_accepted_over_http_with_its_secret() {
-    let Some(body) = std::fs::read(repo_path("../shared/peer-payloads/pywa__signed_raw_text_test_vector.json")).ok() else {
+    let Some(body) = std::fs::read(repo_path(
+        "../shared/peer-payloads/pywa__signed_raw_text_test_vector.json",
+    ))
+    .ok() else {
         return;
     };
     let app = TestApp::with(Backend::Sqlite, |c| {
-        c.whatsapp.app_secret = Some(alerta::config::Secret::new("1222e786b144d0e85b9f365372d93676"));
+        c.whatsapp.app_secret = Some(alerta::config::Secret::new(
+            "1222e786b144d0e85b9f365372d93676",
+        ));
     })
     .await;
     let header = "sha256=54edfa1d7259e0eb13c677cc7d73d1b5c86cfa12433d19156e058ab9251bc441";

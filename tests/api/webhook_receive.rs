@@ -57,7 +57,11 @@ fn permutations(items: &[&'static str]) -> Vec<Vec<&'static str>> {
 
 #[tokio::test]
 async fn statuses_in_any_order_end_at_the_highest() {
-    for order in permutations(&["status_sent.json", "status_delivered.json", "status_read.json"]) {
+    for order in permutations(&[
+        "status_sent.json",
+        "status_delivered.json",
+        "status_read.json",
+    ]) {
         let app = TestApp::new(Backend::Sqlite).await;
         for f in &order {
             post_fixture(&app, f).await;
@@ -82,8 +86,20 @@ async fn shuffled_statuses_inside_one_post_end_at_the_highest() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         post_fixture(&app, "statuses_shuffled_batch.json").await;
-        let s2 = app.state.store.status("wamid.ALERTA.out.0002").await.unwrap().unwrap();
-        let s3 = app.state.store.status("wamid.ALERTA.out.0003").await.unwrap().unwrap();
+        let s2 = app
+            .state
+            .store
+            .status("wamid.ALERTA.out.0002")
+            .await
+            .unwrap()
+            .unwrap();
+        let s3 = app
+            .state
+            .store
+            .status("wamid.ALERTA.out.0003")
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((s2.status.as_str(), s3.status.as_str()), ("read", "failed"));
         assert_eq!(s3.error_code, Some(131026));
     }
@@ -94,10 +110,25 @@ async fn attribution_by_group_phone_bsuid_and_unregistered() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
         let cases = [
-            ("text_cloud_group.json", "cloud_group", Some("hmo-villa-de-seris"), false),
-            ("text_registered_phone.json", "member_bsuid", Some("hmo-villa-de-seris"), false),
+            (
+                "text_cloud_group.json",
+                "cloud_group",
+                Some("hmo-villa-de-seris"),
+                false,
+            ),
+            (
+                "text_registered_phone.json",
+                "member_bsuid",
+                Some("hmo-villa-de-seris"),
+                false,
+            ),
             ("audio_file.json", "member_phone", None, false),
-            ("text_bsuid_only.json", "member_bsuid", Some("cajeme-fovissste"), false),
+            (
+                "text_bsuid_only.json",
+                "member_bsuid",
+                Some("cajeme-fovissste"),
+                false,
+            ),
             ("text_unregistered.json", "unregistered", None, true),
         ];
         for (file, how, group, safety) in cases {
@@ -150,14 +181,22 @@ async fn a_location_attaches_to_the_senders_text_of_the_previous_15_minutes() {
 #[tokio::test]
 async fn media_keeps_what_a_download_needs() {
     let app = TestApp::new(Backend::Sqlite).await;
-    for file in ["audio_voice_note.json", "image_caption.json", "document.json"] {
+    for file in [
+        "audio_voice_note.json",
+        "image_caption.json",
+        "document.json",
+    ] {
         post_fixture(&app, file).await;
     }
     let rows = app.state.store.recent_inbound(10).await.unwrap();
     let voice = rows.iter().find(|r| r.kind == "audio").unwrap();
     assert!(voice.media_voice);
     assert!(voice.media_id.is_some() && voice.media_sha256.is_some());
-    assert!(voice.media_mime.as_deref().unwrap().starts_with("audio/ogg"));
+    assert!(voice
+        .media_mime
+        .as_deref()
+        .unwrap()
+        .starts_with("audio/ogg"));
     let image = rows.iter().find(|r| r.kind == "image").unwrap();
     assert!(image.body.is_some(), "the caption is kept as the body");
     assert!(image.category.is_some(), "captions are classified");
@@ -193,13 +232,20 @@ async fn unknown_types_and_fields_are_kept_not_rejected() {
     let original: serde_json::Value =
         serde_json::from_slice(&fixture("unknown_type.json")).unwrap();
     let stored: serde_json::Value = serde_json::from_str(&rows[0].payload).unwrap();
-    assert_eq!(stored, original["entry"][0]["changes"][0]["value"]["messages"][0]);
+    assert_eq!(
+        stored,
+        original["entry"][0]["changes"][0]["value"]["messages"][0]
+    );
 }
 
 #[tokio::test]
 async fn non_message_changes_are_kept_as_events() {
     let app = TestApp::new(Backend::Sqlite).await;
-    for file in ["group_lifecycle.json", "template_status.json", "value_errors.json"] {
+    for file in [
+        "group_lifecycle.json",
+        "template_status.json",
+        "value_errors.json",
+    ] {
         let (status, text) = app.post_signed(&fixture(file)).await;
         assert_eq!(status, StatusCode::OK);
         let id = serde_json::from_str::<serde_json::Value>(&text).unwrap()["delivery_id"]
