@@ -49,6 +49,17 @@ pub(super) struct RawCoordinator {
     pub phone: Option<Spanned<String>>,
     pub bsuid: Option<Spanned<String>>,
     pub roles: Spanned<Vec<CoordinatorRole>>,
+    pub shifts: Option<Spanned<Vec<RawShift>>>,
+}
+
+/// A duty shift as written: `{ days = ["lun", "mar"], start = "07:00", end = "19:00" }`.
+/// Times are `toml::Value` so an unquoted TOML time (`07:00:00`) gets a clear message too.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawShift {
+    pub days: Spanned<Vec<Spanned<String>>>,
+    pub start: Spanned<toml::Value>,
+    pub end: Spanned<toml::Value>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -9,10 +9,11 @@
 //! TOML syntax and unknown keys; malformed or duplicate region, group and coordinator ids; a
 //! group whose region is unknown or whose municipality is not in its region; a municipality in
 //! two regions; an invalid IANA time zone or state code; an invalid phone or BSUID; a member or
-//! coordinator with neither phone nor BSUID; the same phone or BSUID twice anywhere (members
-//! and coordinators alike, so a sender always resolves to one person); a duplicate Cloud API
-//! `group_id`; a group without colonias; a region with groups but no `patrol` coordinator;
-//! and a group without members. The last one is an error rather than a warning on purpose:
+//! coordinator with neither phone nor BSUID; a malformed duty shift (an empty `shifts` list, a
+//! shift without days, an unknown day name, a time that is not `HH:MM`); the same phone or
+//! BSUID twice anywhere (members and coordinators alike, so a sender always resolves to one
+//! person); a duplicate Cloud API `group_id`; a group without colonias; a region with groups
+//! but no `patrol` coordinator; and a group without members. The last one is an error rather than a warning on purpose:
 //! a group nobody can be recognised in cannot have its reports attributed, and a single
 //! error channel keeps `alerta check-config` simple (exit non-zero on any problem).
 
@@ -21,6 +22,7 @@ mod identity;
 mod load;
 mod model;
 mod phone;
+mod shift;
 mod validate;
 
 #[cfg(test)]
@@ -36,6 +38,7 @@ pub use model::{
     Coordinator, CoordinatorRole, EmergencyNumber, Group, GroupKind, Member, MemberRole, Region,
 };
 pub use phone::{mask_bsuid, Phone, PhoneError};
+pub use shift::Shift;
 
 /// A validated registry with lookups by id, Cloud API group id, phone and BSUID.
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +124,12 @@ impl Registry {
 
     pub fn group(&self, id: &str) -> Option<&Group> {
         self.index.groups.get(id).map(|&i| &self.groups[i])
+    }
+
+    /// The region a group belongs to. Always `Some` for a group of this registry (validation
+    /// rejects unknown regions); `None` for a group from elsewhere.
+    pub fn region_of_group(&self, group: &Group) -> Option<&Region> {
+        self.region(&group.region)
     }
 
     /// Groups of a region, in file order.

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize, Serializer};
 
 use super::phone::Phone;
+use super::shift::Shift;
 
 /// An operational region: where reports are routed, which folio prefix they get and in which
 /// time zone their days and weeks are counted.
@@ -51,11 +52,19 @@ pub struct Coordinator {
     pub phone: Option<Phone>,
     pub bsuid: Option<String>,
     pub roles: Vec<CoordinatorRole>,
+    /// Duty roster in the region's local time; empty means always on duty.
+    pub shifts: Vec<Shift>,
 }
 
 impl Coordinator {
     pub fn has_role(&self, role: CoordinatorRole) -> bool {
         self.roles.contains(&role)
+    }
+
+    /// Whether the coordinator is on shift at `local`, a wall-clock time in the region's time
+    /// zone. Coordinators without a roster are always on duty.
+    pub fn on_shift_at(&self, local: chrono::NaiveDateTime) -> bool {
+        self.shifts.is_empty() || self.shifts.iter().any(|s| s.covers(local))
     }
 }
 

@@ -1,8 +1,10 @@
 //! Registry tests: the shipped Sonora registry, the San Luis Potosí fixture, validation
-//! errors with their file and line, and phone handling.
+//! errors with their file and line, duty rosters and phone handling.
 
 mod default_registry;
 mod phone;
+mod shift_validation;
+mod shifts;
 mod slp;
 mod validation;
 

@@ -16,6 +16,7 @@ use super::model::{CoordinatorRole, Group, Region};
 mod groups;
 mod people;
 mod regions;
+mod shifts;
 
 /// Validation state: what has been seen so far (for duplicate and reference checks) and the
 /// problems found.

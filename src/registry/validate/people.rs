@@ -44,12 +44,14 @@ impl Checker {
                 roles.push(*role);
             }
         }
+        let shifts = self.shifts(si, &id, raw.shifts.as_ref());
         Coordinator {
             id,
             name: raw.name.get_ref().clone(),
             phone,
             bsuid,
             roles,
+            shifts,
         }
     }
 
