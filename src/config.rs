@@ -8,6 +8,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::notify::SenderSettings;
+use crate::routing::Deadlines;
 use crate::store::StoreOptions;
 
 const DEFAULTS: &str = include_str!("../config/alerta.toml");
@@ -48,6 +50,8 @@ pub struct WhatsAppSettings {
     pub phone_number_id: Option<String>,
     pub api_base: String,
     pub api_version: String,
+    /// Per-request timeout for Graph API calls.
+    pub send_timeout: Duration,
 }
 
 /// The effective configuration.
@@ -62,6 +66,10 @@ pub struct Config {
     pub registry_dir: PathBuf,
     pub triage_rules: PathBuf,
     pub location_window: Duration,
+    pub deadlines: Deadlines,
+    pub escalation_poll: Duration,
+    pub replies: PathBuf,
+    pub sender: SenderSettings,
     pub whatsapp: WhatsAppSettings,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -75,6 +83,8 @@ struct FileConfig {
     registry: RegistrySection,
     triage: TriageSection,
     intake: IntakeSection,
+    routing: RoutingSection,
+    notify: NotifySection,
     whatsapp: WhatsAppSection,
     log: LogSection,
 }
@@ -117,9 +127,28 @@ struct IntakeSection {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RoutingSection {
+    #[serde(flatten)]
+    deadlines: Deadlines,
+    escalation_poll_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifySection {
+    replies: PathBuf,
+    per_second: u32,
+    pair_gap_secs: u64,
+    max_attempts: i32,
+    poll_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct WhatsAppSection {
     api_base: String,
     api_version: String,
+    timeout_secs: u64,
 }
 
 #[derive(Deserialize)]
@@ -189,6 +218,16 @@ impl Config {
             registry_dir: env("ALERTA_REGISTRY_DIR").map_or(f.registry.dir, PathBuf::from),
             triage_rules: env("ALERTA_TRIAGE_RULES").map_or(f.triage.rules, PathBuf::from),
             location_window: Duration::from_secs(f.intake.location_window_secs),
+            deadlines: f.routing.deadlines,
+            escalation_poll: Duration::from_secs(f.routing.escalation_poll_secs.max(1)),
+            replies: env("ALERTA_REPLIES").map_or(f.notify.replies, PathBuf::from),
+            sender: SenderSettings {
+                per_second: f.notify.per_second,
+                pair_gap: Duration::from_secs(f.notify.pair_gap_secs),
+                max_attempts: f.notify.max_attempts,
+                poll: Duration::from_millis(f.notify.poll_secs.max(1) * 1000),
+                ..SenderSettings::default()
+            },
             whatsapp: WhatsAppSettings {
                 app_secret: env("WHATSAPP_APP_SECRET").map(Secret),
                 verify_token: env("WHATSAPP_VERIFY_TOKEN").map(Secret),
@@ -196,6 +235,7 @@ impl Config {
                 phone_number_id: env("WHATSAPP_PHONE_NUMBER_ID"),
                 api_base: env("WHATSAPP_API_BASE").unwrap_or(f.whatsapp.api_base),
                 api_version: f.whatsapp.api_version,
+                send_timeout: Duration::from_secs(f.whatsapp.timeout_secs.max(1)),
             },
             log_filter: env("ALERTA_LOG").unwrap_or(f.log.filter),
             log_format: match env("ALERTA_LOG_FORMAT").as_deref() {

@@ -8,14 +8,18 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
+use crate::notify::{Clock, Replies, Sender, Transport};
 use crate::registry::Registry;
+use crate::routing::Escalator;
 use crate::store::{self, Store};
 use crate::telemetry;
 use crate::triage::Classifier;
+use crate::whatsapp::client::GraphClient;
 
 /// Everything a handler may need; cheap to clone.
 #[derive(Clone)]
@@ -24,6 +28,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub registry: Arc<Registry>,
     pub classifier: Arc<Classifier>,
+    pub replies: Arc<Replies>,
+    /// Wakes the sender as soon as intake queued something (the 9-1-1 reply cannot wait for
+    /// the next poll).
+    pub outbox_wakeup: Arc<Notify>,
 }
 
 impl AppState {
@@ -32,6 +40,7 @@ impl AppState {
         let registry = Registry::load_dir(&config.registry_dir)
             .map_err(|e| anyhow::anyhow!("registro inválido:\n{e}"))?;
         let classifier = load_classifier(&config)?;
+        let replies = Replies::load(&config.replies).map_err(|e| anyhow::anyhow!(e))?;
         let store = store::connect(&config.database_url, &config.store)
             .await
             .context("no se pudo abrir la base de datos")?;
@@ -46,7 +55,48 @@ impl AppState {
             store,
             registry: Arc::new(registry),
             classifier: Arc::new(classifier),
+            replies: Arc::new(replies),
+            outbox_wakeup: Arc::new(Notify::new()),
         })
+    }
+
+    /// The outbox sender for this state: live with an access token, dry-run without.
+    pub fn sender(&self, clock: Clock) -> anyhow::Result<Sender> {
+        let wa = &self.config.whatsapp;
+        let transport = match (&wa.access_token, &wa.phone_number_id) {
+            (Some(token), Some(number)) => Transport::Graph {
+                client: GraphClient::new(
+                    &wa.api_base,
+                    &wa.api_version,
+                    number,
+                    token.expose(),
+                    wa.send_timeout,
+                )?,
+                token_fingerprint: Transport::fingerprint(token.expose()),
+            },
+            (Some(_), None) => anyhow::bail!("WHATSAPP_PHONE_NUMBER_ID es necesario para enviar"),
+            (None, _) => Transport::DryRun,
+        };
+        Ok(Sender::new(
+            self.store.clone(),
+            self.replies.clone(),
+            transport,
+            self.config.sender.clone(),
+            clock,
+            self.outbox_wakeup.clone(),
+        ))
+    }
+
+    /// The escalation worker for this state.
+    pub fn escalator(&self, clock: Clock) -> Escalator {
+        Escalator {
+            store: self.store.clone(),
+            registry: self.registry.clone(),
+            deadlines: self.config.deadlines.clone(),
+            clock,
+            outbox_wakeup: self.outbox_wakeup.clone(),
+            poll: self.config.escalation_poll,
+        }
     }
 }
 
@@ -99,13 +149,26 @@ pub async fn run(
     let grace = config.shutdown_grace;
     let state = AppState::build(config).await?;
     let store = state.store.clone();
+    let clock = Clock::new();
+    let workers = [
+        tokio::spawn(state.sender(clock.clone())?.run(shutdown.clone())),
+        tokio::spawn(state.escalator(clock).run(shutdown.clone())),
+    ];
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
 
     let serve = axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let result = serve.await.context("HTTP server failed");
-    tracing::info!("HTTP server stopped; closing the store");
+    // The server only returns once shutdown was requested (or it failed): make sure the
+    // workers stop too, and let each finish the row it holds.
+    shutdown.cancel();
+    for worker in workers {
+        if tokio::time::timeout(grace, worker).await.is_err() {
+            tracing::warn!("a worker did not stop within the grace period");
+        }
+    }
+    tracing::info!("HTTP server and workers stopped; closing the store");
     if tokio::time::timeout(grace, store.close()).await.is_err() {
         tracing::warn!("store did not close within the grace period");
     }

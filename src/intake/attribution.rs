@@ -9,16 +9,20 @@ use crate::whatsapp::InboundMessage;
 pub struct Attributed {
     pub how: Attribution,
     pub group: Option<String>,
+    /// The registry id of the coordinator who wrote, for `Attribution::Coordinator`.
+    pub coordinator: Option<String>,
 }
 
 /// A message in a Cloud API group belongs to the group registered with that `group_id`;
 /// otherwise to the group of the member who sent it, found by BSUID first (always present
 /// since 2026, stable while the number is not) and then by phone. Anything else is
-/// unregistered, which still earns the 9-1-1/089 safety reply.
+/// a coordinator (by BSUID or phone), or unregistered, which still earns the 9-1-1/089
+/// safety reply.
 pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
     let unregistered = Attributed {
         how: Attribution::Unregistered,
         group: None,
+        coordinator: None,
     };
     if let Some(cloud_id) = &msg.cloud_group_id {
         // A group we never registered must not fall through to the member lookup: the
@@ -28,6 +32,7 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
             .map_or(unregistered, |g| Attributed {
                 how: Attribution::CloudGroup,
                 group: Some(g.id.clone()),
+                coordinator: None,
             });
     }
     if let Some((group, _)) = msg
@@ -38,6 +43,7 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
         return Attributed {
             how: Attribution::MemberBsuid,
             group: Some(group.id.clone()),
+            coordinator: None,
         };
     }
     if let Some((group, _)) = msg
@@ -48,6 +54,24 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
         return Attributed {
             how: Attribution::MemberPhone,
             group: Some(group.id.clone()),
+            coordinator: None,
+        };
+    }
+    // Coordinators write to acknowledge and resolve reports; they are not reporters.
+    let coordinator = msg
+        .from_bsuid
+        .as_deref()
+        .and_then(|b| registry.coordinator_by_bsuid(b))
+        .or_else(|| {
+            msg.from_phone
+                .as_deref()
+                .and_then(|p| registry.coordinator_by_phone(p))
+        });
+    if let Some((_, c)) = coordinator {
+        return Attributed {
+            how: Attribution::Coordinator,
+            group: None,
+            coordinator: Some(c.id.clone()),
         };
     }
     unregistered

@@ -10,7 +10,8 @@ use crate::store::{
     Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewStatus,
     NewTriage,
 };
-use crate::triage::{Classifier, Input};
+use crate::routing::{plan_message, Deadlines, PlanContext};
+use crate::triage::{Classification, Classifier, Input};
 use crate::whatsapp::{parse_notification, InboundMessage, ParseError, StatusUpdate};
 
 /// Time zone used for messages that belong to no registered region.
@@ -31,6 +32,7 @@ const NOT_A_REPORT: [&str; 7] = [
 pub struct BatchContext<'a> {
     pub registry: &'a Registry,
     pub classifier: &'a Classifier,
+    pub deadlines: &'a Deadlines,
     pub received_at: DateTime<Utc>,
     pub location_window: chrono::Duration,
 }
@@ -82,29 +84,34 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
         .and_then(|g| ctx.registry.group(g))
         .and_then(|g| ctx.registry.region(&g.region))
         .map_or(DEFAULT_TZ, |r| r.time_zone);
-    let triage = m
+    let classification: Option<Classification> = m
         .body
         .as_deref()
         .filter(|b| !b.trim().is_empty())
         .map(|text| {
-            let input = Input {
+            ctx.classifier.classify(&Input {
                 text,
                 forwarded: m.context.forwarded,
                 frequently_forwarded: m.context.frequently_forwarded,
                 is_reply: m.context.reply_to.is_some(),
                 local_date: Some(sent_at.with_timezone(&tz).date_naive()),
-            };
-            let c = ctx.classifier.classify(&input);
-            NewTriage {
-                category: c.category.as_str().to_owned(),
-                priority: c.priority.as_str().to_owned(),
-                confidence: f64::from(c.confidence),
-                needs_review: c.needs_review,
-                rules: c.rules,
-                cnie_code: c.cnie.and_then(|n| i32::try_from(n.code).ok()),
-                classifier_version: ctx.classifier.version().to_owned(),
-            }
+            })
         });
+    let plan_ctx = PlanContext {
+        registry: ctx.registry,
+        deadlines: ctx.deadlines,
+        now: ctx.received_at,
+    };
+    let plan = plan_message(&plan_ctx, m, &who, classification.as_ref());
+    let triage = classification.map(|c| NewTriage {
+        category: c.category.as_str().to_owned(),
+        priority: c.priority.as_str().to_owned(),
+        confidence: f64::from(c.confidence),
+        needs_review: c.needs_review,
+        rules: c.rules,
+        cnie_code: c.cnie.and_then(|n| i32::try_from(n.code).ok()),
+        classifier_version: ctx.classifier.version().to_owned(),
+    });
     let media = m.media.clone().unwrap_or_default();
     let location = m.location.clone().unwrap_or_default();
     NewInbound {
@@ -116,8 +123,10 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
         sender_name: m.profile_name.clone(),
         cloud_group_id: m.cloud_group_id.clone(),
         safety_reply_due: who.how == Attribution::Unregistered
+            && m.body.is_some()
             && !NOT_A_REPORT.contains(&m.kind.as_str()),
         group_ref: who.group,
+        coordinator_ref: who.coordinator,
         attribution: Some(who.how),
         sent_at,
         received_at: ctx.received_at,
@@ -139,6 +148,7 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
         error_code: m.errors.first().and_then(|e| e.code),
         payload: m.raw.clone(),
         triage,
+        plan,
     }
 }
 

@@ -77,6 +77,7 @@ pub async fn receive(
     let ctx = BatchContext {
         registry: &state.registry,
         classifier: &state.classifier,
+        deadlines: &state.config.deadlines,
         received_at: Utc::now(),
         location_window: chrono::Duration::from_std(state.config.location_window)
             .unwrap_or(chrono::Duration::minutes(15)),
@@ -84,7 +85,11 @@ pub async fn receive(
     let batch = build_batch(&body, &ctx);
     let outcome_kind = batch.delivery.outcome.as_str();
     let (messages, statuses) = (batch.messages.len(), batch.statuses.len());
+    let queued = batch.messages.iter().any(|m| m.plan.is_some());
     let stored = state.store.ingest(batch).await?;
+    if queued && stored.messages_inserted > 0 {
+        state.outbox_wakeup.notify_one();
+    }
     tracing::info!(
         delivery_id = stored.delivery_id,
         outcome = outcome_kind,

@@ -8,16 +8,30 @@ use std::borrow::Cow;
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 
 /// (version, description, sql) for each backend; versions must match across backends.
-const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "intake",
-    include_str!("../../migrations/sqlite/0001_intake.sql"),
-)];
-const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "intake",
-    include_str!("../../migrations/postgres/0001_intake.sql"),
-)];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "intake",
+        include_str!("../../migrations/sqlite/0001_intake.sql"),
+    ),
+    (
+        2,
+        "reports outbox",
+        include_str!("../../migrations/sqlite/0002_reports_outbox.sql"),
+    ),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "intake",
+        include_str!("../../migrations/postgres/0001_intake.sql"),
+    ),
+    (
+        2,
+        "reports outbox",
+        include_str!("../../migrations/postgres/0002_reports_outbox.sql"),
+    ),
+];
 
 fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
     let migrations: Vec<Migration> = list

@@ -4,10 +4,14 @@
 //! no SQL leaves this module.
 
 mod migrate;
+mod outbox;
+mod plan;
 mod postgres;
 mod rows;
 mod shared;
+mod shared_reports;
 mod sql;
+mod sql_reports;
 mod sqlite;
 
 use std::sync::Arc;
@@ -15,8 +19,13 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use outbox::{EscalationStep, OutboxOutcome, ReportLookup, WindowKey};
+pub use plan::{MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use postgres::PgStore;
-pub use rows::{DeliveryRow, EventRow, InboundRow, StatusRow, StoreCounts};
+pub use rows::{
+    AuditRow, DeliveryRow, EventRow, InboundRow, OutboxRow, ReportRow, SenderState, StatusRow,
+    StoreCounts,
+};
 pub use sqlite::SqliteStore;
 
 /// Errors a store call can end in. The HTTP layer answers 503 to `Unavailable`, so Meta
@@ -83,6 +92,8 @@ pub enum Attribution {
     CloudGroup,
     MemberBsuid,
     MemberPhone,
+    /// A regional coordinator writing to us (acknowledgements), not a citizen.
+    Coordinator,
     Unregistered,
 }
 
@@ -92,6 +103,7 @@ impl Attribution {
             Attribution::CloudGroup => "cloud_group",
             Attribution::MemberBsuid => "member_bsuid",
             Attribution::MemberPhone => "member_phone",
+            Attribution::Coordinator => "coordinator",
             Attribution::Unregistered => "unregistered",
         }
     }
@@ -142,6 +154,10 @@ pub struct NewInbound {
     pub error_code: Option<i64>,
     pub payload: String,
     pub triage: Option<NewTriage>,
+    /// The registry id of the coordinator who wrote it, if one did.
+    pub coordinator_ref: Option<String>,
+    /// What the message sets in motion; carried out only when the message is new.
+    pub plan: Option<MessagePlan>,
 }
 
 /// A status update for one of our outbound messages.
@@ -202,6 +218,53 @@ pub trait Store: Send + Sync + 'static {
     async fn delivery(&self, id: i64) -> Result<Option<DeliveryRow>, StoreError>;
     async fn events(&self, delivery_id: i64) -> Result<Vec<EventRow>, StoreError>;
     async fn counts(&self) -> Result<StoreCounts, StoreError>;
+
+    /// Claims up to `limit` due outbox rows with a lease until `lease_until`.
+    async fn claim_outbox(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError>;
+    /// Pending rows for the same recipient, after `row`, that are due and could be merged.
+    async fn mergeable_outbox(
+        &self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OutboxRow>, StoreError>;
+    /// Records a send attempt's outcome; false when the lease had been lost.
+    async fn finish_outbox(
+        &self,
+        row: &OutboxRow,
+        owner: &str,
+        outcome: &OutboxOutcome,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError>;
+    /// Requeues as templates the free-form messages Meta failed with 131047.
+    async fn requeue_window_closed(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError>;
+    async fn sender_state(&self) -> Result<SenderState, StoreError>;
+    async fn pause_sender(
+        &self,
+        at: DateTime<Utc>,
+        reason: &str,
+        token_fingerprint: &str,
+    ) -> Result<(), StoreError>;
+    async fn resume_sender(&self) -> Result<(), StoreError>;
+    async fn report(&self, lookup: ReportLookup<'_>) -> Result<Option<ReportRow>, StoreError>;
+    async fn reports(&self) -> Result<Vec<ReportRow>, StoreError>;
+    /// When this person or group last wrote to us (the 24-hour window).
+    async fn last_inbound(&self, key: WindowKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError>;
+    async fn due_escalations(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ReportRow>, StoreError>;
+    /// Applies an escalation step once; false if the report moved on meanwhile.
+    async fn escalate(&self, step: &EscalationStep) -> Result<bool, StoreError>;
+    async fn audit_trail(&self, kind: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
+
     /// Finishes pending writes and closes connections.
     async fn close(&self);
 }

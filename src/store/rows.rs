@@ -44,6 +44,7 @@ pub struct InboundRow {
     pub rules: Option<String>,
     pub cnie_code: Option<i32>,
     pub classifier_version: Option<String>,
+    pub coordinator_ref: Option<String>,
 }
 
 /// The highest status an outbound message has reached.
@@ -91,4 +92,72 @@ pub struct StoreCounts {
     pub messages: i64,
     pub statuses: i64,
     pub events: i64,
+}
+
+/// A report: one actionable message with its folio and where it stands.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportRow {
+    pub id: i64,
+    pub folio: String,
+    pub message_id: i64,
+    pub group_ref: String,
+    pub region: String,
+    pub category: String,
+    pub priority: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub escalation_level: i32,
+    pub escalate_at: Option<DateTime<Utc>>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    pub acknowledged_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolved_by: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A message to send, and what became of it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub purpose: String,
+    pub priority: i32,
+    pub report_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub recipient_key: String,
+    pub recipient: String,
+    pub reply_to: Option<String>,
+    pub params: String,
+    pub state: String,
+    pub use_template: bool,
+    pub attempts: i32,
+    pub next_attempt_at: DateTime<Utc>,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub lease_owner: Option<String>,
+    pub wamid: Option<String>,
+    pub payload: Option<String>,
+    pub last_error_code: Option<i64>,
+    pub last_error: Option<String>,
+    pub merged_into: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// Whether sending is paused (an expired access token) and for which token.
+#[derive(Debug, Clone, Default, sqlx::FromRow)]
+pub struct SenderState {
+    pub paused_at: Option<DateTime<Utc>>,
+    pub paused_reason: Option<String>,
+    pub token_fingerprint: Option<String>,
+}
+
+/// One entry of the append-only audit trail.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub action: String,
+    pub entity_kind: String,
+    pub entity_id: String,
+    pub detail: Option<String>,
 }

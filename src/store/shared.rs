@@ -49,7 +49,12 @@ macro_rules! backend_fns {
                 )
                 .fetch_optional(&mut *conn)
                 .await?;
-                outcome.messages_inserted += usize::from(inserted.is_some());
+                if let Some((message_id,)) = inserted {
+                    outcome.messages_inserted += 1;
+                    if let Some(plan) = &m.plan {
+                        execute_plan(conn, message_id, plan, d.received_at).await?;
+                    }
+                }
             }
             for s in &batch.statuses {
                 let done = bind_status!(sqlx::query(sql::UPSERT_STATUS), s, d.received_at)

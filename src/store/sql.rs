@@ -15,10 +15,10 @@ INSERT INTO inbound_messages (
     refers_to, reply_to, forwarded, frequently_forwarded, media_id, media_mime, media_sha256,
     media_filename, media_voice, latitude, longitude, location_name, location_address,
     attached_to, error_code, payload, category, priority, confidence, needs_review, rules,
-    cnie_code, classifier_version)
+    cnie_code, classifier_version, coordinator_ref)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
         $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
-        $37, $38)
+        $37, $38, $39)
 ON CONFLICT (wamid) DO NOTHING
 RETURNING id";
 
@@ -117,6 +117,7 @@ macro_rules! bind_inbound {
             .bind(t.map(|t| serde_json::to_string(&t.rules).unwrap_or_default()))
             .bind(t.and_then(|t| t.cnie_code))
             .bind(t.map(|t| t.classifier_version.as_str()))
+            .bind(&m.coordinator_ref)
     }};
 }
 

@@ -1,6 +1,9 @@
 //! Meta's wire format: webhook payloads and their signature. This is the only module that
 //! knows how the Cloud API spells things; everything downstream works on the types here.
 
+pub mod address;
+pub mod client;
+pub mod outbound;
 pub mod payload;
 mod payload_parts;
 pub mod signature;

@@ -66,6 +66,9 @@ pub struct InboundMessage {
     pub note: Option<String>,
     /// The message an edit, revoke or reaction points at.
     pub refers_to: Option<String>,
+    /// The id of a tapped button or list row (`interactive.*.id`, `button.payload`): ours,
+    /// so it carries meaning (e.g. a coordinator's "ack:SON-2026-000123").
+    pub reply_id: Option<String>,
     pub context: MessageContext,
     pub media: Option<MediaRef>,
     pub location: Option<Location>,

@@ -75,6 +75,7 @@ pub(super) fn message_from_value(
         body: None,
         note: None,
         refers_to: None,
+        reply_id: None,
         context: context_from(v.get("context")),
         media: None,
         location: None,
@@ -137,8 +138,13 @@ fn fill_content(msg: &mut InboundMessage, v: &Value) {
     match kind {
         "text" => msg.body = str_at(v, "/text/body"),
         "location" => msg.location = v.get("location").map(location_from_value),
-        "button" => msg.note = str_at(v, "/button/text"),
+        "button" => {
+            msg.note = str_at(v, "/button/text");
+            msg.reply_id = str_at(v, "/button/payload");
+        }
         "interactive" => {
+            msg.reply_id = str_at(v, "/interactive/button_reply/id")
+                .or_else(|| str_at(v, "/interactive/list_reply/id"));
             msg.note = str_at(v, "/interactive/button_reply/title")
                 .or_else(|| str_at(v, "/interactive/list_reply/title"))
                 .or_else(|| str_at(v, "/interactive/nfm_reply/body"));

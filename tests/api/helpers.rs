@@ -167,3 +167,44 @@ pub async fn post_fixture(app: &TestApp, name: &str) {
     let (status, body) = app.post_signed(&fixture(name)).await;
     assert_eq!(status, StatusCode::OK, "{name}: {body}");
 }
+
+/// A signed-ready webhook body with one text message.
+pub fn text_webhook(
+    wamid: &str,
+    from: Option<&str>,
+    bsuid: Option<&str>,
+    group_id: Option<&str>,
+    text: &str,
+) -> Vec<u8> {
+    let mut msg = serde_json::json!({
+        "id": wamid,
+        "timestamp": chrono::Utc::now().timestamp().to_string(),
+        "type": "text",
+        "text": { "body": text },
+    });
+    if let Some(f) = from {
+        msg["from"] = f.into();
+    }
+    if let Some(b) = bsuid {
+        msg["from_user_id"] = b.into();
+    }
+    if let Some(g) = group_id {
+        msg["group_id"] = g.into();
+    }
+    serde_json::to_vec(&serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
+            "messages": [msg]
+        }}]}]
+    }))
+    .unwrap()
+}
+
+/// Who writes in the outbox tests (registry anchors).
+pub const MARIA: (&str, &str) = ("5216621000101", "MX.4810000000000000101");
+pub const JOSE: &str = "5216621000102";
+pub const LAURA: &str = "5216621000301";
+pub const STRANGER: &str = "5216629999999";
+pub const SERIS_GROUP: &str = "Y2FwaV9ncm91cDpBTEVSVEEtSE1PLVZTLTAwMQ";

@@ -1,7 +1,10 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod cli;
+mod fake_graph;
 mod helpers;
+mod outbox;
+mod routing;
 mod server;
 mod store_contract;
 mod webhook_bad_input;

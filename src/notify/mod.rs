@@ -1,0 +1,12 @@
+//! Notify: the outbox, the texts we send, and the sender worker (pacing, retries, the
+//! 24-hour window, dry-run). It never decides categories or recipients; `routing` does.
+
+pub mod backoff;
+pub mod clock;
+pub mod render;
+pub mod texts;
+pub mod worker;
+
+pub use clock::Clock;
+pub use texts::Replies;
+pub use worker::{Sender, SenderSettings, Transport};

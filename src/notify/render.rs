@@ -1,0 +1,175 @@
+//! Turns an outbox row into the WhatsApp message to send. Texts are rendered here, at send
+//! time, so they carry the report's current folio and status.
+
+use serde_json::{Map, Value};
+
+use super::texts::{Replies, Vars};
+use crate::routing::{button_payload, CoordinatorAction, Folio};
+use crate::store::{OutboxRow, ReportLookup, ReportRow, Store, StoreError};
+use crate::whatsapp::outbound::{Button, Content, OutboundMessage, Recipient};
+
+/// Purposes whose texts may be merged into one message to the same recipient (Meta allows
+/// one message every 6 s per user; a burst of answers becomes one).
+pub const MERGEABLE: [&str; 6] = [
+    "reply_emergency",
+    "reply_tip",
+    "reply_ack",
+    "reply_follow_up",
+    "reply_unregistered",
+    "reporter_status",
+];
+
+/// Purposes that may go out long after the recipient last wrote, so may need a template.
+pub const MAY_NEED_TEMPLATE: [&str; 3] = ["coordinator_notice", "escalation_notice", "reporter_status"];
+
+/// Why a row cannot be rendered; it is failed, not retried.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("la fila no es válida: {0}")]
+    BadRow(String),
+    #[error("no hay plantilla configurada para {0}")]
+    NoTemplate(String),
+    #[error("no hay texto configurado para {0}")]
+    NoText(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Renders `row` (and the rows merged into it) as one message.
+pub async fn render(
+    store: &dyn Store,
+    replies: &Replies,
+    row: &OutboxRow,
+    merged: &[OutboxRow],
+    use_template: bool,
+) -> Result<OutboundMessage, RenderError> {
+    let to: Recipient =
+        serde_json::from_str(&row.recipient).map_err(|e| RenderError::BadRow(e.to_string()))?;
+    let (vars, variant) = vars_for(store, replies, row).await?;
+    let content = if use_template {
+        replies
+            .template(&row.purpose, &vars)
+            .ok_or_else(|| RenderError::NoTemplate(row.purpose.clone()))?
+    } else {
+        let mut body = replies
+            .text(&row.purpose, variant, &vars)
+            .ok_or_else(|| RenderError::NoText(row.purpose.clone()))?;
+        for extra in merged {
+            let (vars, variant) = vars_for(store, replies, extra).await?;
+            if let Some(text) = replies.text(&extra.purpose, variant, &vars) {
+                body.push_str("\n\n");
+                body.push_str(&text);
+            }
+        }
+        coordinator_buttons(row, &to, &vars, body)
+    };
+    Ok(OutboundMessage {
+        to,
+        reply_to: row.reply_to.clone(),
+        content,
+    })
+}
+
+/// Coordinators in a 1:1 chat get "Enterado" / "Atendido" buttons that acknowledge or
+/// resolve the folio in one tap (groups do not support interactive messages).
+fn coordinator_buttons(row: &OutboxRow, to: &Recipient, vars: &Vars, body: String) -> Content {
+    let folio = vars.get("folio").and_then(|f| f.parse::<Folio>().ok());
+    let is_notice = matches!(row.purpose.as_str(), "coordinator_notice" | "escalation_notice");
+    match (folio, is_notice, to) {
+        (Some(folio), true, Recipient::Individual { .. }) => Content::Buttons {
+            body,
+            buttons: vec![
+                Button {
+                    id: button_payload(CoordinatorAction::Acknowledge, &folio),
+                    title: "Enterado".into(),
+                },
+                Button {
+                    id: button_payload(CoordinatorAction::Resolve, &folio),
+                    title: "Atendido".into(),
+                },
+            ],
+        },
+        _ => Content::Text { body },
+    }
+}
+
+/// The markers for a row: its params, plus the folio and status of the report it is about.
+async fn vars_for(
+    store: &dyn Store,
+    replies: &Replies,
+    row: &OutboxRow,
+) -> Result<(Vars, Option<&'static str>), RenderError> {
+    let params: Map<String, Value> =
+        serde_json::from_str(&row.params).map_err(|e| RenderError::BadRow(e.to_string()))?;
+    let mut vars = Vars::new();
+    for key in [
+        "region", "numeros", "grupo", "colonia", "categoria", "prioridad", "extracto", "nivel",
+        "folio",
+    ] {
+        if let Some(v) = params.get(key) {
+            vars.insert(key, value_text(v));
+        }
+    }
+    let report = match row.purpose.as_str() {
+        "reply_follow_up" => follow_up_report(store, &params).await?,
+        _ => match row.report_id {
+            Some(id) => store.report(ReportLookup::Id(id)).await?,
+            None => None,
+        },
+    };
+    let mut variant = None;
+    if let Some(report) = &report {
+        vars.insert("folio", report.folio.clone());
+        vars.insert("estado", replies.status_word(&report.status));
+    }
+    match row.purpose.as_str() {
+        "reply_follow_up" if report.is_none() => variant = Some("none"),
+        "reporter_status" => {
+            if let Some(status) = params.get("status").and_then(Value::as_str) {
+                vars.insert("estado", replies.status_word(status));
+            }
+        }
+        "reply_unregistered" => {
+            variant = match params.get("category").and_then(Value::as_str) {
+                Some("emergency_911") => Some("emergency"),
+                Some("tip_089") => Some("tip"),
+                _ => None,
+            }
+        }
+        _ => {}
+    }
+    Ok((vars, variant))
+}
+
+/// The report a follow-up asks about: the folio it names (only if it belongs to the sender's
+/// group: a folio is not a password, and other groups' reports are not theirs to see), the
+/// message it replies to, or the group's latest open request.
+async fn follow_up_report(
+    store: &dyn Store,
+    params: &Map<String, Value>,
+) -> Result<Option<ReportRow>, StoreError> {
+    let group = params.get("group").and_then(Value::as_str);
+    let own = |r: &ReportRow| group.is_some_and(|g| g == r.group_ref);
+    if let Some(folio) = params.get("folio").and_then(Value::as_str) {
+        return Ok(store.report(ReportLookup::Folio(folio)).await?.filter(own));
+    }
+    if let Some(wamid) = params.get("reply_to").and_then(Value::as_str) {
+        for lookup in [ReportLookup::OutboundWamid(wamid), ReportLookup::MessageWamid(wamid)] {
+            if let Some(r) = store.report(lookup).await?.filter(own) {
+                return Ok(Some(r));
+            }
+        }
+    }
+    match group {
+        Some(g) => store.report(ReportLookup::LatestOpenOfGroup(g)).await,
+        None => Ok(None),
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join("\n"),
+        other => other.to_string(),
+    }
+}

@@ -1,0 +1,211 @@
+//! What a classified message sets in motion: which report to open, whom to tell, what to
+//! answer. Pure: the result is carried out by the store in the message's own transaction.
+
+use chrono::{DateTime, Datelike, Utc};
+use regex::Regex;
+use serde_json::json;
+
+use super::{
+    ack_deadline, coordinators_for, find_folios, parse_button, parse_command, CoordinatorAction,
+    Deadlines,
+};
+use crate::intake::Attributed;
+use crate::registry::{Coordinator, Group, Region, Registry};
+use crate::store::{
+    Attribution, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
+};
+use crate::triage::{Category, Classification, Priority};
+use crate::whatsapp::address::{recipient_key, reply_target};
+use crate::whatsapp::outbound::Recipient;
+use crate::whatsapp::InboundMessage;
+
+/// What planning needs besides the message.
+pub struct PlanContext<'a> {
+    pub registry: &'a Registry,
+    pub deadlines: &'a Deadlines,
+    pub now: DateTime<Utc>,
+}
+
+/// Decides what `msg` sets in motion; `None` when it needs nothing (greetings, reactions).
+pub fn plan_message(
+    ctx: &PlanContext<'_>,
+    msg: &InboundMessage,
+    who: &Attributed,
+    triage: Option<&Classification>,
+) -> Option<MessagePlan> {
+    let (key, recipient) = reply_target(
+        msg.cloud_group_id.as_deref(),
+        msg.from_phone.as_deref(),
+        msg.from_bsuid.as_deref(),
+    )?;
+    let answer = |purpose: &str, priority: i32, params: serde_json::Value| NewOutbox {
+        purpose: purpose.to_owned(),
+        priority,
+        recipient_key: key.clone(),
+        recipient: recipient.clone(),
+        reply_to: Some(msg.wamid.clone()),
+        params: params.to_string(),
+        use_template: false,
+        not_before: ctx.now,
+    };
+    if who.how == Attribution::Coordinator {
+        return coordinator_command(ctx, msg, who, &answer);
+    }
+    let triage = triage?;
+    let Some(group) = who.group.as_deref().and_then(|g| ctx.registry.group(g)) else {
+        // Unregistered: the safety reply, and how to register.
+        let priority = if triage.category == Category::Emergency911 { 0 } else { 1 };
+        let params = json!({ "category": triage.category.as_str() });
+        return Some(MessagePlan::Outbox(vec![answer("reply_unregistered", priority, params)]));
+    };
+    let region = ctx.registry.region(&group.region)?;
+    match triage.category {
+        Category::Other => None,
+        Category::FollowUp => {
+            let text = msg.body.as_deref().unwrap_or_default();
+            let params = json!({
+                "folio": find_folios(text).first().map(ToString::to_string),
+                "reply_to": msg.context.reply_to,
+                "group": group.id,
+            });
+            Some(MessagePlan::Outbox(vec![answer("reply_follow_up", 2, params)]))
+        }
+        category => {
+            let (purpose, priority, params) = match category {
+                Category::Emergency911 => ("reply_emergency", 0, json!({ "numeros": numbers(region) })),
+                Category::Tip089 => ("reply_tip", 1, json!({})),
+                _ => ("reply_ack", 2, json!({ "region": region.name })),
+            };
+            let mut outbox = vec![answer(purpose, priority, params)];
+            let notice = notice_params(group, triage, msg.body.as_deref().unwrap_or_default());
+            let urgent = category == Category::Emergency911;
+            for c in coordinators_for(region, category, ctx.now) {
+                if let Some(row) = to_coordinator(c, "coordinator_notice", if urgent { 1 } else { 3 }, &notice, ctx.now) {
+                    outbox.push(row);
+                }
+            }
+            Some(MessagePlan::Report {
+                report: NewReport {
+                    state: region.state.clone(),
+                    year: ctx.now.with_timezone(&region.time_zone).year(),
+                    group_ref: group.id.clone(),
+                    region: region.id.clone(),
+                    category: category.as_str().to_owned(),
+                    priority: triage.priority.as_str().to_owned(),
+                    created_at: ctx.now,
+                    escalate_at: ack_deadline(triage.priority, ctx.now, region.time_zone, ctx.deadlines),
+                },
+                outbox,
+            })
+        }
+    }
+}
+
+/// "ok SON-2026-000123", "atendido …" or a tapped button from a coordinator.
+fn coordinator_command(
+    ctx: &PlanContext<'_>,
+    msg: &InboundMessage,
+    who: &Attributed,
+    answer: &dyn Fn(&str, i32, serde_json::Value) -> NewOutbox,
+) -> Option<MessagePlan> {
+    let command = msg
+        .reply_id
+        .as_deref()
+        .and_then(parse_button)
+        .or_else(|| msg.body.as_deref().and_then(parse_command))?;
+    let folio = command.folio.to_string();
+    Some(MessagePlan::Command(NewCommand {
+        action: match command.action {
+            CoordinatorAction::Acknowledge => ReportAction::Acknowledge,
+            CoordinatorAction::Resolve => ReportAction::Resolve,
+        },
+        actor: format!("coordinator:{}", who.coordinator.as_deref().unwrap_or("desconocido")),
+        at: ctx.now,
+        reporter_purpose: "reporter_status".into(),
+        on_no_match: Some(answer("command_unknown", 2, json!({ "folio": folio }))),
+        folio,
+    }))
+}
+
+/// Markers of a coordinator notice: enough to act on, never the reporter's phone number.
+pub fn notice_params(group: &Group, triage: &Classification, text: &str) -> serde_json::Value {
+    json!({
+        "grupo": group.name,
+        "colonia": group.colonias.join(", "),
+        "categoria": triage.category.label_es(),
+        "prioridad": priority_es(triage.priority),
+        "extracto": excerpt(text),
+    })
+}
+
+/// An outbox row for a coordinator, addressed by phone (as Meta expects: country code, no
+/// plus) and/or BSUID.
+pub fn to_coordinator(
+    c: &Coordinator,
+    purpose: &str,
+    priority: i32,
+    params: &serde_json::Value,
+    now: DateTime<Utc>,
+) -> Option<NewOutbox> {
+    let to = Recipient::Individual {
+        wa_id: c.phone.as_ref().map(|p| p.as_str().trim_start_matches('+').to_owned()),
+        bsuid: c.bsuid.clone(),
+    };
+    if matches!(&to, Recipient::Individual { wa_id: None, bsuid: None }) {
+        return None;
+    }
+    Some(NewOutbox {
+        purpose: purpose.to_owned(),
+        priority,
+        recipient_key: recipient_key(&to),
+        recipient: serde_json::to_string(&to).ok()?,
+        reply_to: None,
+        params: params.to_string(),
+        use_template: false,
+        not_before: now,
+    })
+}
+
+fn numbers(region: &Region) -> Vec<String> {
+    region
+        .emergency_numbers
+        .iter()
+        .map(|n| format!("• {}: {}", n.label, n.number))
+        .collect()
+}
+
+pub fn priority_es(p: Priority) -> &'static str {
+    match p {
+        Priority::Critical => "crítica",
+        Priority::High => "alta",
+        Priority::Normal => "normal",
+        Priority::Low => "baja",
+        Priority::None => "sin prioridad",
+    }
+}
+
+/// The first words of a report with anything that looks like a phone number hidden.
+pub fn excerpt(text: &str) -> String {
+    static PHONE: std::sync::OnceLock<Regex> = std::sync::OnceLock::new();
+    let phone = PHONE.get_or_init(|| Regex::new(r"\+?\d[\d\s().-]{5,}\d").expect("static regex"));
+    let masked = phone.replace_all(text, "[número oculto]");
+    let one_line = masked.split_whitespace().collect::<Vec<_>>().join(" ");
+    match one_line.char_indices().nth(160) {
+        Some((cut, _)) => format!("{}…", &one_line[..cut]),
+        None => one_line,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_hide_phone_numbers_and_stay_short() {
+        let e = excerpt("llamen al 662 123 4567 o al +52 (662) 100-0101 urgente");
+        assert!(!e.contains("4567") && !e.contains("0101"), "{e}");
+        assert!(e.contains("urgente"));
+        assert!(excerpt(&"palabra ".repeat(100)).chars().count() <= 161);
+        assert_eq!(excerpt("a las 10 en la calle 5"), "a las 10 en la calle 5");
+    }
+}

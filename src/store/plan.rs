@@ -1,0 +1,82 @@
+//! What a stored message sets in motion, decided before the transaction (by `routing`) and
+//! carried out inside it, so a report, its folio and its outbox rows commit together or not
+//! at all.
+
+use chrono::{DateTime, Utc};
+
+/// A report to open for a message, with a folio from `state`'s sequence for `year`.
+#[derive(Debug, Clone)]
+pub struct NewReport {
+    pub state: String,
+    pub year: i32,
+    pub group_ref: String,
+    pub region: String,
+    pub category: String,
+    pub priority: String,
+    pub created_at: DateTime<Utc>,
+    /// When the first escalation step is due if nobody acknowledges.
+    pub escalate_at: Option<DateTime<Utc>>,
+}
+
+/// One message to send. Texts are rendered at send time from `purpose` and `params`, so an
+/// edited reply text applies to what is still waiting.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutbox {
+    pub purpose: String,
+    /// 0 goes first.
+    pub priority: i32,
+    /// One key per WhatsApp user or group: pacing and ordering are per key.
+    pub recipient_key: String,
+    /// JSON of `whatsapp::Recipient`.
+    pub recipient: String,
+    pub reply_to: Option<String>,
+    /// JSON object.
+    pub params: String,
+    pub use_template: bool,
+    pub not_before: DateTime<Utc>,
+}
+
+/// What a coordinator's command does to a report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReportAction {
+    Acknowledge,
+    Resolve,
+}
+
+impl ReportAction {
+    /// The report status after the action.
+    pub fn status(self) -> &'static str {
+        match self {
+            ReportAction::Acknowledge => "acknowledged",
+            ReportAction::Resolve => "resolved",
+        }
+    }
+}
+
+/// A coordinator acknowledging or resolving a report by folio.
+#[derive(Debug, Clone)]
+pub struct NewCommand {
+    pub folio: String,
+    pub action: ReportAction,
+    /// Who acted, e.g. `coordinator:son-centro-patrulla-1`.
+    pub actor: String,
+    pub at: DateTime<Utc>,
+    /// Purpose of the notice to the reporter (recipient: where the report came from).
+    pub reporter_purpose: String,
+    /// Sent to the coordinator when the folio is unknown or already closed.
+    pub on_no_match: Option<NewOutbox>,
+}
+
+/// What a message sets in motion.
+#[derive(Debug, Clone)]
+pub enum MessagePlan {
+    /// Open a report and queue what goes with it (acknowledgement, coordinator notices).
+    Report {
+        report: NewReport,
+        outbox: Vec<NewOutbox>,
+    },
+    /// Only answer (a follow-up, an unregistered sender's safety reply).
+    Outbox(Vec<NewOutbox>),
+    /// A coordinator's acknowledgement or resolution.
+    Command(NewCommand),
+}

@@ -1,0 +1,289 @@
+//! Reports, the outbox and escalation: functions stamped out per backend (see `shared.rs`
+//! for why a macro). Each backend supplies `begin_write(pool)` (SQLite takes the write lock
+//! up front with `BEGIN IMMEDIATE`) and its claim statement.
+
+macro_rules! report_fns {
+    ($conn:ty, $pool:ty, $claim_sql:expr) => {
+        use chrono::{DateTime, Utc};
+        use $crate::store::plan::{MessagePlan, NewCommand, NewOutbox, ReportAction};
+        use $crate::store::rows::{AuditRow, OutboxRow, ReportRow, SenderState};
+        use $crate::store::sql_reports as rsql;
+        use $crate::store::{EscalationStep, OutboxOutcome};
+
+        /// Carries out what a newly stored message set in motion.
+        pub(super) async fn execute_plan(
+            conn: &mut $conn,
+            message_id: i64,
+            plan: &MessagePlan,
+            at: DateTime<Utc>,
+        ) -> Result<(), sqlx::Error> {
+            match plan {
+                MessagePlan::Report { report, outbox } => {
+                    let (seq,): (i64,) = sqlx::query_as(rsql::NEXT_FOLIO)
+                        .bind(&report.state)
+                        .bind(report.year)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    let folio =
+                        $crate::routing::Folio::new(&report.state, report.year, seq).to_string();
+                    let (report_id,): (i64,) = sqlx::query_as(rsql::INSERT_REPORT)
+                        .bind(&folio)
+                        .bind(message_id)
+                        .bind(&report.group_ref)
+                        .bind(&report.region)
+                        .bind(&report.category)
+                        .bind(&report.priority)
+                        .bind(report.created_at)
+                        .bind(report.escalate_at)
+                        .fetch_one(&mut *conn)
+                        .await?;
+                    let detail = serde_json::json!({
+                        "category": report.category, "priority": report.priority,
+                        "group": report.group_ref, "region": report.region,
+                    });
+                    audit(conn, at, "system:routing", "report.created", &folio, &detail).await?;
+                    for o in outbox {
+                        insert_outbox(conn, o, Some(report_id), Some(message_id)).await?;
+                    }
+                }
+                MessagePlan::Outbox(rows) => {
+                    for o in rows {
+                        insert_outbox(conn, o, None, Some(message_id)).await?;
+                    }
+                }
+                MessagePlan::Command(c) => apply_command(conn, c, message_id).await?,
+            }
+            Ok(())
+        }
+
+        async fn apply_command(
+            conn: &mut $conn,
+            c: &NewCommand,
+            message_id: i64,
+        ) -> Result<(), sqlx::Error> {
+            let sql = match c.action {
+                ReportAction::Acknowledge => rsql::APPLY_ACK,
+                ReportAction::Resolve => rsql::APPLY_RESOLVE,
+            };
+            let row: Option<(i64, i64)> = sqlx::query_as(sql)
+                .bind(&c.folio)
+                .bind(c.at)
+                .bind(&c.actor)
+                .fetch_optional(&mut *conn)
+                .await?;
+            let Some((report_id, origin_id)) = row else {
+                if let Some(o) = &c.on_no_match {
+                    insert_outbox(conn, o, None, Some(message_id)).await?;
+                }
+                return Ok(());
+            };
+            let action = format!("report.{}", c.action.status());
+            let detail = serde_json::json!({ "by": c.actor });
+            audit(conn, c.at, &c.actor, &action, &c.folio, &detail).await?;
+            let (group, phone, bsuid, wamid): (Option<String>, Option<String>, Option<String>, String) =
+                sqlx::query_as(rsql::REPORT_ORIGIN)
+                    .bind(origin_id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let target = $crate::whatsapp::address::reply_target(
+                group.as_deref(),
+                phone.as_deref(),
+                bsuid.as_deref(),
+            );
+            if let Some((key, recipient)) = target {
+                let notice = NewOutbox {
+                    purpose: c.reporter_purpose.clone(),
+                    priority: 2,
+                    recipient_key: key,
+                    recipient,
+                    reply_to: Some(wamid),
+                    params: serde_json::json!({ "folio": c.folio, "status": c.action.status() })
+                        .to_string(),
+                    use_template: false,
+                    not_before: c.at,
+                };
+                insert_outbox(conn, &notice, Some(report_id), Some(message_id)).await?;
+            }
+            Ok(())
+        }
+
+        pub(super) async fn insert_outbox(
+            conn: &mut $conn,
+            o: &NewOutbox,
+            report_id: Option<i64>,
+            message_id: Option<i64>,
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query(rsql::INSERT_OUTBOX)
+                .bind(&o.purpose)
+                .bind(o.priority)
+                .bind(report_id)
+                .bind(message_id)
+                .bind(&o.recipient_key)
+                .bind(&o.recipient)
+                .bind(&o.reply_to)
+                .bind(&o.params)
+                .bind(o.use_template)
+                .bind(o.not_before)
+                .bind(o.not_before)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        async fn audit(
+            conn: &mut $conn,
+            at: DateTime<Utc>,
+            actor: &str,
+            action: &str,
+            folio: &str,
+            detail: &serde_json::Value,
+        ) -> Result<(), sqlx::Error> {
+            sqlx::query($crate::store::sql::INSERT_AUDIT)
+                .bind(at)
+                .bind(actor)
+                .bind(action)
+                .bind("report")
+                .bind(folio)
+                .bind(detail.to_string())
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        pub(super) async fn claim_outbox(
+            pool: &$pool,
+            now: DateTime<Utc>,
+            lease_until: DateTime<Utc>,
+            owner: &str,
+            limit: i64,
+        ) -> Result<Vec<OutboxRow>, sqlx::Error> {
+            sqlx::query_as($claim_sql)
+                .bind(lease_until)
+                .bind(owner)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+        }
+
+        pub(super) async fn mergeable(
+            pool: &$pool,
+            row: &OutboxRow,
+            now: DateTime<Utc>,
+        ) -> Result<Vec<OutboxRow>, sqlx::Error> {
+            sqlx::query_as(rsql::SELECT_MERGEABLE)
+                .bind(&row.recipient_key)
+                .bind(row.id)
+                .bind(now)
+                .fetch_all(pool)
+                .await
+        }
+
+        /// Records the outcome of one send attempt; returns false when the lease was lost
+        /// (another worker took the row over), in which case nothing is changed.
+        pub(super) async fn finish_outbox(
+            conn: &mut $conn,
+            row: &OutboxRow,
+            owner: &str,
+            outcome: &OutboxOutcome,
+            now: DateTime<Utc>,
+        ) -> Result<bool, sqlx::Error> {
+            let (state, wamid, payload, sent_at, code, error, next, template, refund) =
+                outcome.columns(row, now);
+            let done = sqlx::query(rsql::FINISH_OUTBOX)
+                .bind(row.id)
+                .bind(state)
+                .bind(wamid)
+                .bind(payload)
+                .bind(sent_at)
+                .bind(code)
+                .bind(error)
+                .bind(next)
+                .bind(template)
+                .bind(refund)
+                .bind(owner)
+                .execute(&mut *conn)
+                .await?;
+            if done.rows_affected() == 0 {
+                return Ok(false);
+            }
+            if let Some((merged, pace_until)) = outcome.delivered() {
+                for id in merged {
+                    sqlx::query(rsql::MARK_MERGED)
+                        .bind(id)
+                        .bind(row.id)
+                        .bind(now)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                sqlx::query(rsql::UPSERT_PACING)
+                    .bind(&row.recipient_key)
+                    .bind(pace_until)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(true)
+        }
+
+        pub(super) async fn escalate(
+            conn: &mut $conn,
+            step: &EscalationStep,
+        ) -> Result<bool, sqlx::Error> {
+            let moved = sqlx::query(rsql::ESCALATE)
+                .bind(step.report_id)
+                .bind(step.from_level)
+                .bind(step.to_level)
+                .bind(step.next_at)
+                .bind(step.at)
+                .execute(&mut *conn)
+                .await?;
+            if moved.rows_affected() == 0 {
+                return Ok(false);
+            }
+            let detail = serde_json::json!({
+                "level": step.to_level, "notified": step.notified, "next_at": step.next_at,
+            });
+            let action = format!("report.escalated.{}", step.to_level);
+            audit(conn, step.at, "system:escalation", &action, &step.folio, &detail).await?;
+            for o in &step.outbox {
+                insert_outbox(conn, o, Some(step.report_id), None).await?;
+            }
+            Ok(true)
+        }
+
+        pub(super) async fn report_where(
+            pool: &$pool,
+            sql: &'static str,
+            key: &str,
+        ) -> Result<Option<ReportRow>, sqlx::Error> {
+            sqlx::query_as(sql).bind(key).fetch_optional(pool).await
+        }
+
+        pub(super) async fn last_inbound(
+            pool: &$pool,
+            sql: &'static str,
+            key: &str,
+        ) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+            let row: (Option<DateTime<Utc>>,) = sqlx::query_as(sql).bind(key).fetch_one(pool).await?;
+            Ok(row.0)
+        }
+
+        pub(super) async fn sender_state(pool: &$pool) -> Result<SenderState, sqlx::Error> {
+            sqlx::query_as(rsql::SELECT_SENDER_STATE).fetch_one(pool).await
+        }
+
+        pub(super) async fn audit_trail(
+            pool: &$pool,
+            kind: &str,
+            id: &str,
+        ) -> Result<Vec<AuditRow>, sqlx::Error> {
+            sqlx::query_as(rsql::SELECT_AUDIT)
+                .bind(kind)
+                .bind(id)
+                .fetch_all(pool)
+                .await
+        }
+    };
+}
+
+pub(crate) use report_fns;

@@ -1,0 +1,143 @@
+//! SQL for reports, folios, the outbox and pacing; shared by both backends except where a
+//! constant says otherwise.
+
+/// Next folio number for a state and year (the row lock serialises concurrent reports).
+pub const NEXT_FOLIO: &str = "\
+INSERT INTO folio_counters (state, year, last_seq) VALUES ($1, $2, 1)
+ON CONFLICT (state, year) DO UPDATE SET last_seq = folio_counters.last_seq + 1
+RETURNING last_seq";
+
+pub const INSERT_REPORT: &str = "\
+INSERT INTO reports (folio, message_id, group_ref, region, category, priority, status,
+                     created_at, escalation_level, escalate_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, 0, $8, $7)
+RETURNING id";
+
+pub const INSERT_OUTBOX: &str = "\
+INSERT INTO outbox (purpose, priority, report_id, message_id, recipient_key, recipient,
+                    reply_to, params, state, use_template, attempts, next_attempt_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, 0, $10, $11)";
+
+/// Acknowledge: only an open report; resolve: open or acknowledged. Either stops escalation.
+pub const APPLY_ACK: &str = "\
+UPDATE reports SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3,
+                   escalate_at = NULL, updated_at = $2
+WHERE folio = $1 AND status = 'open'
+RETURNING id, message_id";
+
+pub const APPLY_RESOLVE: &str = "\
+UPDATE reports SET status = 'resolved', resolved_at = $2, resolved_by = $3,
+                   acknowledged_at = COALESCE(acknowledged_at, $2),
+                   acknowledged_by = COALESCE(acknowledged_by, $3),
+                   escalate_at = NULL, updated_at = $2
+WHERE folio = $1 AND status IN ('open', 'acknowledged')
+RETURNING id, message_id";
+
+/// Where a report came from: the reporter's group or chat.
+pub const REPORT_ORIGIN: &str = "\
+SELECT cloud_group_id, sender_phone, sender_bsuid, wamid FROM inbound_messages WHERE id = $1";
+
+pub const SELECT_REPORT_BY_ID: &str = "SELECT * FROM reports WHERE id = $1";
+pub const SELECT_REPORT_BY_FOLIO: &str = "SELECT * FROM reports WHERE folio = $1";
+pub const SELECT_REPORT_BY_MESSAGE_WAMID: &str = "\
+SELECT r.* FROM reports r JOIN inbound_messages m ON m.id = r.message_id WHERE m.wamid = $1";
+pub const SELECT_REPORT_BY_OUTBOUND_WAMID: &str = "\
+SELECT r.* FROM reports r JOIN outbox o ON o.report_id = r.id WHERE o.wamid = $1";
+pub const SELECT_LATEST_OPEN_REPORT: &str = "\
+SELECT * FROM reports WHERE group_ref = $1 AND status <> 'resolved'
+ORDER BY created_at DESC, id DESC LIMIT 1";
+pub const SELECT_REPORTS: &str = "SELECT * FROM reports ORDER BY id";
+
+/// Claim due rows with a lease. Only the oldest unfinished row of each recipient qualifies
+/// (order per recipient), and only when the recipient's pacing allows it.
+pub const CLAIM_OUTBOX_SQLITE: &str = "\
+UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2, attempts = attempts + 1
+WHERE id IN (
+    SELECT o.id FROM outbox o
+    LEFT JOIN recipient_pacing p ON p.recipient_key = o.recipient_key
+    WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3)
+           OR (o.state = 'sending' AND o.lease_until < $3))
+      AND (p.next_allowed_at IS NULL OR p.next_allowed_at <= $3)
+      AND NOT EXISTS (SELECT 1 FROM outbox e
+                      WHERE e.recipient_key = o.recipient_key AND e.id < o.id
+                        AND e.state IN ('pending', 'sending'))
+    ORDER BY o.priority, o.id
+    LIMIT $4)
+RETURNING *";
+
+/// PostgreSQL: the same, with `SKIP LOCKED` so replicas never claim the same row.
+pub const CLAIM_OUTBOX_POSTGRES: &str = "\
+UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2, attempts = attempts + 1
+WHERE id IN (
+    SELECT o.id FROM outbox o
+    LEFT JOIN recipient_pacing p ON p.recipient_key = o.recipient_key
+    WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3)
+           OR (o.state = 'sending' AND o.lease_until < $3))
+      AND (p.next_allowed_at IS NULL OR p.next_allowed_at <= $3)
+      AND NOT EXISTS (SELECT 1 FROM outbox e
+                      WHERE e.recipient_key = o.recipient_key AND e.id < o.id
+                        AND e.state IN ('pending', 'sending'))
+    ORDER BY o.priority, o.id
+    LIMIT $4
+    FOR UPDATE OF o SKIP LOCKED)
+RETURNING *";
+
+/// Later pending rows for the same recipient that can ride along with the claimed one.
+pub const SELECT_MERGEABLE: &str = "\
+SELECT * FROM outbox
+WHERE recipient_key = $1 AND id > $2 AND state = 'pending' AND next_attempt_at <= $3
+ORDER BY id";
+
+/// Closes a claimed row, but only while this worker still holds its lease.
+pub const FINISH_OUTBOX: &str = "\
+UPDATE outbox SET state = $2, wamid = COALESCE($3, wamid), payload = COALESCE($4, payload),
+                  sent_at = $5, last_error_code = COALESCE($6, last_error_code),
+                  last_error = COALESCE($7, last_error), lease_until = NULL,
+                  lease_owner = NULL, next_attempt_at = COALESCE($8, next_attempt_at),
+                  use_template = $9, attempts = attempts - $10
+WHERE id = $1 AND state = 'sending' AND lease_owner = $11";
+
+pub const MARK_MERGED: &str = "\
+UPDATE outbox SET state = 'merged', merged_into = $2, sent_at = $3 WHERE id = $1 AND state = 'pending'";
+
+pub const UPSERT_PACING: &str = "\
+INSERT INTO recipient_pacing (recipient_key, next_allowed_at) VALUES ($1, $2)
+ON CONFLICT (recipient_key) DO UPDATE SET next_allowed_at = excluded.next_allowed_at";
+
+/// A free-form message that Meta later failed with 131047 (window closed) goes again as a
+/// template.
+pub const REQUEUE_WINDOW_CLOSED: &str = "\
+UPDATE outbox SET state = 'pending', use_template = TRUE, next_attempt_at = $1,
+                  last_error_code = 131047
+WHERE state = 'sent' AND use_template = FALSE
+  AND wamid IN (SELECT wamid FROM message_statuses WHERE status = 'failed' AND error_code = 131047)";
+
+pub const SELECT_OUTBOX_ALL: &str = "SELECT * FROM outbox ORDER BY id";
+
+pub const SELECT_SENDER_STATE: &str =
+    "SELECT paused_at, paused_reason, token_fingerprint FROM sender_state WHERE id = 1";
+pub const PAUSE_SENDER: &str = "\
+UPDATE sender_state SET paused_at = $1, paused_reason = $2, token_fingerprint = $3 WHERE id = 1";
+pub const RESUME_SENDER: &str = "\
+UPDATE sender_state SET paused_at = NULL, paused_reason = NULL, token_fingerprint = NULL WHERE id = 1";
+
+/// The 24-hour customer-service window: when did this person last write to us?
+pub const LAST_INBOUND_BY_PHONE: &str =
+    "SELECT MAX(received_at) FROM inbound_messages WHERE sender_phone = $1";
+pub const LAST_INBOUND_BY_BSUID: &str =
+    "SELECT MAX(received_at) FROM inbound_messages WHERE sender_bsuid = $1";
+pub const LAST_INBOUND_BY_GROUP: &str =
+    "SELECT MAX(received_at) FROM inbound_messages WHERE cloud_group_id = $1";
+
+pub const SELECT_DUE_ESCALATIONS: &str = "\
+SELECT * FROM reports WHERE status = 'open' AND escalate_at IS NOT NULL AND escalate_at <= $1
+ORDER BY escalate_at LIMIT $2";
+
+/// Moves a report one escalation step; the level check makes each step fire once even with
+/// several workers racing for it.
+pub const ESCALATE: &str = "\
+UPDATE reports SET escalation_level = $3, escalate_at = $4, updated_at = $5
+WHERE id = $1 AND escalation_level = $2 AND status = 'open'";
+
+pub const SELECT_AUDIT: &str =
+    "SELECT * FROM audit_log WHERE entity_kind = $1 AND entity_id = $2 ORDER BY id";
