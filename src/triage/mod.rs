@@ -1,0 +1,223 @@
+//! Triage: decides what the bot does with a citizen's message (911 emergency, 089 tip,
+//! patrol request, workshop request, follow-up or other) and why.
+//!
+//! Pure functions only: the caller loads files and passes `&str`. The pipeline is
+//! [`normalize`] → the rules of `config/triage/rules.toml`, compiled once into a
+//! `RegexSet` run from each word start (`pattern`) → a naive Bayes vote ([`model`],
+//! `config/triage/model.tsv`) → context logic (`context`) that reads negation, time,
+//! hypotheticals, forwarding, season and the guide's precedence before choosing.
+//!
+//! [`eval`] measures a classifier on a labelled corpus; CI runs it on the test split.
+
+mod context;
+mod cue;
+pub mod eval;
+mod labels;
+mod lexicon;
+pub mod model;
+mod normalize;
+mod pattern;
+mod rules;
+#[cfg(test)]
+mod tests;
+mod tuning;
+
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+pub use labels::{Category, Priority, UnknownLabel};
+pub use normalize::{normalize, MAX_EXPANSION};
+
+use model::NaiveBayes;
+use rules::RuleSet;
+
+/// Messages longer than this are classified on their first `MAX_INPUT_BYTES` bytes; real
+/// reports are short, and the cap bounds the work per message.
+pub const MAX_INPUT_BYTES: usize = 4096;
+
+/// The rules shipped with the binary.
+const BUILTIN_RULES: &str = include_str!("../../config/triage/rules.toml");
+/// The model shipped with the binary, trained on the dev split (see [`model`]).
+const BUILTIN_MODEL: &str = include_str!("../../config/triage/model.tsv");
+
+/// One message to classify, with what WhatsApp tells us about it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Input<'a> {
+    /// Text, caption or transcript.
+    pub text: &'a str,
+    /// WhatsApp marked the message as forwarded.
+    pub forwarded: bool,
+    /// WhatsApp marked it "forwarded many times" (chains, rumours).
+    pub frequently_forwarded: bool,
+    /// The message replies to (quotes) another message. Not read yet: the labelled
+    /// corpus has no replies to learn what it should change.
+    pub is_reply: bool,
+    /// Local date the message was sent, for seasonal cues such as fireworks.
+    pub local_date: Option<NaiveDate>,
+}
+
+impl<'a> Input<'a> {
+    /// Plain text with no flags and no date.
+    pub fn text(text: &'a str) -> Self {
+        Input {
+            text,
+            forwarded: false,
+            frequently_forwarded: false,
+            is_reply: false,
+            local_date: None,
+        }
+    }
+}
+
+/// A suggested incident code from the national 9-1-1 catalogue (CNIE).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Cnie {
+    /// Five-digit code, e.g. 50305.
+    pub code: u32,
+    /// Catalogue name, e.g. "Solicitud de rondín".
+    pub name: String,
+}
+
+/// The classifier's decision about one message.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Classification {
+    /// What the bot does with the message.
+    pub category: Category,
+    /// Queue priority; follows the category (patrol is `high` when it names a recent crime).
+    pub priority: Priority,
+    /// In [0, 1].
+    pub confidence: f32,
+    /// The classifier could not place the text; an operator should look at it.
+    pub needs_review: bool,
+    /// Stable names of what decided: rules, context cues and model votes.
+    pub rules: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    /// Suggested 9-1-1 catalogue incident, when one applies.
+    pub cnie: Option<Cnie>,
+}
+
+/// A problem in the rules or model file, with the 1-based line it is on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct TriageConfigError {
+    /// 1-based line of the offending entry (1 when the file as a whole is wrong).
+    pub line: usize,
+    /// What is wrong, in English.
+    pub message: String,
+}
+
+/// Compiled rules (and optionally a model). Immutable, `Send + Sync`; share it behind an
+/// `Arc`.
+pub struct Classifier {
+    rules: RuleSet,
+    model: Option<NaiveBayes>,
+    version: String,
+}
+
+impl fmt::Debug for Classifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Classifier")
+            .field("version", &self.version)
+            .field("rules", &self.rules.rules.len())
+            .field("model", &self.model.is_some())
+            .finish()
+    }
+}
+
+impl Classifier {
+    /// Rules only, from the text of a rules file.
+    pub fn from_toml(rules_toml: &str) -> Result<Self, TriageConfigError> {
+        Self::from_parts(rules_toml, None)
+    }
+
+    /// Rules plus a model file (the format written by [`model::train_tsv`]).
+    pub fn from_parts(
+        rules_toml: &str,
+        model_tsv: Option<&str>,
+    ) -> Result<Self, TriageConfigError> {
+        let rules = RuleSet::parse(rules_toml)?;
+        let model = model_tsv.map(NaiveBayes::from_tsv).transpose()?;
+        let mut hash = fnv1a(rules_toml.as_bytes(), FNV_OFFSET);
+        if let Some(m) = model_tsv {
+            hash = fnv1a(m.as_bytes(), hash);
+        }
+        let kind = if model.is_some() { "rules+nb" } else { "rules" };
+        let version = format!("{kind}-{}+{:08x}", rules.file_version, hash as u32);
+        Ok(Classifier {
+            rules,
+            model,
+            version,
+        })
+    }
+
+    /// The shipped rules and model.
+    ///
+    /// # Panics
+    /// Only if the shipped files are invalid, which a unit test rules out.
+    pub fn builtin() -> Self {
+        Self::from_parts(BUILTIN_RULES, Some(BUILTIN_MODEL))
+            .unwrap_or_else(|e| panic!("shipped config/triage is invalid: {e}"))
+    }
+
+    /// The shipped rules without the model, to measure what the model adds.
+    pub fn builtin_rules_only() -> Self {
+        Self::from_toml(BUILTIN_RULES)
+            .unwrap_or_else(|e| panic!("shipped config/triage/rules.toml is invalid: {e}"))
+    }
+
+    /// Identifies the rules and model that decide, e.g. `"rules+nb-1+3f9a0c12"`; it changes
+    /// whenever either file changes, so stored results say which version decided.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    /// Classifies one message. Total: any input gets a defined result.
+    pub fn classify(&self, input: &Input<'_>) -> Classification {
+        let text = truncate(input.text, MAX_INPUT_BYTES);
+        let normalized = normalize(text);
+        let fired = self.rules.fired(&normalized);
+        let model = self.model.as_ref().map(|m| m.scores(&normalized));
+        let tuning = &self.rules.tuning;
+        let mut out = context::decide(&self.rules, &fired, model.as_ref(), input, tuning);
+        if text.len() < input.text.len() {
+            out.rules.push("input.truncated".to_owned());
+        }
+        if !normalized.bytes().any(|b| b.is_ascii_alphabetic()) {
+            // Nothing we can read: empty, emoji or digits only, or another script. Only
+            // the last deserves a human look.
+            let unreadable = normalized.chars().any(char::is_alphabetic);
+            out.needs_review |= unreadable;
+            let why = match (text.trim().is_empty(), unreadable) {
+                (true, _) => "input.empty",
+                (false, true) => "input.unreadable",
+                (false, false) => "input.no_words",
+            };
+            out.rules.push(why.to_owned());
+        }
+        out
+    }
+}
+
+fn truncate(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a: a stable content hash for the version string, without another dependency.
+fn fnv1a(bytes: &[u8], mut hash: u64) -> u64 {
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
+}
