@@ -81,7 +81,7 @@ async fn main() -> anyhow::Result<()> {
     let gate = Arc::new(Semaphore::new(concurrency));
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(requests);
-    for (b, s) in prepared {
+    for (i, (b, s)) in prepared.into_iter().enumerate() {
         let permit = gate.clone().acquire_owned().await?;
         let (client, endpoint) = (client.clone(), endpoint.clone());
         tasks.push(tokio::spawn(async move {
@@ -95,16 +95,19 @@ async fn main() -> anyhow::Result<()> {
                 .await
                 .is_ok_and(|r| r.status().is_success());
             drop(permit);
-            (ok, t.elapsed())
+            (i, ok, t.elapsed())
         }));
     }
     let mut latencies = Vec::with_capacity(requests);
-    let mut ok = 0usize;
+    let mut accepted = Vec::with_capacity(requests);
     for t in tasks {
-        let (success, latency) = t.await?;
-        ok += usize::from(success);
+        let (i, success, latency) = t.await?;
+        if success {
+            accepted.push(i);
+        }
         latencies.push(latency);
     }
+    let ok = accepted.len();
     let elapsed = started.elapsed();
     latencies.sort();
     println!(

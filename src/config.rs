@@ -65,6 +65,7 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub registry_dir: PathBuf,
     pub triage_rules: PathBuf,
+    pub triage_model: PathBuf,
     pub location_window: Duration,
     pub deadlines: Deadlines,
     pub escalation_poll: Duration,
@@ -117,6 +118,7 @@ struct RegistrySection {
 #[serde(deny_unknown_fields)]
 struct TriageSection {
     rules: PathBuf,
+    model: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -217,6 +219,7 @@ impl Config {
             shutdown_grace: Duration::from_secs(f.server.shutdown_grace_secs),
             registry_dir: env("ALERTA_REGISTRY_DIR").map_or(f.registry.dir, PathBuf::from),
             triage_rules: env("ALERTA_TRIAGE_RULES").map_or(f.triage.rules, PathBuf::from),
+            triage_model: env("ALERTA_TRIAGE_MODEL").map_or(f.triage.model, PathBuf::from),
             location_window: Duration::from_secs(f.intake.location_window_secs),
             deadlines: f.routing.deadlines,
             escalation_poll: Duration::from_secs(f.routing.escalation_poll_secs.max(1)),

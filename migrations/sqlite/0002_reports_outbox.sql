@@ -50,6 +50,8 @@ CREATE TABLE outbox (
     lease_owner     TEXT,
     wamid           TEXT,
     payload         TEXT,               -- the exact request body sent (or that dry-run would send)
+    delivery_status TEXT,               -- from status webhooks: sent, delivered, read, failed
+    delivery_error  INTEGER,
     last_error_code INTEGER,
     last_error      TEXT,
     merged_into     INTEGER REFERENCES outbox (id),
@@ -57,7 +59,8 @@ CREATE TABLE outbox (
     sent_at         TEXT
 );
 CREATE INDEX outbox_due ON outbox (state, next_attempt_at);
-CREATE INDEX outbox_recipient ON outbox (recipient_key, id);
+-- The open rows of each recipient's queue, oldest first (the claim reads only this).
+CREATE INDEX outbox_open ON outbox (recipient_key, id) WHERE state IN ('pending', 'sending');
 CREATE INDEX outbox_wamid ON outbox (wamid);
 
 CREATE TABLE recipient_pacing (

@@ -100,21 +100,35 @@ impl AppState {
     }
 }
 
-/// The rules file named in the configuration, or the rules built into the binary when that
-/// file is absent (a binary copied without its `config/` folder still classifies).
+/// The rules and model files named in the configuration; the ones built into the binary when
+/// the rules file is absent (a binary copied without its `config/` folder still classifies).
 pub fn load_classifier(config: &Config) -> anyhow::Result<Classifier> {
-    match std::fs::read_to_string(&config.triage_rules) {
-        Ok(text) => Classifier::from_toml(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", config.triage_rules.display())),
+    let rules = match std::fs::read_to_string(&config.triage_rules) {
+        Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             tracing::warn!(
                 path = %config.triage_rules.display(),
-                "rules file not found; using the built-in rules"
+                "rules file not found; using the built-in rules and model"
             );
-            Ok(Classifier::builtin())
+            return Ok(Classifier::builtin());
         }
-        Err(e) => Err(anyhow::anyhow!("{}: {e}", config.triage_rules.display())),
-    }
+        Err(e) => anyhow::bail!("{}: {e}", config.triage_rules.display()),
+    };
+    let model = match std::fs::read_to_string(&config.triage_model) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => anyhow::bail!("{}: {e}", config.triage_model.display()),
+    };
+    let Some(model) = model else {
+        return Classifier::from_toml(&rules).map_err(|e| located(&config.triage_rules, &e));
+    };
+    // Errors name the file they are in: the rules are checked on their own first.
+    Classifier::from_toml(&rules).map_err(|e| located(&config.triage_rules, &e))?;
+    Classifier::from_parts(&rules, Some(&model)).map_err(|e| located(&config.triage_model, &e))
+}
+
+fn located(file: &std::path::Path, e: &crate::triage::TriageConfigError) -> anyhow::Error {
+    anyhow::anyhow!("{}:{}: {}", file.display(), e.line, e.message)
 }
 
 /// All routes with their layers. Tests drive this directly with `oneshot`.

@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use crate::config::Config;
+use crate::notify::Replies;
 use crate::registry::Registry;
-use crate::triage::Classifier;
 
 /// Validates everything a deployment reads at start-up and reports every problem found,
 /// each naming its file and line.
@@ -24,17 +24,18 @@ pub fn check_config() -> anyhow::Result<ExitCode> {
             eprintln!("{errors}");
         }
     }
-    match std::fs::read_to_string(&config.triage_rules) {
-        Ok(text) => match Classifier::from_toml(&text) {
-            Ok(c) => println!("reglas de triage: {}", c.version()),
-            Err(e) => {
-                ok = false;
-                eprintln!("{}:{}", config.triage_rules.display(), e);
-            }
-        },
+    match crate::app::load_classifier(&config) {
+        Ok(c) => println!("clasificador: {}", c.version()),
         Err(e) => {
             ok = false;
-            eprintln!("{}: {e}", config.triage_rules.display());
+            eprintln!("{e}");
+        }
+    }
+    match Replies::load(&config.replies) {
+        Ok(_) => println!("textos de respuesta: {}", config.replies.display()),
+        Err(e) => {
+            ok = false;
+            eprintln!("{e}");
         }
     }
     if config.whatsapp.app_secret.is_none() {

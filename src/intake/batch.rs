@@ -6,11 +6,11 @@ use sha2::{Digest, Sha256};
 
 use super::attribution::attribute;
 use crate::registry::Registry;
+use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::store::{
     Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewStatus,
     NewTriage,
 };
-use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::triage::{Classification, Classifier, Input};
 use crate::whatsapp::{parse_notification, InboundMessage, ParseError, StatusUpdate};
 

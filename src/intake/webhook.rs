@@ -14,6 +14,7 @@ use serde_json::json;
 use super::batch::{build_batch, BatchContext};
 use crate::app::AppState;
 use crate::error::{ApiResult, AppError};
+use crate::telemetry::metrics::metrics;
 use crate::whatsapp::{verify_signature, verify_token_matches};
 
 /// Meta's subscription handshake: echo `hub.challenge` as plain text when the token matches.
@@ -53,6 +54,27 @@ pub async fn receive(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
+    let started = std::time::Instant::now();
+    let result = store_delivery(&state, &headers, body).await;
+    let outcome = match &result {
+        Ok((_, outcome)) => *outcome,
+        Err(AppError::Unauthorized(_)) => "unauthorized",
+        Err(AppError::PayloadTooLarge) => "too_large",
+        Err(AppError::Store(_)) => "unavailable",
+        Err(_) => "bad_request",
+    };
+    metrics().webhook(outcome);
+    if result.is_ok() {
+        metrics().ingest_latency(started.elapsed());
+    }
+    result.map(|(response, _)| response)
+}
+
+async fn store_delivery(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<(Response, &'static str)> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             AppError::PayloadTooLarge
@@ -99,5 +121,11 @@ pub async fn receive(
         duplicate = stored.duplicate_delivery,
         "webhook stored"
     );
-    Ok(Json(json!({ "status": "ok", "delivery_id": stored.delivery_id })).into_response())
+    let outcome = match (stored.duplicate_delivery, outcome_kind) {
+        (true, _) => "duplicate",
+        (false, "parsed") => "stored",
+        (false, _) => "flagged",
+    };
+    let response = Json(json!({ "status": "ok", "delivery_id": stored.delivery_id }));
+    Ok((response.into_response(), outcome))
 }

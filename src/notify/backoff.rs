@@ -7,10 +7,22 @@ use tokio::time::Instant;
 
 /// Exponential backoff with ±25 % jitter, so retries from many rows do not arrive together.
 /// `attempt` counts from 1. Rate-limit errors back off on Meta's 4^x schedule.
-pub fn backoff(attempt: i32, rate_limited: bool, base: Duration, max: Duration, seed: u64) -> Duration {
+pub fn backoff(
+    attempt: i32,
+    rate_limited: bool,
+    base: Duration,
+    max: Duration,
+    seed: u64,
+) -> Duration {
     let exp = attempt.saturating_sub(1).clamp(0, 20) as u32;
-    let factor: u64 = if rate_limited { 4u64.saturating_pow(exp) } else { 2u64.saturating_pow(exp) };
-    let raw = base.saturating_mul(u32::try_from(factor).unwrap_or(u32::MAX)).min(max);
+    let factor: u64 = if rate_limited {
+        4u64.saturating_pow(exp)
+    } else {
+        2u64.saturating_pow(exp)
+    };
+    let raw = base
+        .saturating_mul(u32::try_from(factor).unwrap_or(u32::MAX))
+        .min(max);
     let jitter = (splitmix(seed) % 51) as f64 / 100.0 - 0.25;
     raw.mul_f64(1.0 + jitter).min(max)
 }

@@ -11,7 +11,10 @@ use tokio::time::Instant;
 #[derive(Debug, Clone)]
 pub enum Clock {
     /// UTC anchored at construction and advanced by tokio's monotonic clock.
-    System { base_utc: DateTime<Utc>, base: Instant },
+    System {
+        base_utc: DateTime<Utc>,
+        base: Instant,
+    },
     /// Moves only when told to.
     Manual(Arc<Mutex<DateTime<Utc>>>),
 }

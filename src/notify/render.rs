@@ -20,7 +20,8 @@ pub const MERGEABLE: [&str; 6] = [
 ];
 
 /// Purposes that may go out long after the recipient last wrote, so may need a template.
-pub const MAY_NEED_TEMPLATE: [&str; 3] = ["coordinator_notice", "escalation_notice", "reporter_status"];
+pub const MAY_NEED_TEMPLATE: [&str; 3] =
+    ["coordinator_notice", "escalation_notice", "reporter_status"];
 
 /// Why a row cannot be rendered; it is failed, not retried.
 #[derive(Debug, thiserror::Error)]
@@ -74,7 +75,10 @@ pub async fn render(
 /// resolve the folio in one tap (groups do not support interactive messages).
 fn coordinator_buttons(row: &OutboxRow, to: &Recipient, vars: &Vars, body: String) -> Content {
     let folio = vars.get("folio").and_then(|f| f.parse::<Folio>().ok());
-    let is_notice = matches!(row.purpose.as_str(), "coordinator_notice" | "escalation_notice");
+    let is_notice = matches!(
+        row.purpose.as_str(),
+        "coordinator_notice" | "escalation_notice"
+    );
     match (folio, is_notice, to) {
         (Some(folio), true, Recipient::Individual { .. }) => Content::Buttons {
             body,
@@ -103,7 +107,14 @@ async fn vars_for(
         serde_json::from_str(&row.params).map_err(|e| RenderError::BadRow(e.to_string()))?;
     let mut vars = Vars::new();
     for key in [
-        "region", "numeros", "grupo", "colonia", "categoria", "prioridad", "extracto", "nivel",
+        "region",
+        "numeros",
+        "grupo",
+        "colonia",
+        "categoria",
+        "prioridad",
+        "extracto",
+        "nivel",
         "folio",
     ] {
         if let Some(v) = params.get(key) {
@@ -154,7 +165,10 @@ async fn follow_up_report(
         return Ok(store.report(ReportLookup::Folio(folio)).await?.filter(own));
     }
     if let Some(wamid) = params.get("reply_to").and_then(Value::as_str) {
-        for lookup in [ReportLookup::OutboundWamid(wamid), ReportLookup::MessageWamid(wamid)] {
+        for lookup in [
+            ReportLookup::OutboundWamid(wamid),
+            ReportLookup::MessageWamid(wamid),
+        ] {
             if let Some(r) = store.report(lookup).await?.filter(own) {
                 return Ok(Some(r));
             }

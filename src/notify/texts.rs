@@ -73,7 +73,9 @@ impl Replies {
             };
             if key == "status_words" {
                 for (k, v) in section {
-                    let v = v.as_str().ok_or(format!("status_words.{k} debe ser texto"))?;
+                    let v = v
+                        .as_str()
+                        .ok_or(format!("status_words.{k} debe ser texto"))?;
                     status_words.insert(k, v.to_owned());
                 }
                 continue;
@@ -162,7 +164,11 @@ fn fill(text: &str, vars: &Vars) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
         match after.find('}') {
-            Some(end) if after[..end].chars().all(|c| c.is_ascii_lowercase() || c == '_') => {
+            Some(end)
+                if after[..end]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c == '_') =>
+            {
                 if let Some(v) = vars.get(&after[..end]) {
                     out.push_str(v);
                 }
@@ -190,8 +196,14 @@ mod tests {
         for p in PURPOSES {
             assert!(r.text(p, None, &vars).is_some(), "{p}");
         }
-        assert!(r.text("reply_ack", None, &vars).unwrap().contains("SON-2026-000001"));
-        assert!(r.text("reply_unregistered", Some("emergency"), &vars).unwrap().contains("9-1-1"));
+        assert!(r
+            .text("reply_ack", None, &vars)
+            .unwrap()
+            .contains("SON-2026-000001"));
+        assert!(r
+            .text("reply_unregistered", Some("emergency"), &vars)
+            .unwrap()
+            .contains("9-1-1"));
         assert!(r.has_template("coordinator_notice"));
         assert!(!r.has_template("reply_ack"));
     }
@@ -205,8 +217,13 @@ mod tests {
 
     #[test]
     fn missing_sections_and_unknown_keys_are_errors() {
-        assert!(Replies::parse("[reply_tip]\ntext = \"x\"").unwrap_err().contains("falta"));
-        let mut all: String = PURPOSES.iter().map(|p| format!("[{p}]\ntext = \"x\"\n")).collect();
+        assert!(Replies::parse("[reply_tip]\ntext = \"x\"")
+            .unwrap_err()
+            .contains("falta"));
+        let mut all: String = PURPOSES
+            .iter()
+            .map(|p| format!("[{p}]\ntext = \"x\"\n"))
+            .collect();
         assert!(Replies::parse(&all).is_ok());
         all.push_str("[reply_ack2]\ntexto = \"x\"\n");
         assert!(Replies::parse(&all).unwrap_err().contains("texto"));

@@ -15,8 +15,12 @@ use super::clock::Clock;
 use super::render::{render, RenderError, MAY_NEED_TEMPLATE, MERGEABLE};
 use super::texts::Replies;
 use crate::store::{OutboxOutcome, OutboxRow, Store, StoreError, WindowKey};
+use crate::telemetry::metrics::metrics;
 use crate::whatsapp::client::{GraphClient, SendErrorKind};
 use crate::whatsapp::outbound::{OutboundMessage, Recipient};
+
+/// The shortest gap between two sender passes that found nothing to do.
+const MIN_PASS_INTERVAL: Duration = Duration::from_millis(50);
 
 /// How messages leave: through the Graph API, or recorded only (no access token).
 pub enum Transport {
@@ -95,7 +99,11 @@ impl Sender {
     ) -> Sender {
         Sender {
             throughput: Throughput::new(settings.per_second),
-            owner: format!("sender-{}-{}", std::process::id(), Utc::now().timestamp_micros()),
+            owner: format!(
+                "sender-{}-{}",
+                std::process::id(),
+                Utc::now().timestamp_micros()
+            ),
             store,
             replies,
             transport,
@@ -107,7 +115,10 @@ impl Sender {
 
     /// Runs until `shutdown`; a row being sent when it fires is finished first.
     pub async fn run(self, shutdown: CancellationToken) {
-        tracing::info!(dry_run = matches!(self.transport, Transport::DryRun), "sender started");
+        tracing::info!(
+            dry_run = matches!(self.transport, Transport::DryRun),
+            "sender started"
+        );
         loop {
             let sent = match self.tick().await {
                 Ok(n) => n,
@@ -125,6 +136,9 @@ impl Sender {
                     () = self.wakeup.notified() => {},
                     () = tokio::time::sleep(self.settings.poll) => {},
                 }
+                // Under a burst every webhook wakes the sender; passes closer together than
+                // this would only contend with intake for the write lock.
+                tokio::time::sleep(MIN_PASS_INTERVAL).await;
             }
         }
         tracing::info!("sender stopped");
@@ -146,14 +160,22 @@ impl Sender {
         for row in &rows {
             // Once the token is known to be expired, the rest of the batch goes back untouched.
             let outcome = if paused {
-                OutboxOutcome::Release { at: self.clock.now() }
+                OutboxOutcome::Release {
+                    at: self.clock.now(),
+                }
             } else {
                 self.attempt(row).await?
             };
             paused |= matches!(outcome, OutboxOutcome::Release { .. });
-            let done = self.store.finish_outbox(row, &self.owner, &outcome, self.clock.now()).await?;
+            let done = self
+                .store
+                .finish_outbox(row, &self.owner, &outcome, self.clock.now())
+                .await?;
             if !done {
-                tracing::warn!(outbox_id = row.id, "lease lost before the outcome was recorded");
+                tracing::warn!(
+                    outbox_id = row.id,
+                    "lease lost before the outcome was recorded"
+                );
             }
         }
         Ok(rows.len())
@@ -162,7 +184,13 @@ impl Sender {
     /// Whether sending is paused for the current token; a new token lifts the pause.
     async fn paused(&self) -> Result<bool, StoreError> {
         let state = self.store.sender_state().await?;
-        let (Some(_), Transport::Graph { token_fingerprint, .. }) = (state.paused_at, &self.transport) else {
+        let (
+            Some(_),
+            Transport::Graph {
+                token_fingerprint, ..
+            },
+        ) = (state.paused_at, &self.transport)
+        else {
             return Ok(false);
         };
         if state.token_fingerprint.as_deref() == Some(token_fingerprint.as_str()) {
@@ -186,12 +214,24 @@ impl Sender {
         } else {
             Vec::new()
         };
-        let message = match render(self.store.as_ref(), &self.replies, row, &merged, use_template).await {
+        let message = match render(
+            self.store.as_ref(),
+            &self.replies,
+            row,
+            &merged,
+            use_template,
+        )
+        .await
+        {
             Ok(m) => m,
             Err(RenderError::Store(e)) => return Err(e),
             Err(e) => {
                 tracing::error!(outbox_id = row.id, purpose = %row.purpose, error = %e, "cannot render");
-                return Ok(OutboxOutcome::Failed { code: None, error: e.to_string(), payload: None });
+                return Ok(OutboxOutcome::Failed {
+                    code: None,
+                    error: e.to_string(),
+                    payload: None,
+                });
             }
         };
         let merged_ids: Vec<i64> = merged.iter().map(|m| m.id).collect();
@@ -199,8 +239,14 @@ impl Sender {
     }
 
     /// A free-form message only reaches someone who wrote in the last 24 hours.
-    async fn outside_window(&self, row: &OutboxRow, now: DateTime<Utc>) -> Result<bool, StoreError> {
-        if !MAY_NEED_TEMPLATE.contains(&row.purpose.as_str()) || !self.replies.has_template(&row.purpose) {
+    async fn outside_window(
+        &self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if !MAY_NEED_TEMPLATE.contains(&row.purpose.as_str())
+            || !self.replies.has_template(&row.purpose)
+        {
             return Ok(false);
         }
         let Ok(to) = serde_json::from_str::<Recipient>(&row.recipient) else {
@@ -227,7 +273,11 @@ impl Sender {
             Transport::DryRun => {
                 tracing::info!(outbox_id = row.id, purpose = %row.purpose, "dry-run: recorded, not sent");
                 let now = self.clock.now();
-                return Ok(OutboxOutcome::DryRun { payload, merged, pace_until: pace_until(now) });
+                return Ok(OutboxOutcome::DryRun {
+                    payload,
+                    merged,
+                    pace_until: pace_until(now),
+                });
             }
             Transport::Graph { client, .. } => client,
         };
@@ -237,17 +287,31 @@ impl Sender {
         let err = match result {
             Ok(sent) => {
                 tracing::info!(outbox_id = row.id, purpose = %row.purpose, "sent");
-                return Ok(OutboxOutcome::Sent { wamid: sent.wamid, payload, merged, pace_until: pace_until(now) });
+                return Ok(OutboxOutcome::Sent {
+                    wamid: sent.wamid,
+                    payload,
+                    merged,
+                    pace_until: pace_until(now),
+                });
             }
             Err(e) => e,
         };
         tracing::warn!(outbox_id = row.id, kind = ?err.kind, code = ?err.code, attempt = row.attempts, "send failed");
+        metrics().send_failure(err.code);
         let retry_at = |rate_limited: bool| {
             let seed = (row.id as u64) << 8 | row.attempts as u64;
-            now + secs(backoff(row.attempts, rate_limited, self.settings.backoff_base, self.settings.backoff_max, seed))
+            now + secs(backoff(
+                row.attempts,
+                rate_limited,
+                self.settings.backoff_base,
+                self.settings.backoff_max,
+                seed,
+            ))
         };
         Ok(match err.kind {
-            SendErrorKind::Retryable | SendErrorKind::RateLimited if row.attempts < self.settings.max_attempts => {
+            SendErrorKind::Retryable | SendErrorKind::RateLimited
+                if row.attempts < self.settings.max_attempts =>
+            {
                 OutboxOutcome::Retry {
                     at: retry_at(err.kind == SendErrorKind::RateLimited),
                     code: err.code,
@@ -255,17 +319,33 @@ impl Sender {
                     use_template,
                 }
             }
-            SendErrorKind::WindowClosed if !use_template && self.replies.has_template(&row.purpose) => {
-                OutboxOutcome::Retry { at: now, code: err.code, error: err.message, use_template: true }
+            SendErrorKind::WindowClosed
+                if !use_template && self.replies.has_template(&row.purpose) =>
+            {
+                OutboxOutcome::Retry {
+                    at: now,
+                    code: err.code,
+                    error: err.message,
+                    use_template: true,
+                }
             }
             SendErrorKind::TokenExpired => {
                 tracing::error!("ALERTA: the WhatsApp access token expired; sending is paused until a new token is deployed");
-                if let Transport::Graph { token_fingerprint, .. } = &self.transport {
-                    self.store.pause_sender(now, "token expirado (190)", token_fingerprint).await?;
+                if let Transport::Graph {
+                    token_fingerprint, ..
+                } = &self.transport
+                {
+                    self.store
+                        .pause_sender(now, "token expirado (190)", token_fingerprint)
+                        .await?;
                 }
                 OutboxOutcome::Release { at: now }
             }
-            _ => OutboxOutcome::Failed { code: err.code, error: err.message, payload: Some(payload) },
+            _ => OutboxOutcome::Failed {
+                code: err.code,
+                error: err.message,
+                payload: Some(payload),
+            },
         })
     }
 }

@@ -14,6 +14,7 @@ use super::{coordinators_for, escalation_targets, next_escalation, Deadlines};
 use crate::notify::Clock;
 use crate::registry::Registry;
 use crate::store::{EscalationStep, ReportRow, Store, StoreError};
+use crate::telemetry::metrics::metrics;
 use crate::triage::{Category, Priority};
 
 /// The last escalation level (the supervisor).
@@ -52,6 +53,7 @@ impl Escalator {
             };
             if self.store.escalate(&step).await? {
                 tracing::warn!(folio = %report.folio, level = step.to_level, "report escalated");
+                metrics().escalation(step.to_level);
                 applied += 1;
             }
         }
@@ -71,10 +73,19 @@ impl Escalator {
         // learns nothing from a second notice; skip them unless nobody else is left.
         let category: Option<Category> = r.category.parse().ok();
         let first_round: Vec<&str> = category
-            .map(|c| coordinators_for(region, c, now).iter().map(|c| c.id.as_str()).collect())
+            .map(|c| {
+                coordinators_for(region, c, now)
+                    .iter()
+                    .map(|c| c.id.as_str())
+                    .collect()
+            })
             .unwrap_or_default();
         let all = escalation_targets(region, to_level as u8, now);
-        let fresh: Vec<_> = all.iter().copied().filter(|c| !first_round.contains(&c.id.as_str())).collect();
+        let fresh: Vec<_> = all
+            .iter()
+            .copied()
+            .filter(|c| !first_round.contains(&c.id.as_str()))
+            .collect();
         let targets = if fresh.is_empty() { all } else { fresh };
         let category_label = category.map_or(r.category.clone(), |c| c.label_es().to_owned());
         let params = json!({
@@ -87,7 +98,13 @@ impl Escalator {
         let next_at = if to_level >= LAST_LEVEL {
             None
         } else {
-            next_escalation(to_level as u8, now, priority, region.time_zone, &self.deadlines)
+            next_escalation(
+                to_level as u8,
+                now,
+                priority,
+                region.time_zone,
+                &self.deadlines,
+            )
         };
         Some(EscalationStep {
             report_id: r.id,

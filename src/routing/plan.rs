@@ -11,9 +11,7 @@ use super::{
 };
 use crate::intake::Attributed;
 use crate::registry::{Coordinator, Group, Region, Registry};
-use crate::store::{
-    Attribution, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
-};
+use crate::store::{Attribution, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 use crate::triage::{Category, Classification, Priority};
 use crate::whatsapp::address::{recipient_key, reply_target};
 use crate::whatsapp::outbound::Recipient;
@@ -54,9 +52,17 @@ pub fn plan_message(
     let triage = triage?;
     let Some(group) = who.group.as_deref().and_then(|g| ctx.registry.group(g)) else {
         // Unregistered: the safety reply, and how to register.
-        let priority = if triage.category == Category::Emergency911 { 0 } else { 1 };
+        let priority = if triage.category == Category::Emergency911 {
+            0
+        } else {
+            1
+        };
         let params = json!({ "category": triage.category.as_str() });
-        return Some(MessagePlan::Outbox(vec![answer("reply_unregistered", priority, params)]));
+        return Some(MessagePlan::Outbox(vec![answer(
+            "reply_unregistered",
+            priority,
+            params,
+        )]));
     };
     let region = ctx.registry.region(&group.region)?;
     match triage.category {
@@ -68,11 +74,17 @@ pub fn plan_message(
                 "reply_to": msg.context.reply_to,
                 "group": group.id,
             });
-            Some(MessagePlan::Outbox(vec![answer("reply_follow_up", 2, params)]))
+            Some(MessagePlan::Outbox(vec![answer(
+                "reply_follow_up",
+                2,
+                params,
+            )]))
         }
         category => {
             let (purpose, priority, params) = match category {
-                Category::Emergency911 => ("reply_emergency", 0, json!({ "numeros": numbers(region) })),
+                Category::Emergency911 => {
+                    ("reply_emergency", 0, json!({ "numeros": numbers(region) }))
+                }
                 Category::Tip089 => ("reply_tip", 1, json!({})),
                 _ => ("reply_ack", 2, json!({ "region": region.name })),
             };
@@ -80,7 +92,13 @@ pub fn plan_message(
             let notice = notice_params(group, triage, msg.body.as_deref().unwrap_or_default());
             let urgent = category == Category::Emergency911;
             for c in coordinators_for(region, category, ctx.now) {
-                if let Some(row) = to_coordinator(c, "coordinator_notice", if urgent { 1 } else { 3 }, &notice, ctx.now) {
+                if let Some(row) = to_coordinator(
+                    c,
+                    "coordinator_notice",
+                    if urgent { 1 } else { 3 },
+                    &notice,
+                    ctx.now,
+                ) {
                     outbox.push(row);
                 }
             }
@@ -93,7 +111,12 @@ pub fn plan_message(
                     category: category.as_str().to_owned(),
                     priority: triage.priority.as_str().to_owned(),
                     created_at: ctx.now,
-                    escalate_at: ack_deadline(triage.priority, ctx.now, region.time_zone, ctx.deadlines),
+                    escalate_at: ack_deadline(
+                        triage.priority,
+                        ctx.now,
+                        region.time_zone,
+                        ctx.deadlines,
+                    ),
                 },
                 outbox,
             })
@@ -119,7 +142,10 @@ fn coordinator_command(
             CoordinatorAction::Acknowledge => ReportAction::Acknowledge,
             CoordinatorAction::Resolve => ReportAction::Resolve,
         },
-        actor: format!("coordinator:{}", who.coordinator.as_deref().unwrap_or("desconocido")),
+        actor: format!(
+            "coordinator:{}",
+            who.coordinator.as_deref().unwrap_or("desconocido")
+        ),
         at: ctx.now,
         reporter_purpose: "reporter_status".into(),
         on_no_match: Some(answer("command_unknown", 2, json!({ "folio": folio }))),
@@ -148,10 +174,19 @@ pub fn to_coordinator(
     now: DateTime<Utc>,
 ) -> Option<NewOutbox> {
     let to = Recipient::Individual {
-        wa_id: c.phone.as_ref().map(|p| p.as_str().trim_start_matches('+').to_owned()),
+        wa_id: c
+            .phone
+            .as_ref()
+            .map(|p| p.as_str().trim_start_matches('+').to_owned()),
         bsuid: c.bsuid.clone(),
     };
-    if matches!(&to, Recipient::Individual { wa_id: None, bsuid: None }) {
+    if matches!(
+        &to,
+        Recipient::Individual {
+            wa_id: None,
+            bsuid: None
+        }
+    ) {
         return None;
     }
     Some(NewOutbox {

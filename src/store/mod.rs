@@ -23,8 +23,8 @@ pub use outbox::{EscalationStep, OutboxOutcome, ReportLookup, WindowKey};
 pub use plan::{MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use postgres::PgStore;
 pub use rows::{
-    AuditRow, DeliveryRow, EventRow, InboundRow, OutboxRow, ReportRow, SenderState, StatusRow,
-    StoreCounts,
+    AuditRow, DeliveryRow, EventRow, Gauges, InboundRow, OutboxRow, ReportRow, SenderState,
+    StatusRow, StoreCounts,
 };
 pub use sqlite::SqliteStore;
 
@@ -264,6 +264,8 @@ pub trait Store: Send + Sync + 'static {
     /// Applies an escalation step once; false if the report moved on meanwhile.
     async fn escalate(&self, step: &EscalationStep) -> Result<bool, StoreError>;
     async fn audit_trail(&self, kind: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
+    /// Reports by category and status, outbox depth and age, for `/metrics`.
+    async fn gauges(&self) -> Result<Gauges, StoreError>;
 
     /// Finishes pending writes and closes connections.
     async fn close(&self);

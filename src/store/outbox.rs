@@ -52,7 +52,11 @@ pub(crate) type FinishColumns<'a> = (
 );
 
 impl OutboxOutcome {
-    pub(crate) fn columns<'a>(&'a self, row: &'a OutboxRow, now: DateTime<Utc>) -> FinishColumns<'a> {
+    pub(crate) fn columns<'a>(
+        &'a self,
+        row: &'a OutboxRow,
+        now: DateTime<Utc>,
+    ) -> FinishColumns<'a> {
         match self {
             OutboxOutcome::Sent { wamid, payload, .. } => (
                 "sent",

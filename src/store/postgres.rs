@@ -9,7 +9,11 @@ use sqlx::Connection;
 
 use super::{migrate, ReportLookup, Store, StoreError, StoreOptions, WindowKey};
 
-super::shared_reports::report_fns!(PgConnection, PgPool, super::sql_reports::CLAIM_OUTBOX_POSTGRES);
+super::shared_reports::report_fns!(
+    PgConnection,
+    PgPool,
+    super::sql_reports::CLAIM_OUTBOX_POSTGRES
+);
 super::shared::backend_fns!(PgConnection, PgPool);
 
 /// The PostgreSQL store.
@@ -195,6 +199,10 @@ impl Store for PgStore {
 
     async fn audit_trail(&self, kind: &str, id: &str) -> Result<Vec<AuditRow>, StoreError> {
         Ok(audit_trail(&self.pool, kind, id).await?)
+    }
+
+    async fn gauges(&self) -> Result<crate::store::Gauges, StoreError> {
+        Ok(gauges(&self.pool).await?)
     }
 
     async fn close(&self) {

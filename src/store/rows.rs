@@ -135,6 +135,8 @@ pub struct OutboxRow {
     pub lease_owner: Option<String>,
     pub wamid: Option<String>,
     pub payload: Option<String>,
+    pub delivery_status: Option<String>,
+    pub delivery_error: Option<i64>,
     pub last_error_code: Option<i64>,
     pub last_error: Option<String>,
     pub merged_into: Option<i64>,
@@ -160,4 +162,14 @@ pub struct AuditRow {
     pub entity_kind: String,
     pub entity_id: String,
     pub detail: Option<String>,
+}
+
+/// Figures read at scrape time for `/metrics`.
+#[derive(Debug, Clone, Default)]
+pub struct Gauges {
+    /// ("category/status", count)
+    pub reports: Vec<(String, i64)>,
+    /// (state, count) for pending and sending rows.
+    pub outbox: Vec<(String, i64)>,
+    pub oldest_pending: Option<DateTime<Utc>>,
 }

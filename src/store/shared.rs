@@ -60,7 +60,15 @@ macro_rules! backend_fns {
                 let done = bind_status!(sqlx::query(sql::UPSERT_STATUS), s, d.received_at)
                     .execute(&mut *conn)
                     .await?;
-                outcome.statuses_applied += done.rows_affected() as usize;
+                if done.rows_affected() > 0 {
+                    outcome.statuses_applied += 1;
+                    sqlx::query(sql::OUTBOX_DELIVERY)
+                        .bind(&s.wamid)
+                        .bind(&s.status)
+                        .bind(s.error_code)
+                        .execute(&mut *conn)
+                        .await?;
+                }
             }
             for e in &batch.events {
                 sqlx::query(sql::INSERT_EVENT)

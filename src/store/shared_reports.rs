@@ -268,6 +268,21 @@ macro_rules! report_fns {
             Ok(row.0)
         }
 
+        pub(super) async fn gauges(
+            pool: &$pool,
+        ) -> Result<$crate::store::rows::Gauges, sqlx::Error> {
+            Ok($crate::store::rows::Gauges {
+                reports: sqlx::query_as(rsql::GAUGE_REPORTS).fetch_all(pool).await?,
+                outbox: sqlx::query_as(rsql::GAUGE_OUTBOX).fetch_all(pool).await?,
+                oldest_pending: sqlx::query_as::<_, (Option<DateTime<Utc>>,)>(
+                    rsql::GAUGE_OLDEST_PENDING,
+                )
+                .fetch_one(pool)
+                .await?
+                .0,
+            })
+        }
+
         pub(super) async fn sender_state(pool: &$pool) -> Result<SenderState, sqlx::Error> {
             sqlx::query_as(rsql::SELECT_SENDER_STATE).fetch_one(pool).await
         }

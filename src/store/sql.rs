@@ -49,6 +49,10 @@ ON CONFLICT (wamid) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.rank > message_statuses.rank";
 
+/// Mirrors an applied status onto the outbound record it belongs to.
+pub const OUTBOX_DELIVERY: &str = "\
+UPDATE outbox SET delivery_status = $2, delivery_error = $3 WHERE wamid = $1";
+
 pub const INSERT_EVENT: &str = "\
 INSERT INTO webhook_events (delivery_id, field, payload, received_at) VALUES ($1, $2, $3, $4)";
 

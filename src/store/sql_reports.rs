@@ -48,19 +48,20 @@ SELECT * FROM reports WHERE group_ref = $1 AND status <> 'resolved'
 ORDER BY created_at DESC, id DESC LIMIT 1";
 pub const SELECT_REPORTS: &str = "SELECT * FROM reports ORDER BY id";
 
-/// Claim due rows with a lease. Only the oldest unfinished row of each recipient qualifies
-/// (order per recipient), and only when the recipient's pacing allows it.
+/// Claim due rows with a lease. Only the oldest unfinished row of each recipient (the head
+/// of its queue) qualifies, which keeps order per recipient, and only when the recipient's
+/// pacing allows it. Heads come from the partial index of open rows, so a long backlog for
+/// one paced recipient costs one index entry per row, not a scan of the table.
 pub const CLAIM_OUTBOX_SQLITE: &str = "\
 UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2, attempts = attempts + 1
 WHERE id IN (
     SELECT o.id FROM outbox o
+    JOIN (SELECT MIN(id) AS id FROM outbox WHERE state IN ('pending', 'sending')
+          GROUP BY recipient_key) h ON h.id = o.id
     LEFT JOIN recipient_pacing p ON p.recipient_key = o.recipient_key
     WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3)
            OR (o.state = 'sending' AND o.lease_until < $3))
       AND (p.next_allowed_at IS NULL OR p.next_allowed_at <= $3)
-      AND NOT EXISTS (SELECT 1 FROM outbox e
-                      WHERE e.recipient_key = o.recipient_key AND e.id < o.id
-                        AND e.state IN ('pending', 'sending'))
     ORDER BY o.priority, o.id
     LIMIT $4)
 RETURNING *";
@@ -70,13 +71,12 @@ pub const CLAIM_OUTBOX_POSTGRES: &str = "\
 UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2, attempts = attempts + 1
 WHERE id IN (
     SELECT o.id FROM outbox o
+    JOIN (SELECT MIN(id) AS id FROM outbox WHERE state IN ('pending', 'sending')
+          GROUP BY recipient_key) h ON h.id = o.id
     LEFT JOIN recipient_pacing p ON p.recipient_key = o.recipient_key
     WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3)
            OR (o.state = 'sending' AND o.lease_until < $3))
       AND (p.next_allowed_at IS NULL OR p.next_allowed_at <= $3)
-      AND NOT EXISTS (SELECT 1 FROM outbox e
-                      WHERE e.recipient_key = o.recipient_key AND e.id < o.id
-                        AND e.state IN ('pending', 'sending'))
     ORDER BY o.priority, o.id
     LIMIT $4
     FOR UPDATE OF o SKIP LOCKED)
@@ -91,6 +91,8 @@ ORDER BY id";
 /// Closes a claimed row, but only while this worker still holds its lease.
 pub const FINISH_OUTBOX: &str = "\
 UPDATE outbox SET state = $2, wamid = COALESCE($3, wamid), payload = COALESCE($4, payload),
+                  delivery_status = CASE WHEN $3 IS NULL THEN delivery_status END,
+                  delivery_error = CASE WHEN $3 IS NULL THEN delivery_error END,
                   sent_at = $5, last_error_code = COALESCE($6, last_error_code),
                   last_error = COALESCE($7, last_error), lease_until = NULL,
                   lease_owner = NULL, next_attempt_at = COALESCE($8, next_attempt_at),
@@ -141,3 +143,10 @@ WHERE id = $1 AND escalation_level = $2 AND status = 'open'";
 
 pub const SELECT_AUDIT: &str =
     "SELECT * FROM audit_log WHERE entity_kind = $1 AND entity_id = $2 ORDER BY id";
+
+pub const GAUGE_REPORTS: &str =
+    "SELECT category || '/' || status, COUNT(*) FROM reports GROUP BY category, status";
+pub const GAUGE_OUTBOX: &str = "\
+SELECT state, COUNT(*) FROM outbox WHERE state IN ('pending', 'sending') GROUP BY state";
+pub const GAUGE_OLDEST_PENDING: &str =
+    "SELECT MIN(created_at) FROM outbox WHERE state IN ('pending', 'sending')";

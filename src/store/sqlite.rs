@@ -19,7 +19,11 @@ use tokio::task::JoinHandle;
 
 use super::{migrate, ReportLookup, Store, StoreError, StoreOptions, WindowKey};
 
-super::shared_reports::report_fns!(SqliteConnection, SqlitePool, super::sql_reports::CLAIM_OUTBOX_SQLITE);
+super::shared_reports::report_fns!(
+    SqliteConnection,
+    SqlitePool,
+    super::sql_reports::CLAIM_OUTBOX_SQLITE
+);
 super::shared::backend_fns!(SqliteConnection, SqlitePool);
 
 type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
@@ -315,6 +319,10 @@ impl Store for SqliteStore {
 
     async fn audit_trail(&self, kind: &str, id: &str) -> Result<Vec<AuditRow>, StoreError> {
         Ok(audit_trail(&self.read, kind, id).await?)
+    }
+
+    async fn gauges(&self) -> Result<crate::store::Gauges, StoreError> {
+        Ok(gauges(&self.read).await?)
     }
 
     async fn close(&self) {

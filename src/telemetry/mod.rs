@@ -1,5 +1,7 @@
-//! Logging. Spans carry the route template, never the URL: the webhook handshake puts the
+//! Logging and metrics. Spans carry the route template, never the URL: the webhook handshake puts the
 //! verify token in the query string, and message content or phone numbers never go to logs.
+
+pub mod metrics;
 
 use axum::body::Body;
 use axum::extract::MatchedPath;

@@ -95,7 +95,9 @@ async fn messages(
         }
         Answer::Error(status, code) => (
             StatusCode::from_u16(status).unwrap(),
-            Json(json!({"error": {"message": format!("(#{code}) fake"), "type": "OAuthException", "code": code, "fbtrace_id": "x"}})),
+            Json(
+                json!({"error": {"message": format!("(#{code}) fake"), "type": "OAuthException", "code": code, "fbtrace_id": "x"}}),
+            ),
         ),
     }
 }
@@ -106,7 +108,9 @@ fn accept(inner: &Arc<Mutex<Inner>>, body: Value) -> (StatusCode, Json<Value>) {
     g.accepted.push(body);
     (
         StatusCode::OK,
-        Json(json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.FAKE.{n}")}]})),
+        Json(
+            json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.FAKE.{n}")}]}),
+        ),
     )
 }
 

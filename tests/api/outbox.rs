@@ -25,7 +25,9 @@ async fn graph_app(fake: &FakeGraph) -> TestApp {
 }
 
 async fn post_text(app: &TestApp, wamid: &str, from: &str, text: &str) {
-    let (status, body) = app.post_signed(&text_webhook(wamid, Some(from), None, None, text)).await;
+    let (status, body) = app
+        .post_signed(&text_webhook(wamid, Some(from), None, None, text))
+        .await;
     assert_eq!(status.as_u16(), 200, "{body}");
 }
 
@@ -61,31 +63,76 @@ fn payload(row: &OutboxRow) -> Value {
 async fn each_category_gets_its_reply_to_the_right_recipient_in_dry_run() {
     let app = TestApp::new(Backend::Sqlite).await;
     let cases = [
-        ("w.em", MARIA.0, "auxilio se estan metiendo a robar a la casa de enfrente ahorita", "emergency_911"),
-        ("w.tip", JOSE, "en la casa de la esquina venden droga, es un punto de venta todos los dias", "tip_089"),
-        ("w.pat", LAURA, "pueden mandar rondines en la noche por la calle de la escuela xfa", "patrol"),
-        ("w.other", STRANGER, "buenos dias, bendiciones a todos", "other"),
+        (
+            "w.em",
+            MARIA.0,
+            "auxilio se estan metiendo a robar a la casa de enfrente ahorita",
+            "emergency_911",
+        ),
+        (
+            "w.tip",
+            JOSE,
+            "en la casa de la esquina venden droga, es un punto de venta todos los dias",
+            "tip_089",
+        ),
+        (
+            "w.pat",
+            LAURA,
+            "pueden mandar rondines en la noche por la calle de la escuela xfa",
+            "patrol",
+        ),
+        (
+            "w.other",
+            STRANGER,
+            "buenos dias, bendiciones a todos",
+            "other",
+        ),
     ];
     for (wamid, from, text, expected) in cases {
         post_text(&app, wamid, from, text).await;
-        assert_eq!(app.message(wamid).await.category.as_deref(), Some(expected), "{text}");
+        assert_eq!(
+            app.message(wamid).await.category.as_deref(),
+            Some(expected),
+            "{text}"
+        );
     }
-    let workshop = "buen dia, solicitamos una platica de prevencion de adicciones para los alumnos de 2o";
+    let workshop =
+        "buen dia, solicitamos una platica de prevencion de adicciones para los alumnos de 2o";
     post_text(&app, "w.ws", "5216311000401", workshop).await;
-    assert_eq!(app.message("w.ws").await.category.as_deref(), Some("workshop"));
-    post_text(&app, "w.other2", "5216441000202", "buenos dias vecinos, que tengan bonito dia").await;
+    assert_eq!(
+        app.message("w.ws").await.category.as_deref(),
+        Some("workshop")
+    );
+    post_text(
+        &app,
+        "w.other2",
+        "5216441000202",
+        "buenos dias vecinos, que tengan bonito dia",
+    )
+    .await;
 
     let clock = Clock::manual(Utc::now());
     let sender = app.state.sender(clock.clone()).unwrap();
     drain(&app, &sender, &clock).await;
     let rows = app.state.store.outbox().await.unwrap();
-    assert!(rows.iter().all(|r| r.state == "dry_run"), "no token: everything is dry-run");
+    assert!(
+        rows.iter().all(|r| r.state == "dry_run"),
+        "no token: everything is dry-run"
+    );
 
     let reports = app.state.store.reports().await.unwrap();
-    assert_eq!(reports.len(), 4, "emergency, tip, patrol and workshop open reports");
+    assert_eq!(
+        reports.len(),
+        4,
+        "emergency, tip, patrol and workshop open reports"
+    );
     let year = chrono::Datelike::year(&Utc::now());
     for (i, r) in reports.iter().enumerate() {
-        assert_eq!(r.folio, format!("SON-{year}-{:06}", i + 1), "gap-free folios");
+        assert_eq!(
+            r.folio,
+            format!("SON-{year}-{:06}", i + 1),
+            "gap-free folios"
+        );
     }
 
     let em = rows_for(&rows, "reply_emergency");
@@ -93,13 +140,21 @@ async fn each_category_gets_its_reply_to_the_right_recipient_in_dry_run() {
     let p = payload(em[0]);
     assert!(text_of(&p).contains("9-1-1") && text_of(&p).contains(&reports[0].folio));
     assert_eq!(p["context"]["message_id"], "w.em", "quotes the report");
-    assert_eq!(em[0].recipient_key, format!("wa:{}", MARIA.0), "1:1, by the wa_id Meta gave");
+    assert_eq!(
+        em[0].recipient_key,
+        format!("wa:{}", MARIA.0),
+        "1:1, by the wa_id Meta gave"
+    );
     assert_eq!(em[0].priority, 0);
 
     let tip = payload(rows_for(&rows, "reply_tip")[0]);
     assert!(text_of(&tip).contains("089"));
     let acks = rows_for(&rows, "reply_ack");
-    assert_eq!(acks.len(), 2, "patrol and workshop are acknowledged with a folio");
+    assert_eq!(
+        acks.len(),
+        2,
+        "patrol and workshop are acknowledged with a folio"
+    );
     assert!(text_of(&payload(acks[0])).contains(&reports[2].folio));
     assert_eq!(acks[0].recipient_key, format!("wa:{LAURA}"));
 
@@ -107,14 +162,23 @@ async fn each_category_gets_its_reply_to_the_right_recipient_in_dry_run() {
     assert_eq!(unregistered.len(), 1);
     assert!(text_of(&payload(unregistered[0])).contains("registrar"));
     let other_id = app.message("w.other2").await.id;
-    assert!(rows.iter().all(|r| r.message_id != Some(other_id)), "no reply to `other`");
+    assert!(
+        rows.iter().all(|r| r.message_id != Some(other_id)),
+        "no reply to `other`"
+    );
 
     let notices = rows_for(&rows, "coordinator_notice");
-    assert!(notices.len() >= 4, "every report reaches at least one coordinator");
+    assert!(
+        notices.len() >= 4,
+        "every report reaches at least one coordinator"
+    );
     for n in &notices {
         let body = n.payload.as_deref().unwrap();
         for phone in ["6621000101", "6621000102", "6621000301", "6311000401"] {
-            assert!(!body.contains(phone), "a coordinator notice never carries the reporter's phone");
+            assert!(
+                !body.contains(phone),
+                "a coordinator notice never carries the reporter's phone"
+            );
         }
     }
 }
@@ -123,23 +187,38 @@ async fn each_category_gets_its_reply_to_the_right_recipient_in_dry_run() {
 async fn the_emergency_reply_is_the_first_thing_sent() {
     let fake = FakeGraph::start().await;
     let app = graph_app(&fake).await;
-    post_text(&app, "w.em", MARIA.0, "estan balaceando la casa de enfrente ahorita, auxilio").await;
+    post_text(
+        &app,
+        "w.em",
+        MARIA.0,
+        "estan balaceando la casa de enfrente ahorita, auxilio",
+    )
+    .await;
     let clock = Clock::manual(Utc::now());
     drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
     let requests = fake.requests();
     assert!(requests.len() >= 2);
-    assert!(text_of(&requests[0]).contains("9-1-1"), "first: {}", requests[0]);
+    assert!(
+        text_of(&requests[0]).contains("9-1-1"),
+        "first: {}",
+        requests[0]
+    );
     assert!(fake.tokens().iter().all(|t| t == "Bearer test-token"));
 }
 
 /// A deterministic stand-in for randomness: the same failures on every run.
 fn lcg(n: usize) -> f64 {
-    let x = (n as u64).wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+    let x = (n as u64)
+        .wrapping_mul(6_364_136_223_846_793_005)
+        .wrapping_add(1_442_695_040_888_963_407);
     ((x >> 33) % 1000) as f64 / 1000.0
 }
 
 fn folios_in(text: &str) -> Vec<String> {
-    alerta::routing::find_folios(text).iter().map(ToString::to_string).collect()
+    alerta::routing::find_folios(text)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
 }
 
 #[tokio::test]
@@ -154,7 +233,10 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
         } else if r < 0.2 {
             Answer::Error(429, 130429)
         } else if r < 0.3 {
-            slow_seen.lock().unwrap().insert(format!("{}|{}", body["to"], text_of(body)));
+            slow_seen
+                .lock()
+                .unwrap()
+                .insert(format!("{}|{}", body["to"], text_of(body)));
             Answer::Slow
         } else {
             Answer::Ok
@@ -163,14 +245,21 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
     let app = graph_app(&fake).await;
     let senders = [LAURA, JOSE, MARIA.0];
     for i in 0..12 {
-        let text = format!("pueden mandar rondines en la noche por la calle {} xfa", i + 1);
+        let text = format!(
+            "pueden mandar rondines en la noche por la calle {} xfa",
+            i + 1
+        );
         post_text(&app, &format!("w.flaky.{i}"), senders[i % 3], &text).await;
     }
     let clock = Clock::manual(Utc::now());
     drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
 
     let rows = app.state.store.outbox().await.unwrap();
-    assert!(rows.iter().all(|r| r.state == "sent" || r.state == "merged"), "{rows:#?}");
+    assert!(
+        rows.iter()
+            .all(|r| r.state == "sent" || r.state == "merged"),
+        "{rows:#?}"
+    );
     let slow = slow.lock().unwrap().clone();
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut per_recipient: HashMap<String, Vec<String>> = HashMap::new();
@@ -184,7 +273,10 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
         let _ = key;
     }
     for (key, count) in &seen {
-        assert!(*count == 1 || slow.contains(key), "sent {count} times after clean errors: {key}");
+        assert!(
+            *count == 1 || slow.contains(key),
+            "sent {count} times after clean errors: {key}"
+        );
     }
     for (to, folios) in per_recipient {
         let mut sorted = folios.clone();
@@ -199,12 +291,23 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
 async fn a_worker_that_died_mid_send_is_replaced_when_its_lease_expires() {
     let fake = FakeGraph::start().await;
     let app = graph_app(&fake).await;
-    post_text(&app, "w.lease", LAURA, "pueden mandar rondines por la calle de la escuela xfa").await;
+    post_text(
+        &app,
+        "w.lease",
+        LAURA,
+        "pueden mandar rondines por la calle de la escuela xfa",
+    )
+    .await;
     let now = Utc::now();
     let claimed = app
         .state
         .store
-        .claim_outbox(now, now + chrono::Duration::seconds(60), "crashed-worker", 100)
+        .claim_outbox(
+            now,
+            now + chrono::Duration::seconds(60),
+            "crashed-worker",
+            100,
+        )
         .await
         .unwrap();
     assert!(!claimed.is_empty());
@@ -216,7 +319,11 @@ async fn a_worker_that_died_mid_send_is_replaced_when_its_lease_expires() {
     drain(&app, &sender, &clock).await;
     let rows = app.state.store.outbox().await.unwrap();
     assert!(rows.iter().all(|r| r.state == "sent"));
-    assert_eq!(fake.accepted().len(), rows.len(), "each row sent exactly once");
+    assert_eq!(
+        fake.accepted().len(),
+        rows.len(),
+        "each row sent exactly once"
+    );
 }
 
 #[tokio::test]
@@ -224,34 +331,61 @@ async fn an_expired_token_pauses_sending_until_a_new_one_arrives() {
     let fake = FakeGraph::start().await;
     fake.script(|_, _| Answer::Error(401, 190));
     let app = graph_app(&fake).await;
-    post_text(&app, "w.tok", LAURA, "pueden mandar rondines por la calle de la escuela xfa").await;
+    post_text(
+        &app,
+        "w.tok",
+        LAURA,
+        "pueden mandar rondines por la calle de la escuela xfa",
+    )
+    .await;
     let clock = Clock::manual(Utc::now());
     let sender = app.state.sender(clock.clone()).unwrap();
     sender.tick().await.unwrap();
     assert_eq!(fake.requests().len(), 1, "no burning of retries");
-    assert!(app.state.store.sender_state().await.unwrap().paused_at.is_some());
+    assert!(app
+        .state
+        .store
+        .sender_state()
+        .await
+        .unwrap()
+        .paused_at
+        .is_some());
     for _ in 0..5 {
         clock.advance(chrono::Duration::minutes(10));
         sender.tick().await.unwrap();
     }
     assert_eq!(fake.requests().len(), 1, "paused");
     let rows = app.state.store.outbox().await.unwrap();
-    assert!(rows.iter().all(|r| r.state == "pending" && r.attempts == 0), "{rows:#?}");
+    assert!(
+        rows.iter().all(|r| r.state == "pending" && r.attempts == 0),
+        "{rows:#?}"
+    );
 
     // A new token is deployed: sending resumes by itself.
     fake.script(|_, _| Answer::Ok);
     let mut config = (*app.state.config).clone();
     config.whatsapp.access_token = Some(Secret::new("test-token-2"));
-    let state = alerta::app::AppState { config: std::sync::Arc::new(config), ..app.state.clone() };
+    let state = alerta::app::AppState {
+        config: std::sync::Arc::new(config),
+        ..app.state.clone()
+    };
     drain(&app, &state.sender(clock.clone()).unwrap(), &clock).await;
-    assert!(app.state.store.sender_state().await.unwrap().paused_at.is_none());
+    assert!(app
+        .state
+        .store
+        .sender_state()
+        .await
+        .unwrap()
+        .paused_at
+        .is_none());
     assert!(fake.tokens().iter().any(|t| t == "Bearer test-token-2"));
 }
 
 /// Posts "ok FOLIO" from Hermosillo's first patrol coordinator.
 async fn acknowledge(app: &TestApp, wamid: &str, folio: &str) {
     let region = app.state.registry.region("son-centro").unwrap();
-    let c = alerta::routing::coordinators_for(region, alerta::triage::Category::Patrol, Utc::now())[0];
+    let c =
+        alerta::routing::coordinators_for(region, alerta::triage::Category::Patrol, Utc::now())[0];
     let phone = c.phone.as_ref().unwrap().as_str();
     let wa_id = format!("521{}", &phone[phone.len() - 10..]);
     post_text(app, wamid, &wa_id, &format!("ok {folio}")).await;
@@ -265,7 +399,13 @@ async fn a_closed_window_switches_to_the_template() {
         _ => Answer::Error(400, 131047),
     });
     let app = graph_app(&fake).await;
-    post_text(&app, "w.win", LAURA, "pueden mandar rondines por la calle de la escuela xfa").await;
+    post_text(
+        &app,
+        "w.win",
+        LAURA,
+        "pueden mandar rondines por la calle de la escuela xfa",
+    )
+    .await;
     let folio = app.state.store.reports().await.unwrap()[0].folio.clone();
     let clock = Clock::manual(Utc::now());
     let sender = app.state.sender(clock.clone()).unwrap();
@@ -275,21 +415,40 @@ async fn a_closed_window_switches_to_the_template() {
     drain(&app, &sender, &clock).await;
 
     let rows = app.state.store.outbox().await.unwrap();
-    let status = rows.iter().find(|r| r.purpose == "reporter_status").unwrap();
+    let status = rows
+        .iter()
+        .find(|r| r.purpose == "reporter_status")
+        .unwrap();
     assert_eq!((status.state.as_str(), status.use_template), ("sent", true));
-    assert_eq!(status.last_error_code, Some(131047), "it was tried as free text first");
+    assert_eq!(
+        status.last_error_code,
+        Some(131047),
+        "it was tried as free text first"
+    );
     let names: Vec<String> = fake.accepted().iter().map(text_of).collect();
-    assert!(names.contains(&"alerta_estado_reporte".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"alerta_estado_reporte".to_owned()),
+        "{names:?}"
+    );
     // A text without an approved template cannot be rescued and fails for good.
     let ack = rows.iter().find(|r| r.purpose == "reply_ack").unwrap();
-    assert_eq!((ack.state.as_str(), ack.last_error_code), ("failed", Some(131047)));
+    assert_eq!(
+        (ack.state.as_str(), ack.last_error_code),
+        ("failed", Some(131047))
+    );
 }
 
 #[tokio::test]
 async fn a_failed_status_131047_requeues_the_message_as_a_template() {
     let fake = FakeGraph::start().await;
     let app = graph_app(&fake).await;
-    post_text(&app, "w.async", LAURA, "pueden mandar rondines por la calle de la escuela xfa").await;
+    post_text(
+        &app,
+        "w.async",
+        LAURA,
+        "pueden mandar rondines por la calle de la escuela xfa",
+    )
+    .await;
     let folio = app.state.store.reports().await.unwrap()[0].folio.clone();
     let clock = Clock::manual(Utc::now());
     let sender = app.state.sender(clock.clone()).unwrap();
@@ -297,7 +456,10 @@ async fn a_failed_status_131047_requeues_the_message_as_a_template() {
     acknowledge(&app, "w.async.ok", &folio).await;
     drain(&app, &sender, &clock).await;
     let rows = app.state.store.outbox().await.unwrap();
-    let status = rows.iter().find(|r| r.purpose == "reporter_status").unwrap();
+    let status = rows
+        .iter()
+        .find(|r| r.purpose == "reporter_status")
+        .unwrap();
     assert!(!status.use_template);
     let wamid = status.wamid.clone().unwrap();
 
@@ -312,10 +474,66 @@ async fn a_failed_status_131047_requeues_the_message_as_a_template() {
     });
     let (code, _) = app.post_signed(&serde_json::to_vec(&failed).unwrap()).await;
     assert_eq!(code.as_u16(), 200);
+    let row = app
+        .state
+        .store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == status.id)
+        .unwrap();
+    assert_eq!(
+        (row.delivery_status.as_deref(), row.delivery_error),
+        (Some("failed"), Some(131047)),
+        "the status webhook updated the outbound record"
+    );
     clock.advance(chrono::Duration::seconds(10));
     drain(&app, &sender, &clock).await;
-    let row = app.state.store.outbox().await.unwrap().into_iter().find(|r| r.id == status.id).unwrap();
+    let row = app
+        .state
+        .store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.id == status.id)
+        .unwrap();
     assert_eq!((row.state.as_str(), row.use_template), ("sent", true));
-    assert_ne!(row.wamid.as_deref(), Some(wamid.as_str()), "sent again, as a new message");
-    assert_eq!(text_of(fake.accepted().last().unwrap()), "alerta_estado_reporte");
+    assert_ne!(
+        row.wamid.as_deref(),
+        Some(wamid.as_str()),
+        "sent again, as a new message"
+    );
+    assert_eq!(
+        text_of(fake.accepted().last().unwrap()),
+        "alerta_estado_reporte"
+    );
+}
+
+#[tokio::test]
+async fn a_message_in_a_cloud_api_group_is_answered_in_the_group() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let body = crate::helpers::text_webhook(
+        "w.group",
+        Some(JOSE),
+        None,
+        Some(crate::helpers::SERIS_GROUP),
+        "pueden mandar rondines en la noche por la calle principal xfa",
+    );
+    let (status, _) = app.post_signed(&body).await;
+    assert_eq!(status.as_u16(), 200);
+    let clock = Clock::manual(Utc::now());
+    drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
+    let rows = app.state.store.outbox().await.unwrap();
+    let ack = rows_for(&rows, "reply_ack")[0];
+    assert_eq!(
+        ack.recipient_key,
+        format!("group:{}", crate::helpers::SERIS_GROUP)
+    );
+    let p = payload(ack);
+    assert_eq!(
+        (p["recipient_type"].as_str(), p["to"].as_str()),
+        (Some("group"), Some(crate::helpers::SERIS_GROUP))
+    );
 }

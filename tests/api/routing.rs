@@ -26,30 +26,100 @@ fn patrol_coordinator(app: &TestApp) -> (String, String) {
 #[tokio::test]
 async fn coordinators_acknowledge_and_resolve_by_text_and_button() {
     let app = TestApp::new(Backend::Sqlite).await;
-    post(&app, text_webhook("w.p1", Some(LAURA), None, None, "pueden mandar rondines en la tarde por la escuela xfa")).await;
-    let report = app.state.store.report(ReportLookup::MessageWamid("w.p1")).await.unwrap().unwrap();
+    post(
+        &app,
+        text_webhook(
+            "w.p1",
+            Some(LAURA),
+            None,
+            None,
+            "pueden mandar rondines en la tarde por la escuela xfa",
+        ),
+    )
+    .await;
+    let report = app
+        .state
+        .store
+        .report(ReportLookup::MessageWamid("w.p1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(report.status, "open");
     let (coordinator, wa_id) = patrol_coordinator(&app);
 
-    post(&app, text_webhook("w.c1", Some(&wa_id), None, None, &format!("ok {}", report.folio.to_lowercase()))).await;
+    post(
+        &app,
+        text_webhook(
+            "w.c1",
+            Some(&wa_id),
+            None,
+            None,
+            &format!("ok {}", report.folio.to_lowercase()),
+        ),
+    )
+    .await;
     let row = app.message("w.c1").await;
-    assert_eq!((row.attribution.as_str(), row.coordinator_ref.as_deref()), ("coordinator", Some(coordinator.as_str())));
-    let acked = app.state.store.report(ReportLookup::Id(report.id)).await.unwrap().unwrap();
+    assert_eq!(
+        (row.attribution.as_str(), row.coordinator_ref.as_deref()),
+        ("coordinator", Some(coordinator.as_str()))
+    );
+    let acked = app
+        .state
+        .store
+        .report(ReportLookup::Id(report.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(acked.status, "acknowledged");
-    assert_eq!(acked.acknowledged_by, Some(format!("coordinator:{coordinator}")));
-    assert_eq!(acked.escalate_at, None, "acknowledged reports do not escalate");
+    assert_eq!(
+        acked.acknowledged_by,
+        Some(format!("coordinator:{coordinator}"))
+    );
+    assert_eq!(
+        acked.escalate_at, None,
+        "acknowledged reports do not escalate"
+    );
 
-    post(&app, text_webhook("w.c2", Some(&wa_id), None, None, &format!("atendido {}", report.folio))).await;
-    let resolved = app.state.store.report(ReportLookup::Id(report.id)).await.unwrap().unwrap();
+    post(
+        &app,
+        text_webhook(
+            "w.c2",
+            Some(&wa_id),
+            None,
+            None,
+            &format!("atendido {}", report.folio),
+        ),
+    )
+    .await;
+    let resolved = app
+        .state
+        .store
+        .report(ReportLookup::Id(report.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(resolved.status, "resolved");
 
     let outbox = app.state.store.outbox().await.unwrap();
-    let notices: Vec<_> = outbox.iter().filter(|r| r.purpose == "reporter_status").collect();
+    let notices: Vec<_> = outbox
+        .iter()
+        .filter(|r| r.purpose == "reporter_status")
+        .collect();
     assert_eq!(notices.len(), 2, "the reporter is told twice");
-    assert!(notices.iter().all(|n| n.recipient_key == format!("wa:{LAURA}")));
-    let trail = app.state.store.audit_trail("report", &report.folio).await.unwrap();
+    assert!(notices
+        .iter()
+        .all(|n| n.recipient_key == format!("wa:{LAURA}")));
+    let trail = app
+        .state
+        .store
+        .audit_trail("report", &report.folio)
+        .await
+        .unwrap();
     let actions: Vec<&str> = trail.iter().map(|a| a.action.as_str()).collect();
-    assert_eq!(actions, ["report.created", "report.acknowledged", "report.resolved"]);
+    assert_eq!(
+        actions,
+        ["report.created", "report.acknowledged", "report.resolved"]
+    );
 
     // A quick-reply button on a closed report, and an unknown folio: the coordinator is told.
     let button = serde_json::json!({
@@ -62,16 +132,44 @@ async fn coordinators_acknowledge_and_resolve_by_text_and_button() {
         }}]}]
     });
     post(&app, serde_json::to_vec(&button).unwrap()).await;
-    post(&app, text_webhook("w.c4", Some(&wa_id), None, None, "ok SON-2026-999999")).await;
-    let unknown = app.state.store.outbox().await.unwrap().into_iter().filter(|r| r.purpose == "command_unknown").count();
+    post(
+        &app,
+        text_webhook("w.c4", Some(&wa_id), None, None, "ok SON-2026-999999"),
+    )
+    .await;
+    let unknown = app
+        .state
+        .store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.purpose == "command_unknown")
+        .count();
     assert_eq!(unknown, 2);
 }
 
 #[tokio::test]
 async fn a_button_acknowledges_an_open_report() {
     let app = TestApp::new(Backend::Sqlite).await;
-    post(&app, text_webhook("w.p2", Some(JOSE), None, None, "pueden mandar la patrulla a dar rondines en la noche xfa")).await;
-    let report = app.state.store.report(ReportLookup::MessageWamid("w.p2")).await.unwrap().unwrap();
+    post(
+        &app,
+        text_webhook(
+            "w.p2",
+            Some(JOSE),
+            None,
+            None,
+            "pueden mandar la patrulla a dar rondines en la noche xfa",
+        ),
+    )
+    .await;
+    let report = app
+        .state
+        .store
+        .report(ReportLookup::MessageWamid("w.p2"))
+        .await
+        .unwrap()
+        .unwrap();
     let (_, wa_id) = patrol_coordinator(&app);
     let button = serde_json::json!({
         "object": "whatsapp_business_account",
@@ -83,7 +181,13 @@ async fn a_button_acknowledges_an_open_report() {
         }}]}]
     });
     post(&app, serde_json::to_vec(&button).unwrap()).await;
-    let acked = app.state.store.report(ReportLookup::Id(report.id)).await.unwrap().unwrap();
+    let acked = app
+        .state
+        .store
+        .report(ReportLookup::Id(report.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(acked.status, "acknowledged");
 }
 
@@ -91,21 +195,49 @@ async fn a_button_acknowledges_an_open_report() {
 async fn escalation_fires_once_per_step_even_with_two_workers() {
     let app = TestApp::new(Backend::Sqlite).await;
     let start = Utc::now();
-    post(&app, text_webhook("w.e1", Some(MARIA.0), Some(MARIA.1), None, "se estan metiendo a robar a la casa de enfrente ahorita")).await;
-    let report = app.state.store.report(ReportLookup::MessageWamid("w.e1")).await.unwrap().unwrap();
+    post(
+        &app,
+        text_webhook(
+            "w.e1",
+            Some(MARIA.0),
+            Some(MARIA.1),
+            None,
+            "se estan metiendo a robar a la casa de enfrente ahorita",
+        ),
+    )
+    .await;
+    let report = app
+        .state
+        .store
+        .report(ReportLookup::MessageWamid("w.e1"))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(report.priority, "critical");
-    let deadline = report.escalate_at.expect("critical reports have a deadline");
+    let deadline = report
+        .escalate_at
+        .expect("critical reports have a deadline");
     assert!(deadline - report.created_at <= chrono::Duration::minutes(2));
 
     let clock = Clock::manual(start);
     let a = app.state.escalator(clock.clone());
     let b = app.state.escalator(clock.clone());
-    assert_eq!(a.tick().await.unwrap() + b.tick().await.unwrap(), 0, "not yet due");
+    assert_eq!(
+        a.tick().await.unwrap() + b.tick().await.unwrap(),
+        0,
+        "not yet due"
+    );
 
     clock.advance(chrono::Duration::minutes(3));
     let first = a.tick().await.unwrap() + b.tick().await.unwrap();
     assert_eq!(first, 1, "one step, whoever got there first");
-    let r = app.state.store.report(ReportLookup::Id(report.id)).await.unwrap().unwrap();
+    let r = app
+        .state
+        .store
+        .report(ReportLookup::Id(report.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(r.escalation_level, 1);
 
     let mut total = first;
@@ -114,12 +246,35 @@ async fn escalation_fires_once_per_step_even_with_two_workers() {
         total += a.tick().await.unwrap() + b.tick().await.unwrap();
     }
     assert_eq!(total, 2, "backup, then supervisor, then nothing more");
-    let r = app.state.store.report(ReportLookup::Id(report.id)).await.unwrap().unwrap();
+    let r = app
+        .state
+        .store
+        .report(ReportLookup::Id(report.id))
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((r.escalation_level, r.escalate_at), (2, None));
-    let trail = app.state.store.audit_trail("report", &report.folio).await.unwrap();
-    let steps: Vec<&str> = trail.iter().map(|t| t.action.as_str()).filter(|a| a.starts_with("report.escalated")).collect();
+    let trail = app
+        .state
+        .store
+        .audit_trail("report", &report.folio)
+        .await
+        .unwrap();
+    let steps: Vec<&str> = trail
+        .iter()
+        .map(|t| t.action.as_str())
+        .filter(|a| a.starts_with("report.escalated"))
+        .collect();
     assert_eq!(steps, ["report.escalated.1", "report.escalated.2"]);
-    let notices = app.state.store.outbox().await.unwrap().into_iter().filter(|r| r.purpose == "escalation_notice").count();
+    let notices = app
+        .state
+        .store
+        .outbox()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.purpose == "escalation_notice")
+        .count();
     assert!(notices >= 2, "backup and supervisor were notified");
 }
 
@@ -127,12 +282,25 @@ async fn escalation_fires_once_per_step_even_with_two_workers() {
 async fn the_pair_limit_spaces_messages_to_one_coordinator_by_six_seconds() {
     let app = TestApp::new(Backend::Sqlite).await;
     let texts = [
-        (LAURA, "pueden mandar rondines por la escuela en la salida xfa"),
-        (JOSE, "pueden mandar la patrulla a dar rondines en la noche xfa"),
-        (MARIA.0, "solicitamos rondines en la calle principal porque roban carros"),
+        (
+            LAURA,
+            "pueden mandar rondines por la escuela en la salida xfa",
+        ),
+        (
+            JOSE,
+            "pueden mandar la patrulla a dar rondines en la noche xfa",
+        ),
+        (
+            MARIA.0,
+            "solicitamos rondines en la calle principal porque roban carros",
+        ),
     ];
     for (i, (from, text)) in texts.iter().enumerate() {
-        post(&app, text_webhook(&format!("w.pace.{i}"), Some(from), None, None, text)).await;
+        post(
+            &app,
+            text_webhook(&format!("w.pace.{i}"), Some(from), None, None, text),
+        )
+        .await;
     }
     // Virtual time: a clock that moves one second per pass, only when told to. (Pausing
     // tokio's clock instead lets it jump to the pool's timers while SQLite works.)
@@ -143,17 +311,28 @@ async fn the_pair_limit_spaces_messages_to_one_coordinator_by_six_seconds() {
         clock.advance(chrono::Duration::seconds(1));
     }
     let rows = app.state.store.outbox().await.unwrap();
-    assert!(rows.iter().all(|r| r.state == "dry_run" || r.state == "merged"), "{rows:#?}");
-    let mut by_recipient: std::collections::HashMap<&str, Vec<chrono::DateTime<Utc>>> = Default::default();
+    assert!(
+        rows.iter()
+            .all(|r| r.state == "dry_run" || r.state == "merged"),
+        "{rows:#?}"
+    );
+    let mut by_recipient: std::collections::HashMap<&str, Vec<chrono::DateTime<Utc>>> =
+        Default::default();
     for r in rows.iter().filter(|r| r.state == "dry_run") {
-        by_recipient.entry(r.recipient_key.as_str()).or_default().push(r.sent_at.unwrap());
+        by_recipient
+            .entry(r.recipient_key.as_str())
+            .or_default()
+            .push(r.sent_at.unwrap());
     }
     let busiest = by_recipient.values().map(Vec::len).max().unwrap();
     assert!(busiest >= 3, "one coordinator got all three notices");
     for (key, mut times) in by_recipient {
         times.sort();
         for pair in times.windows(2) {
-            assert!(pair[1] - pair[0] >= chrono::Duration::seconds(6), "{key}: {pair:?}");
+            assert!(
+                pair[1] - pair[0] >= chrono::Duration::seconds(6),
+                "{key}: {pair:?}"
+            );
         }
     }
 }

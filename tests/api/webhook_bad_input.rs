@@ -133,3 +133,31 @@ async fn an_unavailable_database_answers_503_so_meta_retries() {
         );
     }
 }
+
+#[tokio::test]
+async fn metrics_count_webhooks_reports_and_the_outbox() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    app.post_webhook(b"{}", None).await;
+    let body = crate::helpers::text_webhook(
+        "w.metrics",
+        Some("5216621000301"),
+        None,
+        None,
+        "pueden mandar rondines por la escuela en la salida xfa",
+    );
+    app.post_signed(&body).await;
+    let (status, text) = app.get("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    for needle in [
+        "alerta_webhooks_total{outcome=\"unauthorized\"}",
+        "alerta_webhooks_total{outcome=\"stored\"}",
+        "alerta_ingest_seconds_count",
+        "alerta_reports{category_status=\"patrol/open\"} 1",
+        "alerta_outbox_depth{state=\"pending\"}",
+        "alerta_database_up 1",
+    ] {
+        assert!(text.contains(needle), "missing {needle} in\n{text}");
+    }
+    let (_, ready) = app.get("/readyz").await;
+    assert!(ready.contains("\"sending\":\"dry_run\""), "{ready}");
+}
