@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod intake;
+pub mod loadgen;
 pub mod notify;
 pub mod registry;
 pub mod routing;

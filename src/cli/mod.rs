@@ -2,6 +2,7 @@
 
 mod check;
 mod classify;
+mod load;
 mod serve;
 mod simulate;
 
@@ -39,6 +40,8 @@ enum Command {
         /// Webhook bodies to post; without files, a built-in demo conversation.
         files: Vec<PathBuf>,
     },
+    /// Sends signed webhook load to a server and checks that every accepted message is stored.
+    Loadgen(load::LoadArgs),
     /// Classifies stdin, one message per line (text or JSON with "text"), as JSON lines.
     Classify,
     /// Triage tooling.
@@ -79,6 +82,7 @@ pub fn main() -> ExitCode {
         } => check::registry_dump(),
         Command::Simulate { url, files } => simulate::simulate(&url, &files),
         Command::Classify => classify::classify_stdin(),
+        Command::Loadgen(args) => load::loadgen(&args),
         Command::Triage {
             command: TriageCommand::Eval { files, no_fail },
         } => classify::eval(&files, no_fail),

@@ -5,6 +5,7 @@ mod fake_graph;
 mod helpers;
 mod outbox;
 mod routing;
+mod scale;
 mod server;
 mod store_contract;
 mod webhook_bad_input;
