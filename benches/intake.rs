@@ -4,7 +4,8 @@
 //!
 //! `cargo bench --bench intake` — knobs: INTAKE_BENCH_REQUESTS (default 20000),
 //! INTAKE_BENCH_CONCURRENCY (64), INTAKE_BENCH_RATE (offered req/s, default unlimited),
-//! INTAKE_BENCH_MAX_BATCH (1), INTAKE_BENCH_SYNCHRONOUS (full|normal) and
+//! INTAKE_BENCH_MAX_BATCH (1), INTAKE_BENCH_SYNCHRONOUS (full|normal),
+//! INTAKE_BENCH_WORKERS (true: the sender and escalation run beside intake, as in production) and
 //! INTAKE_BENCH_DATABASE_URL (e.g. a fresh PostgreSQL database).
 
 use std::time::Duration;
@@ -34,6 +35,7 @@ async fn main() -> anyhow::Result<()> {
     config.replies = root.join("config/replies.toml");
     config.whatsapp.app_secret = Some(Secret::new(SECRET));
     config.store.sqlite_synchronous = env_or("INTAKE_BENCH_SYNCHRONOUS", "full".to_owned());
+    config.workers = env_or("INTAKE_BENCH_WORKERS", true);
     let store_options = config.store.clone();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

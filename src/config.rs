@@ -71,6 +71,8 @@ pub struct Config {
     pub escalation_poll: Duration,
     pub replies: PathBuf,
     pub sender: SenderSettings,
+    /// Whether this process runs the sender and escalation workers.
+    pub workers: bool,
     pub whatsapp: WhatsAppSettings,
     pub log_filter: String,
     pub log_format: LogFormat,
@@ -138,6 +140,7 @@ struct RoutingSection {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct NotifySection {
+    workers: bool,
     replies: PathBuf,
     per_second: u32,
     pair_gap_secs: u64,
@@ -224,6 +227,17 @@ impl Config {
             deadlines: f.routing.deadlines,
             escalation_poll: Duration::from_secs(f.routing.escalation_poll_secs.max(1)),
             replies: env("ALERTA_REPLIES").map_or(f.notify.replies, PathBuf::from),
+            workers: match env("ALERTA_WORKERS").as_deref() {
+                Some("true" | "1") => true,
+                Some("false" | "0") => false,
+                Some(other) => {
+                    return Err(err(
+                        "ALERTA_WORKERS",
+                        format!("{other:?}: use true o false"),
+                    ))
+                }
+                None => f.notify.workers,
+            },
             sender: SenderSettings {
                 per_second: f.notify.per_second,
                 pair_gap: Duration::from_secs(f.notify.pair_gap_secs),

@@ -164,10 +164,15 @@ pub async fn run(
     let state = AppState::build(config).await?;
     let store = state.store.clone();
     let clock = Clock::new();
-    let workers = [
-        tokio::spawn(state.sender(clock.clone())?.run(shutdown.clone())),
-        tokio::spawn(state.escalator(clock).run(shutdown.clone())),
-    ];
+    let workers = if state.config.workers {
+        vec![
+            tokio::spawn(state.sender(clock.clone())?.run(shutdown.clone())),
+            tokio::spawn(state.escalator(clock).run(shutdown.clone())),
+        ]
+    } else {
+        tracing::info!("workers disabled in this process (ALERTA_WORKERS=false)");
+        Vec::new()
+    };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
 

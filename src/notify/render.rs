@@ -9,15 +9,23 @@ use crate::store::{OutboxRow, ReportLookup, ReportRow, Store, StoreError};
 use crate::whatsapp::outbound::{Button, Content, OutboundMessage, Recipient};
 
 /// Purposes whose texts may be merged into one message to the same recipient (Meta allows
-/// one message every 6 s per user; a burst of answers becomes one).
-pub const MERGEABLE: [&str; 6] = [
+/// one message every 6 s per user): a burst of answers to a citizen becomes one message, and a
+/// coordinator gets the reports of a burst (40 neighbours writing about the same shooting)
+/// together instead of one every 6 seconds for minutes.
+pub const MERGEABLE: [&str; 9] = [
     "reply_emergency",
     "reply_tip",
     "reply_ack",
     "reply_follow_up",
     "reply_unregistered",
     "reporter_status",
+    "command_unknown",
+    "coordinator_notice",
+    "escalation_notice",
 ];
+
+/// Merged messages are capped so they stay readable and under Meta's 4,096 characters.
+pub const MAX_MERGED: usize = 8;
 
 /// Purposes that may go out long after the recipient last wrote, so may need a template.
 pub const MAY_NEED_TEMPLATE: [&str; 3] =
@@ -62,7 +70,12 @@ pub async fn render(
                 body.push_str(&text);
             }
         }
-        coordinator_buttons(row, &to, &vars, body)
+        // One-tap buttons name one folio; a merged notice lists several, answered by text.
+        if merged.is_empty() {
+            coordinator_buttons(row, &to, &vars, body)
+        } else {
+            Content::Text { body }
+        }
     };
     Ok(OutboundMessage {
         to,

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::backoff::{backoff, Throughput};
 use super::clock::Clock;
-use super::render::{render, RenderError, MAY_NEED_TEMPLATE, MERGEABLE};
+use super::render::{render, RenderError, MAX_MERGED, MAY_NEED_TEMPLATE, MERGEABLE};
 use super::texts::Replies;
 use crate::store::{OutboxOutcome, OutboxRow, Store, StoreError, WindowKey};
 use crate::telemetry::metrics::metrics;
@@ -210,6 +210,7 @@ impl Sender {
                 .await?
                 .into_iter()
                 .filter(|m| MERGEABLE.contains(&m.purpose.as_str()) && !m.use_template)
+                .take(MAX_MERGED)
                 .collect()
         } else {
             Vec::new()

@@ -9,6 +9,7 @@ mod plan;
 mod postgres;
 mod rows;
 mod shared;
+mod shared_impl;
 mod shared_reports;
 mod sql;
 mod sql_reports;

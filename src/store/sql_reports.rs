@@ -86,7 +86,7 @@ RETURNING *";
 pub const SELECT_MERGEABLE: &str = "\
 SELECT * FROM outbox
 WHERE recipient_key = $1 AND id > $2 AND state = 'pending' AND next_attempt_at <= $3
-ORDER BY id";
+ORDER BY id LIMIT 16";
 
 /// Closes a claimed row, but only while this worker still holds its lease.
 pub const FINISH_OUTBOX: &str = "\

@@ -8,7 +8,6 @@
 use std::str::FromStr;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
@@ -17,7 +16,7 @@ use sqlx::{Connection, SqliteConnection as _Conn};
 use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 
-use super::{migrate, ReportLookup, Store, StoreError, StoreOptions, WindowKey};
+use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 
 super::shared_reports::report_fns!(
     SqliteConnection,
@@ -148,8 +147,7 @@ fn clone_error(e: &StoreError) -> StoreError {
     }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
+super::shared_impl::store_impl!(SqliteStore, read, {
     fn backend(&self) -> &'static str {
         "sqlite"
     }
@@ -174,157 +172,6 @@ impl Store for SqliteStore {
         Ok(())
     }
 
-    async fn inbound(&self, wamid: &str) -> Result<Option<InboundRow>, StoreError> {
-        Ok(read_inbound(&self.read, wamid).await?)
-    }
-
-    async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundRow>, StoreError> {
-        Ok(read_recent_inbound(&self.read, limit).await?)
-    }
-
-    async fn status(&self, wamid: &str) -> Result<Option<StatusRow>, StoreError> {
-        Ok(read_status(&self.read, wamid).await?)
-    }
-
-    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRow>, StoreError> {
-        Ok(read_delivery(&self.read, id).await?)
-    }
-
-    async fn events(&self, delivery_id: i64) -> Result<Vec<EventRow>, StoreError> {
-        Ok(read_events(&self.read, delivery_id).await?)
-    }
-
-    async fn counts(&self) -> Result<StoreCounts, StoreError> {
-        Ok(read_counts(&self.read).await?)
-    }
-
-    async fn claim_outbox(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        owner: &str,
-        limit: i64,
-    ) -> Result<Vec<OutboxRow>, StoreError> {
-        Ok(claim_outbox(&self.read, now, lease_until, owner, limit).await?)
-    }
-
-    async fn mergeable_outbox(
-        &self,
-        row: &OutboxRow,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OutboxRow>, StoreError> {
-        Ok(mergeable(&self.read, row, now).await?)
-    }
-
-    async fn finish_outbox(
-        &self,
-        row: &OutboxRow,
-        owner: &str,
-        outcome: &OutboxOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        let mut tx = begin_write(&self.read).await?;
-        let done = finish_outbox(&mut tx, row, owner, outcome, now).await?;
-        tx.commit().await?;
-        Ok(done)
-    }
-
-    async fn requeue_window_closed(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-        let done = sqlx::query(rsql::REQUEUE_WINDOW_CLOSED)
-            .bind(now)
-            .execute(&self.read)
-            .await?;
-        Ok(done.rows_affected())
-    }
-
-    async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
-        Ok(sqlx::query_as(rsql::SELECT_OUTBOX_ALL)
-            .fetch_all(&self.read)
-            .await?)
-    }
-
-    async fn sender_state(&self) -> Result<SenderState, StoreError> {
-        Ok(sender_state(&self.read).await?)
-    }
-
-    async fn pause_sender(
-        &self,
-        at: DateTime<Utc>,
-        reason: &str,
-        token_fingerprint: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(rsql::PAUSE_SENDER)
-            .bind(at)
-            .bind(reason)
-            .bind(token_fingerprint)
-            .execute(&self.read)
-            .await?;
-        Ok(())
-    }
-
-    async fn resume_sender(&self) -> Result<(), StoreError> {
-        sqlx::query(rsql::RESUME_SENDER).execute(&self.read).await?;
-        Ok(())
-    }
-
-    async fn report(&self, lookup: ReportLookup<'_>) -> Result<Option<ReportRow>, StoreError> {
-        let (sql, key) = match lookup {
-            ReportLookup::Id(id) => {
-                return Ok(sqlx::query_as(rsql::SELECT_REPORT_BY_ID)
-                    .bind(id)
-                    .fetch_optional(&self.read)
-                    .await?)
-            }
-            ReportLookup::Folio(f) => (rsql::SELECT_REPORT_BY_FOLIO, f),
-            ReportLookup::MessageWamid(w) => (rsql::SELECT_REPORT_BY_MESSAGE_WAMID, w),
-            ReportLookup::OutboundWamid(w) => (rsql::SELECT_REPORT_BY_OUTBOUND_WAMID, w),
-            ReportLookup::LatestOpenOfGroup(g) => (rsql::SELECT_LATEST_OPEN_REPORT, g),
-        };
-        Ok(report_where(&self.read, sql, key).await?)
-    }
-
-    async fn reports(&self) -> Result<Vec<ReportRow>, StoreError> {
-        Ok(sqlx::query_as(rsql::SELECT_REPORTS)
-            .fetch_all(&self.read)
-            .await?)
-    }
-
-    async fn last_inbound(&self, key: WindowKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let (sql, value) = match key {
-            WindowKey::Phone(p) => (rsql::LAST_INBOUND_BY_PHONE, p),
-            WindowKey::Bsuid(b) => (rsql::LAST_INBOUND_BY_BSUID, b),
-            WindowKey::Group(g) => (rsql::LAST_INBOUND_BY_GROUP, g),
-        };
-        Ok(last_inbound(&self.read, sql, value).await?)
-    }
-
-    async fn due_escalations(
-        &self,
-        now: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<ReportRow>, StoreError> {
-        Ok(sqlx::query_as(rsql::SELECT_DUE_ESCALATIONS)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.read)
-            .await?)
-    }
-
-    async fn escalate(&self, step: &EscalationStep) -> Result<bool, StoreError> {
-        let mut tx = begin_write(&self.read).await?;
-        let done = escalate(&mut tx, step).await?;
-        tx.commit().await?;
-        Ok(done)
-    }
-
-    async fn audit_trail(&self, kind: &str, id: &str) -> Result<Vec<AuditRow>, StoreError> {
-        Ok(audit_trail(&self.read, kind, id).await?)
-    }
-
-    async fn gauges(&self) -> Result<crate::store::Gauges, StoreError> {
-        Ok(gauges(&self.read).await?)
-    }
-
     async fn close(&self) {
         let _ = self.write.send(Job::Shutdown).await;
         if let Some(handle) = self.writer.lock().await.take() {
@@ -332,7 +179,7 @@ impl Store for SqliteStore {
         }
         self.read.close().await;
     }
-}
+});
 
 /// Worker writes go through the pool next to the group-commit writer; `BEGIN IMMEDIATE` takes
 /// the write lock up front so SQLite's busy timeout applies instead of a deadlock error.

@@ -4,6 +4,7 @@ mod cli;
 mod fake_graph;
 mod helpers;
 mod outbox;
+mod robustness;
 mod routing;
 mod scale;
 mod server;

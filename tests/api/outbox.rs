@@ -391,17 +391,12 @@ async fn acknowledge(app: &TestApp, wamid: &str, folio: &str) {
     post_text(app, wamid, &wa_id, &format!("ok {folio}")).await;
 }
 
-#[tokio::test]
-async fn a_closed_window_switches_to_the_template() {
-    let fake = FakeGraph::start().await;
-    fake.script(|_, body| match body["type"].as_str() {
-        Some("template") => Answer::Ok,
-        _ => Answer::Error(400, 131047),
-    });
-    let app = graph_app(&fake).await;
+/// Laura asks for a patrol, her acknowledgement goes out, then the coordinator answers
+/// "ok FOLIO": the reporter's status notice is left to send. Returns the sender and clock.
+async fn patrol_then_acknowledged(app: &TestApp, wamid: &str) -> (alerta::notify::Sender, Clock) {
     post_text(
-        &app,
-        "w.win",
+        app,
+        wamid,
         LAURA,
         "pueden mandar rondines por la calle de la escuela xfa",
     )
@@ -410,9 +405,21 @@ async fn a_closed_window_switches_to_the_template() {
     let clock = Clock::manual(Utc::now());
     let sender = app.state.sender(clock.clone()).unwrap();
     // The acknowledgement goes first, so the status notice is not merged into it.
-    drain(&app, &sender, &clock).await;
-    acknowledge(&app, "w.win.ok", &folio).await;
-    drain(&app, &sender, &clock).await;
+    drain(app, &sender, &clock).await;
+    acknowledge(app, &format!("{wamid}.ok"), &folio).await;
+    drain(app, &sender, &clock).await;
+    (sender, clock)
+}
+
+#[tokio::test]
+async fn a_closed_window_switches_to_the_template() {
+    let fake = FakeGraph::start().await;
+    fake.script(|_, body| match body["type"].as_str() {
+        Some("template") => Answer::Ok,
+        _ => Answer::Error(400, 131047),
+    });
+    let app = graph_app(&fake).await;
+    patrol_then_acknowledged(&app, "w.win").await;
 
     let rows = app.state.store.outbox().await.unwrap();
     let status = rows
@@ -442,19 +449,7 @@ async fn a_closed_window_switches_to_the_template() {
 async fn a_failed_status_131047_requeues_the_message_as_a_template() {
     let fake = FakeGraph::start().await;
     let app = graph_app(&fake).await;
-    post_text(
-        &app,
-        "w.async",
-        LAURA,
-        "pueden mandar rondines por la calle de la escuela xfa",
-    )
-    .await;
-    let folio = app.state.store.reports().await.unwrap()[0].folio.clone();
-    let clock = Clock::manual(Utc::now());
-    let sender = app.state.sender(clock.clone()).unwrap();
-    drain(&app, &sender, &clock).await;
-    acknowledge(&app, "w.async.ok", &folio).await;
-    drain(&app, &sender, &clock).await;
+    let (sender, clock) = patrol_then_acknowledged(&app, "w.async").await;
     let rows = app.state.store.outbox().await.unwrap();
     let status = rows
         .iter()

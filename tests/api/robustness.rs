@@ -146,10 +146,8 @@ fn arb_message() -> impl Strategy<Value = Value> {
         prop::collection::btree_map(prop::sample::select(KEYS), arb_json(), 0..8),
     )
         .prop_map(|(kind, fields)| {
-            let mut m: serde_json::Map<String, Value> = fields
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect();
+            let mut m: serde_json::Map<String, Value> =
+                fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
             m.entry("type").or_insert_with(|| Value::from(kind));
             Value::Object(m)
         })
@@ -278,7 +276,8 @@ static CLASSIFIER: LazyLock<Classifier> = LazyLock::new(Classifier::builtin);
 /// negations) mixed with arbitrary text, so the folio regex and the command rules get
 /// exercised beyond what uniform random strings reach.
 fn arb_reply() -> impl Strategy<Value = String> {
-    let folio = "(folio:? ?)?[A-Za-z]{2,4}( ?[-–—_/] ?| {0,3})20[0-9]{2}( ?[-–—_/] ?| {0,3})[0-9]{1,11}";
+    let folio =
+        "(folio:? ?)?[A-Za-z]{2,4}( ?[-–—_/] ?| {0,3})20[0-9]{2}( ?[-–—_/] ?| {0,3})[0-9]{1,11}";
     let word = prop_oneof![
         Just("ok".to_owned()),
         Just("atendido".to_owned()),
@@ -417,7 +416,8 @@ proptest! {
         let folios = find_folios(&text);
         for folio in &folios {
             let printed = folio.to_string();
-            prop_assert_eq!(printed.parse::<Folio>().as_ref(), Ok(folio));
+            let reparsed = printed.parse::<Folio>();
+            prop_assert_eq!(reparsed.as_ref(), Ok(folio), "{}", printed);
         }
         if let Some(command) = parse_command(&text) {
             prop_assert!(folios.contains(&command.folio), "{:?} -> {:?}", text, command);
@@ -431,7 +431,10 @@ proptest! {
 
     #[test]
     fn button_payloads_never_panic_and_round_trip(
-        action in prop_oneof![Just("ack"), Just("resolve"), Just("ACK"), Just(""), ".{0,8}"],
+        action in prop_oneof![
+            prop::sample::select(&["ack", "resolve", "ACK", ""][..]).prop_map(str::to_owned),
+            ".{0,8}",
+        ],
         folio in prop_oneof![
             "[A-Za-z]{2,4}-20[0-9]{2}-[0-9]{1,10}",
             ".{0,24}",

@@ -14,6 +14,20 @@ async fn post(app: &TestApp, body: Vec<u8>) {
     assert_eq!(status.as_u16(), 200, "{text}");
 }
 
+/// A coordinator tapping one of our quick-reply buttons in a 1:1 chat.
+fn button_webhook(wamid: &str, from: &str, id: &str, title: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
+            "messages": [{"from": from, "id": wamid, "timestamp": "1780000000", "type": "interactive",
+                "interactive": {"type": "button_reply", "button_reply": {"id": id, "title": title}}}]
+        }}]}]
+    }))
+    .unwrap()
+}
+
 /// The wa_id (as Meta sends it, 521…) of the first patrol coordinator of Hermosillo.
 fn patrol_coordinator(app: &TestApp) -> (String, String) {
     let region = app.state.registry.region("son-centro").unwrap();
@@ -122,16 +136,16 @@ async fn coordinators_acknowledge_and_resolve_by_text_and_button() {
     );
 
     // A quick-reply button on a closed report, and an unknown folio: the coordinator is told.
-    let button = serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
-            "messages": [{"from": wa_id, "id": "w.c3", "timestamp": "1780000000", "type": "interactive",
-                "interactive": {"type": "button_reply", "button_reply": {"id": format!("resolve:{}", report.folio), "title": "Atendido"}}}]
-        }}]}]
-    });
-    post(&app, serde_json::to_vec(&button).unwrap()).await;
+    post(
+        &app,
+        button_webhook(
+            "w.c3",
+            &wa_id,
+            &format!("resolve:{}", report.folio),
+            "Atendido",
+        ),
+    )
+    .await;
     post(
         &app,
         text_webhook("w.c4", Some(&wa_id), None, None, "ok SON-2026-999999"),
@@ -171,16 +185,11 @@ async fn a_button_acknowledges_an_open_report() {
         .unwrap()
         .unwrap();
     let (_, wa_id) = patrol_coordinator(&app);
-    let button = serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
-            "messages": [{"from": wa_id, "id": "w.b1", "timestamp": "1780000000", "type": "interactive",
-                "interactive": {"type": "button_reply", "button_reply": {"id": format!("ack:{}", report.folio), "title": "Enterado"}}}]
-        }}]}]
-    });
-    post(&app, serde_json::to_vec(&button).unwrap()).await;
+    post(
+        &app,
+        button_webhook("w.b1", &wa_id, &format!("ack:{}", report.folio), "Enterado"),
+    )
+    .await;
     let acked = app
         .state
         .store

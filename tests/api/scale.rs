@@ -266,6 +266,8 @@ async fn an_unreachable_database_answers_503_and_recovers_by_itself() {
     let body = fixture("text_registered_phone.json");
 
     proxy.cut();
+    // Let the proxy drop the pool's open connections too.
+    tokio::time::sleep(Duration::from_millis(200)).await;
     let (status, _) = app.post_signed(&body).await;
     assert_eq!(
         status,
