@@ -106,29 +106,19 @@ async fn writer_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, ma
     }
 }
 
-/// Commits a group of deliveries in one transaction. Each delivery runs in its own savepoint
-/// so that one that fails (a bug, not an outage) does not take the others down with it.
+/// Commits a group of deliveries in one transaction. The fast path runs them back to back;
+/// if one fails (a bug, not an outage) the group is rolled back and replayed with a
+/// savepoint per delivery, so that one failure does not take the others down with it.
 async fn commit_group(conn: &mut SqliteConnection, group: &mut Vec<(Box<IngestBatch>, Reply)>) {
-    let mut results: Vec<Result<IngestOutcome, StoreError>> = Vec::with_capacity(group.len());
-    let committed: Result<(), sqlx::Error> = async {
-        let mut tx = conn.begin().await?;
-        for (batch, _) in group.iter() {
-            let mut savepoint = tx.begin().await?;
-            match ingest_tx(&mut savepoint, batch).await {
-                Ok(outcome) => {
-                    savepoint.commit().await?;
-                    results.push(Ok(outcome));
-                }
-                Err(e) => {
-                    savepoint.rollback().await?;
-                    results.push(Err(e.into()));
-                }
-            }
-        }
-        tx.commit().await
-    }
-    .await;
-    let failure = committed.err().map(StoreError::from);
+    let outcome = match fast_path(conn, group).await {
+        Ok(Some(outcomes)) => Ok(outcomes.into_iter().map(Ok).collect()),
+        Ok(None) => isolated_path(conn, group).await,
+        Err(e) => Err(e),
+    };
+    let (results, failure) = match outcome {
+        Ok(results) => (results, None),
+        Err(e) => (Vec::new(), Some(StoreError::from(e))),
+    };
     for (i, (_, reply)) in group.drain(..).enumerate() {
         let result = match (&failure, results.get(i)) {
             (Some(e), _) => Err(StoreError::Unavailable(e.to_string())),
@@ -138,6 +128,51 @@ async fn commit_group(conn: &mut SqliteConnection, group: &mut Vec<(Box<IngestBa
         // The requester may have gone (client timeout); the data is committed regardless.
         let _ = reply.send(result);
     }
+}
+
+/// All deliveries in one transaction without savepoints; `None` when one of them failed
+/// (everything was rolled back).
+async fn fast_path(
+    conn: &mut SqliteConnection,
+    group: &[(Box<IngestBatch>, Reply)],
+) -> Result<Option<Vec<IngestOutcome>>, sqlx::Error> {
+    let mut tx = conn.begin().await?;
+    let mut outcomes = Vec::with_capacity(group.len());
+    for (batch, _) in group {
+        match ingest_tx(&mut tx, batch).await {
+            Ok(o) => outcomes.push(o),
+            Err(e) => {
+                tracing::warn!(error = %e, "a delivery failed inside a group; replaying one by one");
+                tx.rollback().await?;
+                return Ok(None);
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(Some(outcomes))
+}
+
+async fn isolated_path(
+    conn: &mut SqliteConnection,
+    group: &[(Box<IngestBatch>, Reply)],
+) -> Result<Vec<Result<IngestOutcome, StoreError>>, sqlx::Error> {
+    let mut results = Vec::with_capacity(group.len());
+    let mut tx = conn.begin().await?;
+    for (batch, _) in group {
+        let mut savepoint = tx.begin().await?;
+        match ingest_tx(&mut savepoint, batch).await {
+            Ok(outcome) => {
+                savepoint.commit().await?;
+                results.push(Ok(outcome));
+            }
+            Err(e) => {
+                savepoint.rollback().await?;
+                results.push(Err(e.into()));
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(results)
 }
 
 fn clone_error(e: &StoreError) -> StoreError {
