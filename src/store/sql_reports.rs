@@ -51,9 +51,14 @@ pub const SELECT_REPORTS: &str = "SELECT * FROM reports ORDER BY id";
 /// Claim due rows with a lease. Only the oldest unfinished row of each recipient (the head
 /// of its queue) qualifies, which keeps order per recipient, and only when the recipient's
 /// pacing allows it. Heads come from the partial index of open rows, so a long backlog for
-/// one paced recipient costs one index entry per row, not a scan of the table.
-pub const CLAIM_OUTBOX_SQLITE: &str = "\
-UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2, attempts = attempts + 1
+/// one paced recipient costs one index entry per row, not a scan of the table. `$lock` is
+/// empty for SQLite (one writer) and `SKIP LOCKED` for PostgreSQL (replicas never claim the
+/// same row).
+macro_rules! claim_outbox {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2,
+                  attempts = attempts + 1
 WHERE id IN (
     SELECT o.id FROM outbox o
     JOIN (SELECT MIN(id) AS id FROM outbox WHERE state IN ('pending', 'sending')
@@ -63,24 +68,16 @@ WHERE id IN (
            OR (o.state = 'sending' AND o.lease_until < $3))
       AND (p.next_allowed_at IS NULL OR p.next_allowed_at <= $3)
     ORDER BY o.priority, o.id
-    LIMIT $4)
-RETURNING *";
+    LIMIT $4 ",
+            $lock,
+            ")
+RETURNING *"
+        )
+    };
+}
 
-/// PostgreSQL: the same, with `SKIP LOCKED` so replicas never claim the same row.
-pub const CLAIM_OUTBOX_POSTGRES: &str = "\
-UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2, attempts = attempts + 1
-WHERE id IN (
-    SELECT o.id FROM outbox o
-    JOIN (SELECT MIN(id) AS id FROM outbox WHERE state IN ('pending', 'sending')
-          GROUP BY recipient_key) h ON h.id = o.id
-    LEFT JOIN recipient_pacing p ON p.recipient_key = o.recipient_key
-    WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3)
-           OR (o.state = 'sending' AND o.lease_until < $3))
-      AND (p.next_allowed_at IS NULL OR p.next_allowed_at <= $3)
-    ORDER BY o.priority, o.id
-    LIMIT $4
-    FOR UPDATE OF o SKIP LOCKED)
-RETURNING *";
+pub const CLAIM_OUTBOX_SQLITE: &str = claim_outbox!("");
+pub const CLAIM_OUTBOX_POSTGRES: &str = claim_outbox!("FOR UPDATE OF o SKIP LOCKED");
 
 /// Later pending rows for the same recipient that can ride along with the claimed one.
 pub const SELECT_MERGEABLE: &str = "\

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use alerta::app::{self, AppState};
 use alerta::config::{Config, Secret};
-use alerta::store::{InboundRow, StoreCounts};
+use alerta::store::{InboundRow, ReportLookup, ReportRow, StoreCounts};
 use alerta::whatsapp::signature::sign;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
@@ -32,6 +32,15 @@ pub fn repo_path(rel: &str) -> PathBuf {
 pub fn fixture(name: &str) -> Vec<u8> {
     let path = repo_path("fixtures/whatsapp").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A loopback port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// `TEST_POSTGRES_URL`, or `None` to skip. In CI a missing URL is a failure, not a skip.
@@ -150,6 +159,15 @@ impl TestApp {
 
     pub async fn counts(&self) -> StoreCounts {
         self.state.store.counts().await.expect("counts")
+    }
+
+    pub async fn report(&self, lookup: ReportLookup<'_>) -> ReportRow {
+        self.state
+            .store
+            .report(lookup)
+            .await
+            .expect("query")
+            .unwrap_or_else(|| panic!("no report for {lookup:?}"))
     }
 
     pub async fn message(&self, wamid: &str) -> InboundRow {

@@ -51,13 +51,7 @@ async fn coordinators_acknowledge_and_resolve_by_text_and_button() {
         ),
     )
     .await;
-    let report = app
-        .state
-        .store
-        .report(ReportLookup::MessageWamid("w.p1"))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = app.report(ReportLookup::MessageWamid("w.p1")).await;
     assert_eq!(report.status, "open");
     let (coordinator, wa_id) = patrol_coordinator(&app);
 
@@ -77,13 +71,7 @@ async fn coordinators_acknowledge_and_resolve_by_text_and_button() {
         (row.attribution.as_str(), row.coordinator_ref.as_deref()),
         ("coordinator", Some(coordinator.as_str()))
     );
-    let acked = app
-        .state
-        .store
-        .report(ReportLookup::Id(report.id))
-        .await
-        .unwrap()
-        .unwrap();
+    let acked = app.report(ReportLookup::Id(report.id)).await;
     assert_eq!(acked.status, "acknowledged");
     assert_eq!(
         acked.acknowledged_by,
@@ -105,13 +93,7 @@ async fn coordinators_acknowledge_and_resolve_by_text_and_button() {
         ),
     )
     .await;
-    let resolved = app
-        .state
-        .store
-        .report(ReportLookup::Id(report.id))
-        .await
-        .unwrap()
-        .unwrap();
+    let resolved = app.report(ReportLookup::Id(report.id)).await;
     assert_eq!(resolved.status, "resolved");
 
     let outbox = app.state.store.outbox().await.unwrap();
@@ -177,26 +159,14 @@ async fn a_button_acknowledges_an_open_report() {
         ),
     )
     .await;
-    let report = app
-        .state
-        .store
-        .report(ReportLookup::MessageWamid("w.p2"))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = app.report(ReportLookup::MessageWamid("w.p2")).await;
     let (_, wa_id) = patrol_coordinator(&app);
     post(
         &app,
         button_webhook("w.b1", &wa_id, &format!("ack:{}", report.folio), "Enterado"),
     )
     .await;
-    let acked = app
-        .state
-        .store
-        .report(ReportLookup::Id(report.id))
-        .await
-        .unwrap()
-        .unwrap();
+    let acked = app.report(ReportLookup::Id(report.id)).await;
     assert_eq!(acked.status, "acknowledged");
 }
 
@@ -215,13 +185,7 @@ async fn escalation_fires_once_per_step_even_with_two_workers() {
         ),
     )
     .await;
-    let report = app
-        .state
-        .store
-        .report(ReportLookup::MessageWamid("w.e1"))
-        .await
-        .unwrap()
-        .unwrap();
+    let report = app.report(ReportLookup::MessageWamid("w.e1")).await;
     assert_eq!(report.priority, "critical");
     let deadline = report
         .escalate_at
@@ -240,13 +204,7 @@ async fn escalation_fires_once_per_step_even_with_two_workers() {
     clock.advance(chrono::Duration::minutes(3));
     let first = a.tick().await.unwrap() + b.tick().await.unwrap();
     assert_eq!(first, 1, "one step, whoever got there first");
-    let r = app
-        .state
-        .store
-        .report(ReportLookup::Id(report.id))
-        .await
-        .unwrap()
-        .unwrap();
+    let r = app.report(ReportLookup::Id(report.id)).await;
     assert_eq!(r.escalation_level, 1);
 
     let mut total = first;
@@ -255,13 +213,7 @@ async fn escalation_fires_once_per_step_even_with_two_workers() {
         total += a.tick().await.unwrap() + b.tick().await.unwrap();
     }
     assert_eq!(total, 2, "backup, then supervisor, then nothing more");
-    let r = app
-        .state
-        .store
-        .report(ReportLookup::Id(report.id))
-        .await
-        .unwrap()
-        .unwrap();
+    let r = app.report(ReportLookup::Id(report.id)).await;
     assert_eq!((r.escalation_level, r.escalate_at), (2, None));
     let trail = app
         .state

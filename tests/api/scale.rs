@@ -12,16 +12,8 @@ use axum::http::StatusCode;
 
 use crate::fake_graph::FakeGraph;
 use crate::helpers::{
-    fixture, fresh_postgres_database, postgres_url, repo_path, Backend, TestApp, SECRET,
+    fixture, free_port, fresh_postgres_database, postgres_url, repo_path, Backend, TestApp, SECRET,
 };
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
 
 /// Short deadlines and no pacing, so a test sees escalations and a drained outbox in seconds.
 fn fast_config(dir: &std::path::Path) -> std::path::PathBuf {

@@ -8,15 +8,7 @@ use std::time::{Duration, Instant};
 use alerta::config::Config;
 use tokio_util::sync::CancellationToken;
 
-use crate::helpers::{repo_path, SECRET};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::helpers::{free_port, repo_path, SECRET};
 
 fn wait_until_healthy(port: u16) {
     let deadline = Instant::now() + Duration::from_secs(30);
