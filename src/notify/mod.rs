@@ -5,8 +5,11 @@ pub mod backoff;
 pub mod clock;
 pub mod render;
 pub mod texts;
+mod transport;
+mod window;
 pub mod worker;
 
 pub use clock::Clock;
 pub use texts::Replies;
-pub use worker::{Sender, SenderSettings, Transport};
+pub use transport::Transport;
+pub use worker::{Sender, SenderSettings};

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sha2::{Digest, Sha256};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
@@ -14,30 +13,15 @@ use super::backoff::{backoff, Throughput};
 use super::clock::Clock;
 use super::render::{render, RenderError, MAX_MERGED, MAY_NEED_TEMPLATE, MERGEABLE};
 use super::texts::Replies;
-use crate::store::{OutboxOutcome, OutboxRow, Store, StoreError, WindowKey};
+use super::transport::Transport;
+use super::window::window_keys;
+use crate::store::{OutboxOutcome, OutboxRow, Store, StoreError};
 use crate::telemetry::metrics::metrics;
-use crate::whatsapp::client::{GraphClient, SendErrorKind};
+use crate::whatsapp::client::SendErrorKind;
 use crate::whatsapp::outbound::{OutboundMessage, Recipient};
 
 /// The shortest gap between two sender passes that found nothing to do.
 const MIN_PASS_INTERVAL: Duration = Duration::from_millis(50);
-
-/// How messages leave: through the Graph API, or recorded only (no access token).
-pub enum Transport {
-    Graph {
-        client: GraphClient,
-        token_fingerprint: String,
-    },
-    DryRun,
-}
-
-impl Transport {
-    /// A short hash naming the token, so a pause for an expired token lifts when a new one
-    /// is deployed, without storing the token.
-    pub fn fingerprint(token: &str) -> String {
-        hex::encode(&Sha256::digest(token.as_bytes())[..8])
-    }
-}
 
 /// Sender tuning.
 #[derive(Debug, Clone)]
@@ -348,41 +332,5 @@ impl Sender {
                 payload: Some(payload),
             },
         })
-    }
-}
-
-/// The ways a recipient may appear as a sender: BSUID, and the Mexican `52`/`521` forms.
-enum Seen {
-    Bsuid(String),
-    Phone(String),
-    Group(String),
-}
-
-impl Seen {
-    fn as_key(&self) -> WindowKey<'_> {
-        match self {
-            Seen::Bsuid(b) => WindowKey::Bsuid(b),
-            Seen::Phone(p) => WindowKey::Phone(p),
-            Seen::Group(g) => WindowKey::Group(g),
-        }
-    }
-}
-
-fn window_keys(to: &Recipient) -> Vec<Seen> {
-    match to {
-        Recipient::Group { group_id } => vec![Seen::Group(group_id.clone())],
-        Recipient::Individual { wa_id, bsuid } => {
-            let mut keys: Vec<Seen> = bsuid.iter().cloned().map(Seen::Bsuid).collect();
-            if let Some(w) = wa_id {
-                let digits: String = w.chars().filter(char::is_ascii_digit).collect();
-                keys.push(Seen::Phone(digits.clone()));
-                if let Some(rest) = digits.strip_prefix("521").filter(|r| r.len() == 10) {
-                    keys.push(Seen::Phone(format!("52{rest}")));
-                } else if let Some(rest) = digits.strip_prefix("52").filter(|r| r.len() == 10) {
-                    keys.push(Seen::Phone(format!("521{rest}")));
-                }
-            }
-            keys
-        }
     }
 }

@@ -4,6 +4,7 @@ mod cli;
 mod fake_graph;
 mod helpers;
 mod outbox;
+mod outbox_window;
 mod robustness;
 mod routing;
 mod scale;

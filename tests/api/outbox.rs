@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::fake_graph::{text_of, Answer, FakeGraph};
 use crate::helpers::{text_webhook, Backend, TestApp, JOSE, LAURA, MARIA, STRANGER};
 
-async fn graph_app(fake: &FakeGraph) -> TestApp {
+pub(crate) async fn graph_app(fake: &FakeGraph) -> TestApp {
     let base = fake.base_url.clone();
     TestApp::with(Backend::Sqlite, move |c| {
         c.whatsapp.access_token = Some(Secret::new("test-token"));
@@ -24,7 +24,7 @@ async fn graph_app(fake: &FakeGraph) -> TestApp {
     .await
 }
 
-async fn post_text(app: &TestApp, wamid: &str, from: &str, text: &str) {
+pub(crate) async fn post_text(app: &TestApp, wamid: &str, from: &str, text: &str) {
     let (status, body) = app
         .post_signed(&text_webhook(wamid, Some(from), None, None, text))
         .await;
@@ -32,7 +32,7 @@ async fn post_text(app: &TestApp, wamid: &str, from: &str, text: &str) {
 }
 
 /// Ticks the sender until nothing is left to do, moving the clock past pacing and backoff.
-async fn drain(app: &TestApp, sender: &alerta::notify::Sender, clock: &Clock) {
+pub(crate) async fn drain(app: &TestApp, sender: &alerta::notify::Sender, clock: &Clock) {
     for _ in 0..300 {
         sender.tick().await.unwrap();
         let open = app
@@ -51,11 +51,11 @@ async fn drain(app: &TestApp, sender: &alerta::notify::Sender, clock: &Clock) {
     panic!("the outbox did not drain");
 }
 
-fn rows_for<'a>(rows: &'a [OutboxRow], purpose: &str) -> Vec<&'a OutboxRow> {
+pub(crate) fn rows_for<'a>(rows: &'a [OutboxRow], purpose: &str) -> Vec<&'a OutboxRow> {
     rows.iter().filter(|r| r.purpose == purpose).collect()
 }
 
-fn payload(row: &OutboxRow) -> Value {
+pub(crate) fn payload(row: &OutboxRow) -> Value {
     serde_json::from_str(row.payload.as_deref().expect("payload recorded")).unwrap()
 }
 
@@ -379,131 +379,6 @@ async fn an_expired_token_pauses_sending_until_a_new_one_arrives() {
         .paused_at
         .is_none());
     assert!(fake.tokens().iter().any(|t| t == "Bearer test-token-2"));
-}
-
-/// Posts "ok FOLIO" from Hermosillo's first patrol coordinator.
-async fn acknowledge(app: &TestApp, wamid: &str, folio: &str) {
-    let region = app.state.registry.region("son-centro").unwrap();
-    let c =
-        alerta::routing::coordinators_for(region, alerta::triage::Category::Patrol, Utc::now())[0];
-    let phone = c.phone.as_ref().unwrap().as_str();
-    let wa_id = format!("521{}", &phone[phone.len() - 10..]);
-    post_text(app, wamid, &wa_id, &format!("ok {folio}")).await;
-}
-
-/// Laura asks for a patrol, her acknowledgement goes out, then the coordinator answers
-/// "ok FOLIO": the reporter's status notice is left to send. Returns the sender and clock.
-async fn patrol_then_acknowledged(app: &TestApp, wamid: &str) -> (alerta::notify::Sender, Clock) {
-    post_text(
-        app,
-        wamid,
-        LAURA,
-        "pueden mandar rondines por la calle de la escuela xfa",
-    )
-    .await;
-    let folio = app.state.store.reports().await.unwrap()[0].folio.clone();
-    let clock = Clock::manual(Utc::now());
-    let sender = app.state.sender(clock.clone()).unwrap();
-    // The acknowledgement goes first, so the status notice is not merged into it.
-    drain(app, &sender, &clock).await;
-    acknowledge(app, &format!("{wamid}.ok"), &folio).await;
-    drain(app, &sender, &clock).await;
-    (sender, clock)
-}
-
-#[tokio::test]
-async fn a_closed_window_switches_to_the_template() {
-    let fake = FakeGraph::start().await;
-    fake.script(|_, body| match body["type"].as_str() {
-        Some("template") => Answer::Ok,
-        _ => Answer::Error(400, 131047),
-    });
-    let app = graph_app(&fake).await;
-    patrol_then_acknowledged(&app, "w.win").await;
-
-    let rows = app.state.store.outbox().await.unwrap();
-    let status = rows
-        .iter()
-        .find(|r| r.purpose == "reporter_status")
-        .unwrap();
-    assert_eq!((status.state.as_str(), status.use_template), ("sent", true));
-    assert_eq!(
-        status.last_error_code,
-        Some(131047),
-        "it was tried as free text first"
-    );
-    let names: Vec<String> = fake.accepted().iter().map(text_of).collect();
-    assert!(
-        names.contains(&"alerta_estado_reporte".to_owned()),
-        "{names:?}"
-    );
-    // A text without an approved template cannot be rescued and fails for good.
-    let ack = rows.iter().find(|r| r.purpose == "reply_ack").unwrap();
-    assert_eq!(
-        (ack.state.as_str(), ack.last_error_code),
-        ("failed", Some(131047))
-    );
-}
-
-#[tokio::test]
-async fn a_failed_status_131047_requeues_the_message_as_a_template() {
-    let fake = FakeGraph::start().await;
-    let app = graph_app(&fake).await;
-    let (sender, clock) = patrol_then_acknowledged(&app, "w.async").await;
-    let rows = app.state.store.outbox().await.unwrap();
-    let status = rows
-        .iter()
-        .find(|r| r.purpose == "reporter_status")
-        .unwrap();
-    assert!(!status.use_template);
-    let wamid = status.wamid.clone().unwrap();
-
-    let failed = serde_json::json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "1", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
-            "statuses": [{"id": wamid, "status": "failed", "timestamp": "1780000000",
-                          "recipient_id": LAURA, "errors": [{"code": 131047, "title": "Re-engagement message"}]}]
-        }}]}]
-    });
-    let (code, _) = app.post_signed(&serde_json::to_vec(&failed).unwrap()).await;
-    assert_eq!(code.as_u16(), 200);
-    let row = app
-        .state
-        .store
-        .outbox()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == status.id)
-        .unwrap();
-    assert_eq!(
-        (row.delivery_status.as_deref(), row.delivery_error),
-        (Some("failed"), Some(131047)),
-        "the status webhook updated the outbound record"
-    );
-    clock.advance(chrono::Duration::seconds(10));
-    drain(&app, &sender, &clock).await;
-    let row = app
-        .state
-        .store
-        .outbox()
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|r| r.id == status.id)
-        .unwrap();
-    assert_eq!((row.state.as_str(), row.use_template), ("sent", true));
-    assert_ne!(
-        row.wamid.as_deref(),
-        Some(wamid.as_str()),
-        "sent again, as a new message"
-    );
-    assert_eq!(
-        text_of(fake.accepted().last().unwrap()),
-        "alerta_estado_reporte"
-    );
 }
 
 #[tokio::test]
