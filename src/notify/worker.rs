@@ -20,6 +20,9 @@ use crate::telemetry::metrics::metrics;
 use crate::whatsapp::client::SendErrorKind;
 use crate::whatsapp::outbound::{OutboundMessage, Recipient};
 
+/// How often, at most, the sender looks for 131047 failures reported by status webhooks.
+const REQUEUE_EVERY_SECS: i64 = 5;
+
 /// The shortest gap between two sender passes that found nothing to do.
 const MIN_PASS_INTERVAL: Duration = Duration::from_millis(50);
 
@@ -66,6 +69,7 @@ pub struct Sender {
     pub owner: String,
     pub wakeup: Arc<Notify>,
     throughput: Throughput,
+    last_requeue: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 fn secs(d: Duration) -> chrono::Duration {
@@ -83,6 +87,7 @@ impl Sender {
     ) -> Sender {
         Sender {
             throughput: Throughput::new(settings.per_second),
+            last_requeue: std::sync::Mutex::new(None),
             owner: format!(
                 "sender-{}-{}",
                 std::process::id(),
@@ -134,7 +139,7 @@ impl Sender {
         if self.paused().await? {
             return Ok(0);
         }
-        self.store.requeue_window_closed(now).await?;
+        self.requeue_window_closed(now).await?;
         let lease_until = now + secs(self.settings.lease);
         let rows = self
             .store
@@ -163,6 +168,24 @@ impl Sender {
             }
         }
         Ok(rows.len())
+    }
+
+    /// Free-form messages that Meta later failed with 131047 go again as templates. The
+    /// check is an UPDATE, so under a burst (a pass per webhook) it runs every few seconds
+    /// rather than on every pass.
+    async fn requeue_window_closed(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        {
+            let mut last = self.last_requeue.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|t| now - t < chrono::Duration::seconds(REQUEUE_EVERY_SECS)) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let requeued = self.store.requeue_window_closed(now).await?;
+        if requeued > 0 {
+            tracing::info!(requeued, "closed-window failures requeued as templates");
+        }
+        Ok(())
     }
 
     /// Whether sending is paused for the current token; a new token lifts the pause.
