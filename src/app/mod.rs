@@ -119,12 +119,14 @@ pub fn load_classifier(config: &Config) -> anyhow::Result<Classifier> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => anyhow::bail!("{}: {e}", config.triage_model.display()),
     };
-    let Some(model) = model else {
-        return Classifier::from_toml(&rules).map_err(|e| located(&config.triage_rules, &e));
-    };
-    // Errors name the file they are in: the rules are checked on their own first.
-    Classifier::from_toml(&rules).map_err(|e| located(&config.triage_rules, &e))?;
-    Classifier::from_parts(&rules, Some(&model)).map_err(|e| located(&config.triage_model, &e))
+    Classifier::from_parts(&rules, model.as_deref()).map_err(|e| {
+        // Name the file the error is in: only on failure are the rules compiled alone to
+        // tell a rules problem from a model problem.
+        match (model.is_some(), Classifier::from_toml(&rules)) {
+            (true, Ok(_)) => located(&config.triage_model, &e),
+            _ => located(&config.triage_rules, &e),
+        }
+    })
 }
 
 fn located(file: &std::path::Path, e: &crate::triage::TriageConfigError) -> anyhow::Error {

@@ -244,47 +244,34 @@ async fn concurrent_ingest(store: Arc<dyn Store>) {
     assert_eq!(store.counts().await.unwrap().messages, 64);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sqlite_passes_the_store_contract() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("c.db").display());
-    let store = store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
+/// The contract on one empty database, then concurrency on a second, then a reopen of the
+/// second that must find everything committed (and re-run migrations as a no-op).
+async fn full_contract(first: &str, second: &str) {
+    let options = StoreOptions::default();
+    let store = store::connect(first, &options).await.unwrap();
     contract(store.clone()).await;
     store.close().await;
 
-    let url = format!("sqlite://{}", dir.path().join("d.db").display());
-    let store = store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
+    let store = store::connect(second, &options).await.unwrap();
     concurrent_ingest(store.clone()).await;
     store.close().await;
-    // Reopening finds everything committed and re-running migrations is a no-op.
-    let store = store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
+    let store = store::connect(second, &options).await.unwrap();
     assert_eq!(store.counts().await.unwrap().messages, 64);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_passes_the_store_contract() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+    full_contract(&url("c.db"), &url("d.db")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_passes_the_store_contract() {
     let Some(base) = postgres_url() else { return };
-    let url = fresh_postgres_database(&base).await;
-    let store = store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    contract(store.clone()).await;
-    let url = fresh_postgres_database(&base).await;
-    let store = store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    concurrent_ingest(store.clone()).await;
-    store.close().await;
-    let store = store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(store.counts().await.unwrap().messages, 64);
+    let first = fresh_postgres_database(&base).await;
+    let second = fresh_postgres_database(&base).await;
+    full_contract(&first, &second).await;
 }
 
 #[tokio::test]
