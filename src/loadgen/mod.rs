@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 use self::payloads::{envelope, message, statuses, Rng};
-use crate::store::{Store, StoreError};
+use crate::store::Store;
 use crate::whatsapp::signature::sign;
 
 /// What to send.
@@ -179,9 +179,7 @@ pub async fn verify(store: &dyn Store, report: &LoadReport) -> Result<usize, Str
         match store.inbound(wamid).await {
             Ok(Some(_)) => {}
             Ok(None) => missing.push(wamid.clone()),
-            Err(e @ StoreError::Unavailable(_)) | Err(e @ StoreError::Other(_)) => {
-                return Err(format!("no se pudo verificar: {e}"))
-            }
+            Err(e) => return Err(format!("no se pudo verificar: {e}")),
         }
     }
     if missing.is_empty() {

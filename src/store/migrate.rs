@@ -19,6 +19,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "reports outbox",
         include_str!("../../migrations/sqlite/0002_reports_outbox.sql"),
     ),
+    (
+        3,
+        "queue",
+        include_str!("../../migrations/sqlite/0003_queue.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -30,6 +35,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "reports outbox",
         include_str!("../../migrations/postgres/0002_reports_outbox.sql"),
+    ),
+    (
+        3,
+        "queue",
+        include_str!("../../migrations/postgres/0003_queue.sql"),
     ),
 ];
 

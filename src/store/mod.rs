@@ -3,15 +3,24 @@
 //! Other modules hand the store plain input structs (`New…`) and get rows (`…Row`) back;
 //! no SQL leaves this module.
 
+pub mod blobs;
+mod media;
+mod media_impl;
 mod migrate;
 mod outbox;
 mod plan;
 mod postgres;
+mod privacy;
+mod privacy_impl;
+mod queue;
+mod queue_impl;
 mod rows;
 mod shared;
 mod shared_impl;
 mod shared_reports;
 mod sql;
+mod sql_privacy;
+mod sql_queue;
 mod sql_reports;
 mod sqlite;
 
@@ -20,9 +29,15 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use media::{MediaOutcome, MediaRow, MediaStore};
 pub use outbox::{EscalationStep, OutboxOutcome, ReportLookup, WindowKey};
 pub use plan::{MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use postgres::PgStore;
+pub use privacy::{PersonData, PrivacyStore, PurgeCounts, RetentionCutoffs};
+pub use queue::{
+    CorrectionRow, NewAudit, NewCorrection, NewUser, QueueCount, QueueItem, QueueStore,
+    ReportChange, ReportFields, ReportQuery, SessionRow, UserRow,
+};
 pub use rows::{
     AuditRow, DeliveryRow, EventRow, Gauges, InboundRow, OutboxRow, ReportRow, SenderState,
     StatusRow, StoreCounts,
@@ -37,6 +52,9 @@ pub enum StoreError {
     Unavailable(String),
     #[error("database error: {0}")]
     Other(String),
+    /// A uniqueness rule refused the write (a user name already taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -159,6 +177,10 @@ pub struct NewInbound {
     pub coordinator_ref: Option<String>,
     /// What the message sets in motion; carried out only when the message is new.
     pub plan: Option<MessagePlan>,
+    /// The sender's pseudonyms (by phone, then by BSUID); stored with the message.
+    pub privacy_keys: Vec<String>,
+    /// Sent only if none of `privacy_keys` has had the notice yet.
+    pub privacy_notice: Option<NewOutbox>,
 }
 
 /// A status update for one of our outbound messages.
@@ -204,7 +226,7 @@ pub struct IngestOutcome {
 
 /// The persistence contract. SQLite and PostgreSQL pass the same contract test suite.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: QueueStore + MediaStore + PrivacyStore + Send + Sync + 'static {
     /// `sqlite` or `postgres`, for logs and `/readyz`.
     fn backend(&self) -> &'static str;
     /// Stores a delivery and everything in it atomically; idempotent on the body and on

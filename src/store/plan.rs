@@ -13,6 +13,8 @@ pub struct NewReport {
     pub region: String,
     pub category: String,
     pub priority: String,
+    /// An operator must look before closing it (uncaptioned media, low confidence).
+    pub needs_review: bool,
     pub created_at: DateTime<Utc>,
     /// When the first escalation step is due if nobody acknowledges.
     pub escalate_at: Option<DateTime<Utc>>,

@@ -14,6 +14,13 @@ super::shared_reports::report_fns!(
     super::sql_reports::CLAIM_OUTBOX_POSTGRES
 );
 super::shared::backend_fns!(PgConnection, PgPool);
+super::privacy_impl::privacy_impl!(PgStore, pool);
+super::queue_impl::queue_impl!(PgStore, pool, sqlx::Postgres);
+super::media_impl::media_impl!(
+    PgStore,
+    pool,
+    super::media_impl::claim_media_sql!("FOR UPDATE SKIP LOCKED")
+);
 
 /// The PostgreSQL store.
 pub struct PgStore {
@@ -40,11 +47,21 @@ super::shared_impl::store_impl!(PgStore, pool, {
     }
 
     async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
-        let mut conn = self.pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let outcome = ingest_tx(&mut tx, &batch).await?;
-        tx.commit().await?;
-        Ok(outcome)
+        // Replicas storing overlapping batches (Meta retrying onto another replica) can
+        // deadlock on the rows they share; PostgreSQL aborts one, which simply runs again.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.ingest_once(&batch).await {
+                Err(e) if attempt < 4 && is_transient(&e) => {
+                    tracing::debug!(
+                        attempt,
+                        "ingest transaction aborted by a conflict; retrying"
+                    );
+                }
+                other => return Ok(other?),
+            }
+        }
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -56,6 +73,21 @@ super::shared_impl::store_impl!(PgStore, pool, {
         self.pool.close().await;
     }
 });
+
+impl PgStore {
+    async fn ingest_once(&self, batch: &IngestBatch) -> Result<IngestOutcome, sqlx::Error> {
+        let mut conn = self.pool.acquire().await?;
+        let mut tx = conn.begin().await?;
+        let outcome = ingest_tx(&mut tx, batch).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+}
+
+/// Deadlock detected (40P01) or serialization failure (40001).
+fn is_transient(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40P01" | "40001")))
+}
 
 async fn begin_write(
     pool: &PgPool,

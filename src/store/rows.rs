@@ -45,6 +45,8 @@ pub struct InboundRow {
     pub cnie_code: Option<i32>,
     pub classifier_version: Option<String>,
     pub coordinator_ref: Option<String>,
+    pub sender_pseudonym: Option<String>,
+    pub sender_pseudonym_alt: Option<String>,
 }
 
 /// The highest status an outbound message has reached.
@@ -113,6 +115,16 @@ pub struct ReportRow {
     pub resolved_at: Option<DateTime<Utc>>,
     pub resolved_by: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// Bumped by every change; operators' actions compare-and-swap on it.
+    pub version: i64,
+    pub claimed_by: Option<String>,
+    pub claim_expires_at: Option<DateTime<Utc>>,
+    /// Registry id of the coordinator an operator assigned.
+    pub assigned_to: Option<String>,
+    /// The primary folio when this report was marked as its duplicate.
+    pub duplicate_of: Option<String>,
+    /// Someone must look or listen before it is closed (media without text).
+    pub needs_review: bool,
 }
 
 /// A message to send, and what became of it.

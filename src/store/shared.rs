@@ -54,6 +54,10 @@ macro_rules! backend_fns {
                     if let Some(plan) = &m.plan {
                         execute_plan(conn, message_id, plan, d.received_at).await?;
                     }
+                    if let Some(notice) = &m.privacy_notice {
+                        privacy_notice(conn, message_id, &m.privacy_keys, notice, d.received_at)
+                            .await?;
+                    }
                 }
             }
             for s in &batch.statuses {
@@ -94,6 +98,31 @@ macro_rules! backend_fns {
         }
 
         /// A location belongs to the same sender's latest message of the preceding window.
+        /// Queues the privacy notice when none of the sender's pseudonyms has had it. The
+        /// keys' primary key settles races between replicas: only the transaction that
+        /// inserted every key sends it.
+        async fn privacy_notice(
+            conn: &mut $conn,
+            message_id: i64,
+            keys: &[String],
+            notice: &$crate::store::NewOutbox,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), sqlx::Error> {
+            let mut new = 0;
+            for k in keys {
+                new += sqlx::query(sql::INSERT_PRIVACY_NOTICE)
+                    .bind(k)
+                    .bind(at)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+            }
+            if new as usize == keys.len() && !keys.is_empty() {
+                insert_outbox(conn, notice, None, Some(message_id)).await?;
+            }
+            Ok(())
+        }
+
         async fn attach_target(
             conn: &mut $conn,
             m: &NewInbound,

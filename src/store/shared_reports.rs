@@ -35,6 +35,7 @@ macro_rules! report_fns {
                         .bind(&report.priority)
                         .bind(report.created_at)
                         .bind(report.escalate_at)
+                        .bind(report.needs_review)
                         .fetch_one(&mut *conn)
                         .await?;
                     let detail = serde_json::json!({

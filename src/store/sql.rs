@@ -15,10 +15,10 @@ INSERT INTO inbound_messages (
     refers_to, reply_to, forwarded, frequently_forwarded, media_id, media_mime, media_sha256,
     media_filename, media_voice, latitude, longitude, location_name, location_address,
     attached_to, error_code, payload, category, priority, confidence, needs_review, rules,
-    cnie_code, classifier_version, coordinator_ref)
+    cnie_code, classifier_version, coordinator_ref, sender_pseudonym, sender_pseudonym_alt)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
         $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
-        $37, $38, $39)
+        $37, $38, $39, $40, $41)
 ON CONFLICT (wamid) DO NOTHING
 RETURNING id";
 
@@ -122,6 +122,8 @@ macro_rules! bind_inbound {
             .bind(t.and_then(|t| t.cnie_code))
             .bind(t.map(|t| t.classifier_version.as_str()))
             .bind(&m.coordinator_ref)
+            .bind(m.privacy_keys.first())
+            .bind(m.privacy_keys.get(1))
     }};
 }
 
@@ -143,3 +145,8 @@ macro_rules! bind_status {
 }
 
 pub(crate) use {bind_inbound, bind_status};
+
+/// Records that a sender got the privacy notice; nothing when they already had.
+pub const INSERT_PRIVACY_NOTICE: &str = "\
+INSERT INTO privacy_notices (sender_pseudonym, sent_at) VALUES ($1, $2)
+ON CONFLICT (sender_pseudonym) DO NOTHING";

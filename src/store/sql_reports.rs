@@ -9,8 +9,8 @@ RETURNING last_seq";
 
 pub const INSERT_REPORT: &str = "\
 INSERT INTO reports (folio, message_id, group_ref, region, category, priority, status,
-                     created_at, escalation_level, escalate_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, 0, $8, $7)
+                     created_at, escalation_level, escalate_at, updated_at, needs_review)
+VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, 0, $8, $7, $9)
 RETURNING id";
 
 pub const INSERT_OUTBOX: &str = "\

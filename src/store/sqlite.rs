@@ -24,6 +24,9 @@ super::shared_reports::report_fns!(
     super::sql_reports::CLAIM_OUTBOX_SQLITE
 );
 super::shared::backend_fns!(SqliteConnection, SqlitePool);
+super::privacy_impl::privacy_impl!(SqliteStore, read);
+super::queue_impl::queue_impl!(SqliteStore, read, sqlx::Sqlite);
+super::media_impl::media_impl!(SqliteStore, read, super::media_impl::claim_media_sql!(""));
 
 type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
 
@@ -179,6 +182,7 @@ fn clone_error(e: &StoreError) -> StoreError {
     match e {
         StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
         StoreError::Other(m) => StoreError::Other(m.clone()),
+        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
     }
 }
 

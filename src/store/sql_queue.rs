@@ -1,0 +1,83 @@
+//! SQL for accounts, sessions and the queue, shared by both backends. Filtered report lists
+//! are built with `sqlx::QueryBuilder` in `queue_impl.rs`; the pieces they share live here.
+
+pub const INSERT_USER: &str = "\
+INSERT INTO users (name, role, regions, password_hash, created_at)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id";
+pub const INSERT_TOKEN: &str = "\
+INSERT INTO api_tokens (token_sha256, user_id, created_at) VALUES ($1, $2, $3)";
+pub const USER_BY_NAME: &str = "SELECT * FROM users WHERE name = $1";
+pub const USER_BY_ID: &str = "SELECT * FROM users WHERE id = $1";
+pub const USER_BY_TOKEN: &str = "\
+SELECT u.* FROM users u JOIN api_tokens t ON t.user_id = u.id
+WHERE t.token_sha256 = $1 AND u.disabled_at IS NULL";
+pub const USERS: &str = "SELECT * FROM users ORDER BY name";
+pub const SET_PASSWORD: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+
+pub const INSERT_SESSION: &str = "\
+INSERT INTO sessions (id_sha256, user_id, csrf_token, created_at, expires_at)
+VALUES ($1, $2, $3, $4, $5)";
+pub const SESSION: &str = "\
+SELECT s.* FROM sessions s JOIN users u ON u.id = s.user_id
+WHERE s.id_sha256 = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL";
+pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_sha256 = $1";
+pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
+
+/// The queue's columns: the report and a few things from its message.
+pub const QUEUE_SELECT: &str = "\
+SELECT r.*, m.kind AS message_kind, m.body AS message_body, m.note AS message_note,
+       m.confidence AS message_confidence,
+       (SELECT COUNT(*) FROM reports d WHERE d.duplicate_of = r.folio) AS merged_count
+FROM reports r JOIN inbound_messages m ON m.id = r.message_id WHERE 1 = 1";
+pub const COUNT_SELECT: &str = "\
+SELECT r.category AS category, r.status AS status, COUNT(*) AS n
+FROM reports r JOIN inbound_messages m ON m.id = r.message_id WHERE 1 = 1";
+/// Exports read in the order things happened.
+pub const CHRONOLOGICAL_ORDER: &str = " ORDER BY r.created_at, r.id";
+/// Most urgent first, then the one waiting longest.
+pub const QUEUE_ORDER: &str =
+    " ORDER BY CASE r.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \
+WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, r.created_at, r.id";
+
+pub const INBOUND_BY_ID: &str = "SELECT * FROM inbound_messages WHERE id = $1";
+/// The report's message, what attached to it (locations), and what the same chat or group
+/// said from an hour before to a day after: enough context without the whole history.
+pub const REPORT_THREAD: &str = "\
+SELECT m.* FROM inbound_messages m, inbound_messages o
+WHERE o.id = $1
+  AND (m.id = o.id OR m.attached_to = o.id
+       OR ((m.cloud_group_id = o.cloud_group_id
+            OR (o.cloud_group_id IS NULL AND m.cloud_group_id IS NULL
+                AND (m.sender_phone = o.sender_phone OR m.sender_bsuid = o.sender_bsuid)))
+           AND m.received_at >= $2 AND m.received_at <= $3))
+ORDER BY m.sent_at, m.id
+LIMIT 200";
+pub const REPORT_OUTBOX: &str = "SELECT * FROM outbox WHERE report_id = $1 ORDER BY id";
+pub const DUPLICATES_OF: &str = "SELECT * FROM reports WHERE duplicate_of = $1 ORDER BY id";
+
+pub const UPDATE_REPORT: &str = "\
+UPDATE reports SET category = $3, priority = $4, status = $5, escalate_at = $6,
+    acknowledged_at = $7, acknowledged_by = $8, resolved_at = $9, resolved_by = $10,
+    claimed_by = $11, claim_expires_at = $12, assigned_to = $13, duplicate_of = $14,
+    needs_review = $15, updated_at = $16, version = version + 1
+WHERE id = $1 AND version = $2";
+pub const INSERT_CORRECTION: &str = "\
+INSERT INTO triage_corrections (report_id, from_category, from_priority, to_category,
+                                to_priority, reason, actor, at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+pub const REPORT_ORIGIN_MESSAGE: &str = "SELECT message_id FROM reports WHERE id = $1";
+
+pub const AUDIT_AFTER: &str = "\
+SELECT * FROM audit_log WHERE entity_kind = $1 AND id > $2 ORDER BY id LIMIT $3";
+pub const LAST_AUDIT_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM audit_log";
+pub const CORRECTIONS: &str = "\
+SELECT c.id, r.folio, COALESCE(m.body, m.note) AS text, c.from_category, c.from_priority,
+       c.to_category, c.to_priority, c.reason, c.actor, c.at
+FROM triage_corrections c JOIN reports r ON r.id = c.report_id
+JOIN inbound_messages m ON m.id = r.message_id
+ORDER BY c.id";
+
+pub const INSERT_DIGEST: &str = "\
+INSERT INTO weekly_digests (region, week, sent_at) VALUES ($1, $2, $3)
+ON CONFLICT (region, week) DO NOTHING";
