@@ -32,6 +32,12 @@ pub struct AppState {
     /// Wakes the sender as soon as intake queued something (the 9-1-1 reply cannot wait for
     /// the next poll).
     pub outbox_wakeup: Arc<Notify>,
+    /// Report changes for the queue's live streams.
+    pub changes: crate::queue::ChangeFeed,
+    pub login_throttle: Arc<crate::queue::auth::LoginThrottle>,
+    /// Where fetched media files live.
+    pub blobs: Arc<crate::store::blobs::BlobStore>,
+    pub pseudonyms: Arc<crate::privacy::Pseudonymizer>,
 }
 
 impl AppState {
@@ -50,7 +56,23 @@ impl AppState {
             classifier = classifier.version(),
             "state ready"
         );
+        let login_throttle = Arc::new(crate::queue::auth::LoginThrottle::new(
+            config.web.login_attempts,
+            std::time::Duration::from_secs(config.web.login_lockout_secs),
+        ));
+        let media = &config.media;
+        let blobs = crate::store::blobs::BlobStore::open(
+            media.dir.clone(),
+            media.max_file_bytes,
+            media.max_total_bytes,
+        )
+        .with_context(|| format!("no se pudo abrir {}", media.dir.display()))?;
+        let pseudonyms = crate::privacy::pseudonymizer(&config)?;
         Ok(AppState {
+            pseudonyms: Arc::new(pseudonyms),
+            blobs: Arc::new(blobs),
+            login_throttle,
+            changes: crate::queue::ChangeFeed::default(),
             config: Arc::new(config),
             store,
             registry: Arc::new(registry),
@@ -85,6 +107,35 @@ impl AppState {
             clock,
             self.outbox_wakeup.clone(),
         ))
+    }
+
+    /// The media fetcher, when there is an access token to fetch with.
+    pub fn media_fetcher(
+        &self,
+        clock: Clock,
+    ) -> anyhow::Result<Option<crate::intake::media_fetch::MediaFetcher>> {
+        let wa = &self.config.whatsapp;
+        let Some(token) = &wa.access_token else {
+            return Ok(None);
+        };
+        let m = &self.config.media;
+        Ok(Some(crate::intake::media_fetch::MediaFetcher {
+            store: self.store.clone(),
+            client: crate::whatsapp::media::MediaClient::new(
+                &wa.api_base,
+                &wa.api_version,
+                token.expose(),
+                wa.send_timeout,
+            )?,
+            blobs: self.blobs.clone(),
+            settings: crate::intake::media_fetch::MediaSettings {
+                max_file_bytes: m.max_file_bytes,
+                max_attempts: m.max_attempts,
+                poll: std::time::Duration::from_secs(m.poll_secs.max(1)),
+                lease: std::time::Duration::from_secs(120),
+            },
+            clock,
+        }))
     }
 
     /// The escalation worker for this state.
@@ -139,6 +190,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(crate::intake::router(config.body_limit_bytes))
         .merge(health::router())
+        .merge(crate::queue::router())
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
@@ -169,12 +221,39 @@ pub async fn run(
     let workers = if state.config.workers {
         vec![
             tokio::spawn(state.sender(clock.clone())?.run(shutdown.clone())),
-            tokio::spawn(state.escalator(clock).run(shutdown.clone())),
+            tokio::spawn(state.escalator(clock.clone()).run(shutdown.clone())),
+            tokio::spawn(
+                crate::reports::digest::Digester::new(
+                    state.clone(),
+                    clock.clone(),
+                    std::time::Duration::from_secs(60),
+                )
+                .run(shutdown.clone()),
+            ),
         ]
     } else {
         tracing::info!("workers disabled in this process (ALERTA_WORKERS=false)");
         Vec::new()
     };
+    // The change feed runs in every replica: each serves its own operators' streams.
+    let feed = tokio::spawn(state.changes.clone().run(
+        state.store.clone(),
+        std::time::Duration::from_secs(1),
+        shutdown.clone(),
+    ));
+    let mut workers = workers;
+    workers.push(feed);
+    if state.config.workers {
+        let retention = crate::privacy::retention::RetentionWorker {
+            state: state.clone(),
+            clock: clock.clone(),
+        };
+        workers.push(tokio::spawn(retention.run(shutdown.clone())));
+        match state.media_fetcher(clock.clone())? {
+            Some(fetcher) => workers.push(tokio::spawn(fetcher.run(shutdown.clone()))),
+            None => tracing::warn!("no access token: inbound media is not fetched"),
+        }
+    }
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
 

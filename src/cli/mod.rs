@@ -2,9 +2,12 @@
 
 mod check;
 mod classify;
+mod export;
 mod load;
+mod privacy;
 mod serve;
 mod simulate;
+mod users;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -49,6 +52,80 @@ enum Command {
         #[command(subcommand)]
         command: TriageCommand,
     },
+    /// Exports for coordinators.
+    Export {
+        #[command(subcommand)]
+        command: ExportCommand,
+    },
+    /// Access and erasure requests (ARCO) for one person.
+    Privacy {
+        #[command(subcommand)]
+        command: PrivacyCommand,
+    },
+    /// Accounts of the web app and the API.
+    Users {
+        #[command(subcommand)]
+        command: UsersCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ExportCommand {
+    /// One row per request of an ISO week (in the region's time zone), CSV or XLSX.
+    Weekly {
+        /// ISO week, e.g. 2026-W47.
+        #[arg(long)]
+        week: String,
+        #[arg(long)]
+        region: Option<String>,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// File to write; stdout when absent (CSV only).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum PrivacyCommand {
+    /// Prints everything held about a person as JSON.
+    Export {
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        bsuid: Option<String>,
+    },
+    /// Erases a person's identity and message texts, keeping the anonymous statistics.
+    Erase {
+        #[arg(long)]
+        phone: Option<String>,
+        #[arg(long)]
+        bsuid: Option<String>,
+        /// Why (the request's number, for the audit trail).
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UsersCommand {
+    /// Creates a user and prints a new API token as the last line (shown once).
+    Add {
+        name: String,
+        /// operator, coordinator or admin.
+        #[arg(long)]
+        role: String,
+        /// A region the user works (repeat for several; coordinators need exactly one,
+        /// operators without any see every region).
+        #[arg(long = "region")]
+        regions: Vec<String>,
+        /// Read a web password from the first line of stdin.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Sets a user's web password from the first line of stdin.
+    Passwd { name: String },
 }
 
 #[derive(Subcommand)]
@@ -68,6 +145,8 @@ enum TriageCommand {
         #[arg(long)]
         no_fail: bool,
     },
+    /// Prints operators' corrections of the classifier as labelled JSONL for the corpus.
+    Corrections,
 }
 
 /// Parses the command line and runs the command.
@@ -86,6 +165,35 @@ pub fn main() -> ExitCode {
         Command::Triage {
             command: TriageCommand::Eval { files, no_fail },
         } => classify::eval(&files, no_fail),
+        Command::Triage {
+            command: TriageCommand::Corrections,
+        } => users::corrections(),
+        Command::Export {
+            command:
+                ExportCommand::Weekly {
+                    week,
+                    region,
+                    format,
+                    out,
+                },
+        } => export::weekly(&week, region.as_deref(), &format, out.as_deref()),
+        Command::Privacy { command } => match command {
+            PrivacyCommand::Export { phone, bsuid } => privacy::run(true, phone, bsuid, None),
+            PrivacyCommand::Erase {
+                phone,
+                bsuid,
+                reason,
+            } => privacy::run(false, phone, bsuid, Some(reason)),
+        },
+        Command::Users { command } => match command {
+            UsersCommand::Add {
+                name,
+                role,
+                regions,
+                password_stdin,
+            } => users::add(&name, &role, &regions, password_stdin),
+            UsersCommand::Passwd { name } => users::passwd(&name),
+        },
     };
     match result {
         Ok(code) => code,

@@ -8,11 +8,15 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod sections;
+use sections::*;
+pub use sections::{MediaSection, PrivacySection, WebSettings};
+
 use crate::notify::SenderSettings;
 use crate::routing::Deadlines;
 use crate::store::StoreOptions;
 
-const DEFAULTS: &str = include_str!("../config/alerta.toml");
+const DEFAULTS: &str = include_str!("../../config/alerta.toml");
 
 /// A secret string whose `Debug` never shows the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -74,6 +78,12 @@ pub struct Config {
     /// Whether this process runs the sender and escalation workers.
     pub workers: bool,
     pub whatsapp: WhatsAppSettings,
+    pub web: WebSettings,
+    pub media: MediaSection,
+    pub privacy: PrivacySection,
+    /// Key of the reporters' pseudonyms. Env: ALERTA_PSEUDONYM_KEY (when absent, derived
+    /// from WHATSAPP_APP_SECRET, so a deployment without it still never shows numbers).
+    pub pseudonym_key: Option<Secret>,
     pub log_filter: String,
     pub log_format: LogFormat,
 }
@@ -90,77 +100,9 @@ struct FileConfig {
     notify: NotifySection,
     whatsapp: WhatsAppSection,
     log: LogSection,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ServerSection {
-    bind: String,
-    body_limit_bytes: usize,
-    request_timeout_secs: u64,
-    shutdown_grace_secs: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct DatabaseSection {
-    url: String,
-    max_connections: u32,
-    sqlite_synchronous: String,
-    sqlite_group_commit: usize,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RegistrySection {
-    dir: PathBuf,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct TriageSection {
-    rules: PathBuf,
-    model: PathBuf,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct IntakeSection {
-    location_window_secs: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RoutingSection {
-    #[serde(flatten)]
-    deadlines: Deadlines,
-    escalation_poll_secs: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NotifySection {
-    workers: bool,
-    replies: PathBuf,
-    per_second: u32,
-    pair_gap_secs: u64,
-    max_attempts: i32,
-    poll_secs: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct WhatsAppSection {
-    api_base: String,
-    api_version: String,
-    timeout_secs: u64,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct LogSection {
-    filter: String,
-    format: LogFormat,
+    web: WebSettings,
+    media: MediaSection,
+    privacy: PrivacySection,
 }
 
 /// A configuration problem, naming where it came from.
@@ -254,6 +196,13 @@ impl Config {
                 api_version: f.whatsapp.api_version,
                 send_timeout: Duration::from_secs(f.whatsapp.timeout_secs.max(1)),
             },
+            web: f.web,
+            privacy: f.privacy,
+            pseudonym_key: env("ALERTA_PSEUDONYM_KEY").map(Secret),
+            media: MediaSection {
+                dir: env("ALERTA_MEDIA_DIR").map_or(f.media.dir, PathBuf::from),
+                ..f.media
+            },
             log_filter: env("ALERTA_LOG").unwrap_or(f.log.filter),
             log_format: match env("ALERTA_LOG_FORMAT").as_deref() {
                 Some("json") => LogFormat::Json,
@@ -278,6 +227,13 @@ impl Config {
             "ALERTA_REGISTRY_DIR" => Some(dir.clone()),
             "WHATSAPP_APP_SECRET" => Some("test-app-secret".into()),
             "WHATSAPP_VERIFY_TOKEN" => Some("test-verify-token".into()),
+            // Tests never write media into the repository.
+            "ALERTA_MEDIA_DIR" => Some(
+                std::env::temp_dir()
+                    .join(format!("alerta-test-media-{}", std::process::id()))
+                    .display()
+                    .to_string(),
+            ),
             _ => None,
         })
         .expect("the embedded defaults are valid")

@@ -28,4 +28,4 @@ mod escalation;
 mod plan;
 
 pub use escalation::Escalator;
-pub use plan::{excerpt, plan_message, PlanContext};
+pub use plan::{excerpt, plan_message, to_coordinator, PlanContext};

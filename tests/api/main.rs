@@ -1,15 +1,21 @@
 //! One integration-test binary (faster to link than one per file).
 
+mod browser;
 mod cli;
+mod exports;
 mod fake_graph;
 mod helpers;
+mod media;
 mod outbox;
 mod outbox_window;
+mod privacy;
+mod queue_api;
 mod robustness;
 mod routing;
 mod scale;
 mod server;
 mod store_contract;
+mod web;
 mod webhook_bad_input;
 mod webhook_fixtures;
 mod webhook_receive;

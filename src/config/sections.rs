@@ -1,0 +1,128 @@
+//! Settings sections that map one to one onto `config/alerta.toml` tables.
+
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+use super::LogFormat;
+use crate::routing::Deadlines;
+
+/// The operators' web app and API (`[web]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebSettings {
+    /// How long a claim holds before others may take the report.
+    pub claim_minutes: i64,
+    /// Session lifetime: one 12-hour shift by default.
+    pub session_hours: i64,
+    /// "auto" (Secure when the proxy says https), "always" or "never".
+    pub secure_cookies: String,
+    /// Roles allowed to reveal a reporter's phone number or BSUID.
+    pub reveal_roles: Vec<String>,
+    pub page_size: i64,
+    /// Failed logins per account before it is locked for `login_lockout_secs`.
+    pub login_attempts: u32,
+    pub login_lockout_secs: u64,
+    /// Where coordinators reach the web app; links in digests point here.
+    pub public_url: String,
+}
+
+/// Inbound media files (`[media]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MediaSection {
+    /// Content-addressed store. Env: ALERTA_MEDIA_DIR.
+    pub dir: PathBuf,
+    pub max_file_bytes: u64,
+    pub max_total_bytes: u64,
+    pub max_attempts: i32,
+    pub poll_secs: u64,
+}
+
+/// Personal data (`[privacy]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PrivacySection {
+    /// The full privacy notice, linked from the short one sent over WhatsApp.
+    pub notice_url: String,
+    /// Days each kind of data is kept; see `privacy::retention`.
+    pub other_text_days: i64,
+    pub closed_report_days: i64,
+    pub raw_webhook_days: i64,
+    pub audit_days: i64,
+    /// Erase a tip's reporter identity once the 089 redirect went out.
+    pub tips_keep_identity: bool,
+    /// Hours between retention runs.
+    pub retention_every_hours: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ServerSection {
+    pub(super) bind: String,
+    pub(super) body_limit_bytes: usize,
+    pub(super) request_timeout_secs: u64,
+    pub(super) shutdown_grace_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DatabaseSection {
+    pub(super) url: String,
+    pub(super) max_connections: u32,
+    pub(super) sqlite_synchronous: String,
+    pub(super) sqlite_group_commit: usize,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RegistrySection {
+    pub(super) dir: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TriageSection {
+    pub(super) rules: PathBuf,
+    pub(super) model: PathBuf,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IntakeSection {
+    pub(super) location_window_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RoutingSection {
+    #[serde(flatten)]
+    pub(super) deadlines: Deadlines,
+    pub(super) escalation_poll_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NotifySection {
+    pub(super) workers: bool,
+    pub(super) replies: PathBuf,
+    pub(super) per_second: u32,
+    pub(super) pair_gap_secs: u64,
+    pub(super) max_attempts: i32,
+    pub(super) poll_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct WhatsAppSection {
+    pub(super) api_base: String,
+    pub(super) api_version: String,
+    pub(super) timeout_secs: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LogSection {
+    pub(super) filter: String,
+    pub(super) format: LogFormat,
+}

@@ -1,0 +1,419 @@
+//! What each operator action does to a report, as a pure function of the report as read.
+//! The service applies the result as a compare-and-swap, so two operators acting at once
+//! never overwrite each other: the loser re-reads and is judged against the new state.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use super::principal::{Permission, Principal};
+use crate::store::{NewCorrection, ReportFields, ReportRow};
+use crate::triage::{Category, Priority};
+
+/// Longest internal note or reply an operator can write.
+pub const MAX_TEXT: usize = 2000;
+
+/// An operator's action, as the API receives it: `{"action": "claim", …}`.
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    Claim {
+        #[serde(default)]
+        force: bool,
+    },
+    Release,
+    Acknowledge,
+    Reclassify {
+        category: String,
+        #[serde(default)]
+        priority: Option<String>,
+        #[serde(default)]
+        reason: Option<String>,
+    },
+    SetPriority {
+        priority: String,
+    },
+    Assign {
+        coordinator: String,
+    },
+    Note {
+        text: String,
+    },
+    Reply {
+        text: String,
+    },
+    Resolve {
+        #[serde(default)]
+        comment: Option<String>,
+    },
+    Dismiss {
+        reason: String,
+    },
+    MarkDuplicate {
+        of: String,
+    },
+    Reopen {
+        #[serde(default)]
+        reason: Option<String>,
+    },
+}
+
+/// Why an action was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ActionError {
+    #[error("su rol no permite esta acción")]
+    Forbidden,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Who hears about the change.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Notice {
+    /// The reporter (and reporters of duplicates) get `reporter_status` with this status.
+    ReporterStatus(&'static str),
+    /// The reporter gets the operator's text.
+    OperatorReply(String),
+    /// The assigned coordinator gets the report.
+    Coordinator(String),
+}
+
+/// The outcome of judging an action against a report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Planned {
+    pub fields: ReportFields,
+    /// Audit action name, `report.<what>`.
+    pub audit_action: String,
+    pub detail: Value,
+    pub correction: Option<NewCorrection>,
+    pub notice: Option<Notice>,
+}
+
+/// What the judgement needs besides the report.
+pub struct Context<'a> {
+    pub who: &'a Principal,
+    pub now: DateTime<Utc>,
+    pub claim_for: Duration,
+    /// Coordinators of the report's region (registry ids).
+    pub coordinators: &'a [String],
+    /// For `mark_duplicate`: the primary report, already resolved to the end of its chain.
+    pub primary: Option<&'a ReportRow>,
+    /// The report region's time zone, for times in messages.
+    pub tz: chrono_tz::Tz,
+}
+
+const CLOSED: [&str; 3] = ["resolved", "dismissed", "duplicate"];
+
+impl Action {
+    pub fn permission(&self) -> Permission {
+        match self {
+            Action::Claim { force: true } => Permission::OverrideClaim,
+            Action::Claim { .. } | Action::Release => Permission::Claim,
+            Action::Acknowledge => Permission::Acknowledge,
+            Action::Reclassify { .. } => Permission::Reclassify,
+            Action::SetPriority { .. } => Permission::SetPriority,
+            Action::Assign { .. } => Permission::Assign,
+            Action::Note { .. } => Permission::Note,
+            Action::Reply { .. } => Permission::Reply,
+            Action::Resolve { .. } => Permission::Resolve,
+            Action::Dismiss { .. } => Permission::Dismiss,
+            Action::MarkDuplicate { .. } => Permission::MarkDuplicate,
+            Action::Reopen { .. } => Permission::Reopen,
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Claim { .. } => "claim",
+            Action::Release => "release",
+            Action::Acknowledge => "acknowledge",
+            Action::Reclassify { .. } => "reclassify",
+            Action::SetPriority { .. } => "set_priority",
+            Action::Assign { .. } => "assign",
+            Action::Note { .. } => "note",
+            Action::Reply { .. } => "reply",
+            Action::Resolve { .. } => "resolve",
+            Action::Dismiss { .. } => "dismiss",
+            Action::MarkDuplicate { .. } => "mark_duplicate",
+            Action::Reopen { .. } => "reopen",
+        }
+    }
+}
+
+/// Judges `action` against `r`: the new fields, the audit entry and who to tell.
+pub fn plan(action: &Action, r: &ReportRow, ctx: &Context) -> Result<Planned, ActionError> {
+    if !ctx.who.may(action.permission()) {
+        return Err(ActionError::Forbidden);
+    }
+    let before = ReportFields::from(r);
+    let mut f = before.clone();
+    let me = ctx.who.name.clone();
+    let closed = CLOSED.contains(&r.status.as_str());
+    let open_only = |what: &str| -> Result<(), ActionError> {
+        if closed {
+            Err(ActionError::Conflict(format!(
+                "el reporte está cerrado; reábralo para {what}"
+            )))
+        } else {
+            Ok(())
+        }
+    };
+    let mut correction = None;
+    let mut notice = None;
+    let mut detail = json!({});
+    match action {
+        Action::Claim { force } => {
+            open_only("tomarlo")?;
+            if let Some(holder) = held_by_other(r, &me, ctx.now) {
+                if !force {
+                    return Err(ActionError::Conflict(format!(
+                        "lo tiene {holder} hasta las {} UTC",
+                        r.claim_expires_at
+                            .map_or(String::new(), |t| t.format("%H:%M").to_string())
+                    )));
+                }
+                detail = json!({ "override": holder });
+            }
+            f.claimed_by = Some(me.clone());
+            f.claim_expires_at = Some(ctx.now + ctx.claim_for);
+        }
+        Action::Release => {
+            if f.claimed_by.is_none() {
+                return Err(ActionError::Conflict("el reporte no está tomado".into()));
+            }
+            if held_by_other(r, &me, ctx.now).is_some() && !ctx.who.may(Permission::OverrideClaim) {
+                return Err(ActionError::Conflict("lo tiene otra persona".into()));
+            }
+            f.claimed_by = None;
+            f.claim_expires_at = None;
+        }
+        Action::Acknowledge => {
+            if r.status != "open" {
+                return Err(ActionError::Conflict(
+                    "el reporte ya no está abierto".into(),
+                ));
+            }
+            f.status = "acknowledged".into();
+            f.acknowledged_at = Some(ctx.now);
+            f.acknowledged_by = Some(ctx.who.actor());
+            f.escalate_at = None;
+            notice = Some(Notice::ReporterStatus("acknowledged"));
+        }
+        Action::Reclassify {
+            category,
+            priority,
+            reason,
+        } => {
+            let cat = parse_category(category)?;
+            let pri = match priority.as_deref().filter(|p| !p.is_empty()) {
+                Some(p) => parse_priority(p)?,
+                None if cat == Category::Emergency911 => Priority::Critical,
+                None => parse_priority(&r.priority).unwrap_or(cat.default_priority()),
+            };
+            if cat.as_str() == r.category && pri.as_str() == r.priority {
+                return Err(ActionError::Invalid("la clasificación no cambia".into()));
+            }
+            f.category = cat.as_str().into();
+            f.priority = pri.as_str().into();
+            if let Some(r) = reason.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                detail = json!({ "reason": r });
+            }
+            correction = Some(NewCorrection {
+                from_category: r.category.clone(),
+                from_priority: r.priority.clone(),
+                to_category: f.category.clone(),
+                to_priority: f.priority.clone(),
+                reason: reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(Into::into),
+            });
+        }
+        Action::SetPriority { priority } => {
+            let p = parse_priority(priority)?;
+            if p.as_str() == r.priority {
+                return Err(ActionError::Invalid("la prioridad no cambia".into()));
+            }
+            f.priority = p.as_str().into();
+        }
+        Action::Assign { coordinator } => {
+            open_only("asignarlo")?;
+            if !ctx.coordinators.iter().any(|c| c == coordinator) {
+                return Err(ActionError::Invalid(
+                    "ese coordinador no pertenece a la región del reporte".into(),
+                ));
+            }
+            f.assigned_to = Some(coordinator.clone());
+            notice = Some(Notice::Coordinator(coordinator.clone()));
+        }
+        Action::Note { text } => {
+            detail = json!({ "text": checked_text(text)? });
+        }
+        Action::Reply { text } => {
+            let text = checked_text(text)?;
+            detail = json!({ "text": text });
+            notice = Some(Notice::OperatorReply(text));
+        }
+        Action::Resolve { comment } => {
+            open_only("resolverlo")?;
+            f.status = "resolved".into();
+            close(&mut f, ctx);
+            if f.acknowledged_at.is_none() {
+                f.acknowledged_at = Some(ctx.now);
+                f.acknowledged_by = Some(ctx.who.actor());
+            }
+            if let Some(c) = comment.as_deref().filter(|c| !c.trim().is_empty()) {
+                detail = json!({ "comment": checked_text(c)? });
+            }
+            notice = Some(Notice::ReporterStatus("resolved"));
+        }
+        Action::Dismiss { reason } => {
+            open_only("descartarlo")?;
+            detail = json!({ "reason": checked_text(reason)? });
+            f.status = "dismissed".into();
+            close(&mut f, ctx);
+        }
+        Action::MarkDuplicate { of } => {
+            open_only("unirlo")?;
+            let primary = ctx
+                .primary
+                .ok_or_else(|| ActionError::Invalid(format!("no existe el folio {of}")))?;
+            if primary.id == r.id {
+                return Err(ActionError::Invalid(
+                    "un reporte no puede ser duplicado de sí mismo".into(),
+                ));
+            }
+            f.status = "duplicate".into();
+            f.duplicate_of = Some(primary.folio.clone());
+            close(&mut f, ctx);
+            detail = json!({ "primary": primary.folio });
+            notice = Some(Notice::ReporterStatus("duplicate"));
+        }
+        Action::Reopen { reason } => {
+            if !closed {
+                return Err(ActionError::Conflict("el reporte ya está abierto".into()));
+            }
+            f.status = if r.acknowledged_at.is_some() {
+                "acknowledged"
+            } else {
+                "open"
+            }
+            .into();
+            f.resolved_at = None;
+            f.resolved_by = None;
+            f.duplicate_of = None;
+            if let Some(reason) = reason.as_deref().filter(|c| !c.trim().is_empty()) {
+                detail = json!({ "reason": checked_text(reason)? });
+            }
+        }
+    }
+    if let Value::Object(map) = &mut detail {
+        let changes = diff(&before, &f);
+        if !changes.is_empty() {
+            map.insert("changes".into(), Value::Object(changes));
+        }
+    }
+    Ok(Planned {
+        fields: f,
+        audit_action: format!("report.{}", action.name()),
+        detail,
+        correction,
+        notice,
+    })
+}
+
+/// Closing stops escalation and frees the claim; the closing time is kept for the weekly
+/// figures ("open at week end").
+fn close(f: &mut ReportFields, ctx: &Context) {
+    f.resolved_at = Some(ctx.now);
+    f.resolved_by = Some(ctx.who.actor());
+    f.escalate_at = None;
+    f.claimed_by = None;
+    f.claim_expires_at = None;
+}
+
+fn held_by_other(r: &ReportRow, me: &str, now: DateTime<Utc>) -> Option<String> {
+    match (&r.claimed_by, r.claim_expires_at) {
+        (Some(holder), Some(until)) if holder != me && until > now => Some(holder.clone()),
+        _ => None,
+    }
+}
+
+fn checked_text(text: &str) -> Result<String, ActionError> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ActionError::Invalid("escriba un texto".into()));
+    }
+    if t.chars().count() > MAX_TEXT {
+        return Err(ActionError::Invalid(format!(
+            "el texto excede {MAX_TEXT} caracteres"
+        )));
+    }
+    Ok(t.to_owned())
+}
+
+pub fn parse_category(s: &str) -> Result<Category, ActionError> {
+    Category::ALL
+        .into_iter()
+        .find(|c| c.as_str() == s)
+        .ok_or_else(|| ActionError::Invalid(format!("categoría desconocida: {s}")))
+}
+
+pub fn parse_priority(s: &str) -> Result<Priority, ActionError> {
+    Priority::ALL
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| ActionError::Invalid(format!("prioridad desconocida: {s}")))
+}
+
+/// Before/after of every field that changed, for the audit trail.
+fn diff(a: &ReportFields, b: &ReportFields) -> serde_json::Map<String, Value> {
+    let show = |t: &Option<DateTime<Utc>>| t.map(|t| t.to_rfc3339());
+    let pairs: [(&str, Value, Value); 13] = [
+        ("category", json!(a.category), json!(b.category)),
+        ("priority", json!(a.priority), json!(b.priority)),
+        ("status", json!(a.status), json!(b.status)),
+        (
+            "escalate_at",
+            json!(show(&a.escalate_at)),
+            json!(show(&b.escalate_at)),
+        ),
+        (
+            "acknowledged_at",
+            json!(show(&a.acknowledged_at)),
+            json!(show(&b.acknowledged_at)),
+        ),
+        (
+            "acknowledged_by",
+            json!(a.acknowledged_by),
+            json!(b.acknowledged_by),
+        ),
+        (
+            "resolved_at",
+            json!(show(&a.resolved_at)),
+            json!(show(&b.resolved_at)),
+        ),
+        ("resolved_by", json!(a.resolved_by), json!(b.resolved_by)),
+        ("claimed_by", json!(a.claimed_by), json!(b.claimed_by)),
+        (
+            "claim_expires_at",
+            json!(show(&a.claim_expires_at)),
+            json!(show(&b.claim_expires_at)),
+        ),
+        ("assigned_to", json!(a.assigned_to), json!(b.assigned_to)),
+        ("duplicate_of", json!(a.duplicate_of), json!(b.duplicate_of)),
+        ("needs_review", json!(a.needs_review), json!(b.needs_review)),
+    ];
+    pairs
+        .into_iter()
+        .filter(|(_, x, y)| x != y)
+        .map(|(k, x, y)| (k.to_owned(), json!({ "before": x, "after": y })))
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "actions_tests.rs"]
+mod tests;

@@ -1,0 +1,321 @@
+//! The report page's content: the thread, the classifier's reasons, the reporter (masked),
+//! and the timeline of everything that happened to the report.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::principal::{Permission, Principal};
+use super::service::visible_report;
+use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, QueueEntry};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::{AuditRow, InboundRow, OutboxRow};
+
+#[derive(Debug, Serialize)]
+pub struct ReportView {
+    pub report: QueueEntry,
+    pub messages: Vec<MessageView>,
+    pub classifier: ClassifierView,
+    pub reporter: ReporterView,
+    pub colonias: String,
+    pub timeline: Vec<TimelineItem>,
+    pub outbox: Vec<OutboundView>,
+    /// Folios merged into this one.
+    pub duplicates: Vec<String>,
+    /// (registry id, name) of the region's coordinators, for the assign form.
+    pub coordinators: Vec<(String, String)>,
+    /// Actions the caller may take now.
+    pub allowed: Vec<&'static str>,
+    pub may_reveal: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MessageView {
+    pub id: i64,
+    pub at_local: String,
+    pub kind: String,
+    pub kind_es: &'static str,
+    pub text: Option<String>,
+    pub caption: Option<String>,
+    pub media_mime: Option<String>,
+    pub media_filename: Option<String>,
+    pub voice: bool,
+    /// `/media/{id}` once the file is in our store.
+    pub media_url: Option<String>,
+    /// "Descargando…", "No disponible en WhatsApp", … while there is no file to show.
+    pub media_state_es: Option<&'static str>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
+    pub location_name: Option<String>,
+    pub map_url: Option<String>,
+    pub sender: String,
+    pub is_report: bool,
+    pub forwarded: bool,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ClassifierView {
+    pub category: Option<String>,
+    pub category_es: Option<String>,
+    pub priority: Option<String>,
+    pub confidence: Option<f64>,
+    pub needs_review: bool,
+    pub rules: Vec<String>,
+    pub cnie_code: Option<i32>,
+    pub version: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct ReporterView {
+    pub name: Option<String>,
+    pub contact: String,
+    pub attribution_es: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TimelineItem {
+    pub at: DateTime<Utc>,
+    pub at_local: String,
+    pub actor: String,
+    pub action: String,
+    pub what_es: String,
+    pub detail: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutboundView {
+    pub at_local: String,
+    pub purpose: String,
+    pub purpose_es: &'static str,
+    pub state: String,
+    pub delivery_status: Option<String>,
+    pub template: bool,
+}
+
+pub async fn detail(
+    state: &AppState,
+    who: &Principal,
+    folio: &str,
+    now: DateTime<Utc>,
+) -> Result<ReportView, AppError> {
+    let r = visible_report(state, who, folio).await?;
+    let store = &state.store;
+    let (thread, audit, outbox, dups) = tokio::try_join!(
+        store.report_thread(&r),
+        store.audit_trail("report", &r.folio),
+        store.report_outbox(r.id),
+        store.duplicates_of(&r.folio),
+    )?;
+    let region = state.registry.region(&r.region);
+    let tz = region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
+    let origin = thread.iter().find(|m| m.id == r.message_id);
+    let text = origin.and_then(|m| m.body.as_deref().or(m.note.as_deref()));
+    let kind = origin.map_or("text", |m| m.kind.as_str());
+    let entry = QueueEntry::new(
+        &r,
+        kind,
+        text,
+        origin.and_then(|m| m.confidence),
+        &state.registry,
+        now,
+    );
+    let allowed = ALL_ACTIONS
+        .iter()
+        .filter(|(_, p)| who.may(*p))
+        .map(|(name, _)| *name)
+        .collect();
+    Ok(ReportView {
+        messages: {
+            let mut views = Vec::with_capacity(thread.len());
+            for m in &thread {
+                let mut v = message(m, r.message_id, tz);
+                if m.media_id.is_some() {
+                    let file = store.media_file(m.id).await?;
+                    let state = file.as_ref().map_or("pending", |f| f.state.as_str());
+                    v.media_url = (state == "stored").then(|| format!("/media/{}", m.id));
+                    v.media_state_es = media_state_es(state);
+                }
+                views.push(v);
+            }
+            views
+        },
+        classifier: classifier(origin),
+        reporter: reporter(origin),
+        colonias: state
+            .registry
+            .group(&r.group_ref)
+            .map(|g| g.colonias.join(", "))
+            .unwrap_or_default(),
+        timeline: audit.iter().map(|a| timeline(a, tz)).collect(),
+        outbox: outbox.iter().map(|o| outbound(o, tz)).collect(),
+        duplicates: dups.into_iter().map(|d| d.folio).collect(),
+        coordinators: region
+            .map(|reg| {
+                reg.coordinators
+                    .iter()
+                    .map(|c| (c.id.clone(), c.name.clone()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        allowed,
+        may_reveal: who.may_reveal,
+        report: entry,
+    })
+}
+
+const ALL_ACTIONS: [(&str, Permission); 12] = [
+    ("claim", Permission::Claim),
+    ("release", Permission::Claim),
+    ("acknowledge", Permission::Acknowledge),
+    ("reclassify", Permission::Reclassify),
+    ("set_priority", Permission::SetPriority),
+    ("assign", Permission::Assign),
+    ("note", Permission::Note),
+    ("reply", Permission::Reply),
+    ("resolve", Permission::Resolve),
+    ("dismiss", Permission::Dismiss),
+    ("mark_duplicate", Permission::MarkDuplicate),
+    ("reopen", Permission::Reopen),
+];
+
+fn message(m: &InboundRow, report_message: i64, tz: chrono_tz::Tz) -> MessageView {
+    let is_media = m.media_mime.is_some() || m.media_id.is_some();
+    let sender = shown_identity(m);
+    MessageView {
+        id: m.id,
+        at_local: local(m.sent_at, tz),
+        kind: m.kind.clone(),
+        kind_es: kind_es(&m.kind),
+        text: if is_media { None } else { m.body.clone() },
+        caption: if is_media { m.body.clone() } else { None },
+        media_mime: m.media_mime.clone(),
+        media_filename: m.media_filename.clone(),
+        voice: m.media_voice,
+        media_url: None,
+        media_state_es: None,
+        latitude: m.latitude,
+        longitude: m.longitude,
+        location_name: m.location_name.clone().or_else(|| m.location_address.clone()),
+        map_url: match (m.latitude, m.longitude) {
+            (Some(lat), Some(lon)) => Some(format!(
+                "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=17/{lat:.6}/{lon:.6}"
+            )),
+            _ => None,
+        },
+        sender: match &m.sender_name {
+            Some(n) => format!("{} ({sender})", mask_name(n)),
+            None => sender,
+        },
+        is_report: m.id == report_message,
+        forwarded: m.forwarded,
+    }
+}
+
+fn media_state_es(state: &str) -> Option<&'static str> {
+    match state {
+        "stored" => None,
+        "unavailable" => Some("No disponible: WhatsApp ya no lo tiene"),
+        "refused" => Some("No se guardó: excede el tamaño permitido o no es válido"),
+        _ => Some("Descargando de WhatsApp…"),
+    }
+}
+
+/// The stable pseudonym; a masked number only for rows stored before pseudonyms existed.
+fn shown_identity(m: &InboundRow) -> String {
+    match (&m.sender_pseudonym, &m.sender_phone, &m.sender_bsuid) {
+        (Some(p), _, _) => crate::privacy::short(p),
+        (None, Some(p), _) => mask_phone(p),
+        (None, None, Some(b)) => mask_bsuid(b),
+        _ => "desconocido".into(),
+    }
+}
+
+fn classifier(m: Option<&InboundRow>) -> ClassifierView {
+    ClassifierView {
+        category: m.and_then(|m| m.category.clone()),
+        category_es: m
+            .and_then(|m| m.category.as_deref())
+            .map(super::views::category_es),
+        priority: m.and_then(|m| m.priority.clone()),
+        confidence: m.and_then(|m| m.confidence),
+        needs_review: m.and_then(|m| m.needs_review).unwrap_or(false),
+        rules: m
+            .and_then(|m| m.rules.as_deref())
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default(),
+        cnie_code: m.and_then(|m| m.cnie_code),
+        version: m.and_then(|m| m.classifier_version.clone()),
+    }
+}
+
+fn reporter(m: Option<&InboundRow>) -> ReporterView {
+    let Some(m) = m else {
+        return ReporterView {
+            name: None,
+            contact: "desconocido".into(),
+            attribution_es: "desconocido",
+        };
+    };
+    ReporterView {
+        name: m.sender_name.as_deref().map(mask_name),
+        contact: shown_identity(m),
+        attribution_es: match m.attribution.as_str() {
+            "cloud_group" => "grupo oficial de WhatsApp",
+            "member_bsuid" | "member_phone" => "integrante registrado (chat 1:1)",
+            "coordinator" => "coordinador(a)",
+            _ => "remitente no registrado",
+        },
+    }
+}
+
+fn timeline(a: &AuditRow, tz: chrono_tz::Tz) -> TimelineItem {
+    let what = match a.action.as_str() {
+        "report.created" => "Reporte creado por el clasificador",
+        "report.claim" => "Tomado",
+        "report.release" => "Liberado",
+        "report.acknowledge" | "report.acknowledged" => "Acuse de recibo",
+        "report.reclassify" => "Reclasificado",
+        "report.set_priority" => "Cambio de prioridad",
+        "report.assign" => "Asignado a coordinador(a)",
+        "report.note" => "Nota interna",
+        "report.reply" => "Respuesta al reportante",
+        "report.resolve" | "report.resolved" => "Resuelto",
+        "report.dismiss" => "Descartado",
+        "report.mark_duplicate" => "Marcado como duplicado",
+        "report.reopen" => "Reabierto",
+        "report.reveal_contact" => "Se mostró el contacto del reportante",
+        a if a.starts_with("report.escalat") => "Escalamiento",
+        other => other,
+    };
+    TimelineItem {
+        at: a.at,
+        at_local: local(a.at, tz),
+        actor: a.actor.clone(),
+        action: a.action.clone(),
+        what_es: what.to_owned(),
+        detail: a
+            .detail
+            .as_deref()
+            .and_then(|d| serde_json::from_str(d).ok()),
+    }
+}
+
+fn outbound(o: &OutboxRow, tz: chrono_tz::Tz) -> OutboundView {
+    OutboundView {
+        at_local: local(o.sent_at.unwrap_or(o.created_at), tz),
+        purpose: o.purpose.clone(),
+        purpose_es: match o.purpose.as_str() {
+            "reply_emergency" => "Aviso de llamar al 9-1-1",
+            "reply_tip" => "Redirección al 089",
+            "reply_ack" => "Acuse con folio",
+            "coordinator_notice" => "Aviso a coordinador(a)",
+            "escalation_notice" => "Escalamiento",
+            "reporter_status" => "Estado al reportante",
+            "operator_reply" => "Respuesta del operador",
+            _ => "Mensaje",
+        },
+        state: o.state.clone(),
+        delivery_status: o.delivery_status.clone(),
+        template: o.use_template,
+    }
+}

@@ -1,0 +1,312 @@
+//! The one implementation of the queue: the HTML pages and the JSON API both call these
+//! functions, so scope, permissions and audit cannot differ between them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::json;
+
+use super::actions::{self, Action, ActionError, Context, Notice};
+use super::filter::{ReportFilter, STATUSES};
+use super::principal::{Permission, Principal};
+use super::views::{category_es, status_es, CountView, QueueEntry};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::store::{InboundRow, NewAudit, NewOutbox, ReportChange, ReportLookup, ReportRow};
+use crate::whatsapp::address::reply_target;
+
+/// A page of the queue with the counts of the filter bar.
+#[derive(Debug, Serialize)]
+pub struct QueuePage {
+    pub items: Vec<QueueEntry>,
+    pub by_category: Vec<CountView>,
+    pub by_status: Vec<CountView>,
+    /// Reports matching the whole filter.
+    pub total: i64,
+    pub page: i64,
+    pub per_page: i64,
+}
+
+impl QueuePage {
+    pub fn has_more(&self) -> bool {
+        self.page * self.per_page < self.total
+    }
+}
+
+pub async fn list(
+    state: &AppState,
+    who: &Principal,
+    filter: &ReportFilter,
+    now: DateTime<Utc>,
+) -> Result<QueuePage, AppError> {
+    let q = filter
+        .to_query(who, &state.registry, state.config.web.page_size)
+        .map_err(AppError::BadRequest)?;
+    let (rows, counts) =
+        tokio::try_join!(state.store.query_reports(&q), state.store.count_reports(&q))?;
+    let mut by_category: Vec<CountView> = Vec::new();
+    let mut by_status: Vec<CountView> = STATUSES
+        .iter()
+        .map(|s| CountView {
+            key: s.to_string(),
+            label: status_es(s).into(),
+            n: 0,
+        })
+        .collect();
+    let mut total = 0;
+    for c in &counts {
+        let status_ok = q.statuses.is_empty() || q.statuses.contains(&c.status);
+        let category_ok = q.categories.is_empty() || q.categories.contains(&c.category);
+        if status_ok && category_ok {
+            total += c.n;
+        }
+        if status_ok {
+            match by_category.iter_mut().find(|x| x.key == c.category) {
+                Some(x) => x.n += c.n,
+                None => by_category.push(CountView {
+                    key: c.category.clone(),
+                    label: category_es(&c.category),
+                    n: c.n,
+                }),
+            }
+        }
+        if category_ok {
+            if let Some(x) = by_status.iter_mut().find(|x| x.key == c.status) {
+                x.n += c.n;
+            }
+        }
+    }
+    Ok(QueuePage {
+        items: rows
+            .iter()
+            .map(|i| QueueEntry::from_item(i, &state.registry, now))
+            .collect(),
+        by_category,
+        by_status,
+        total,
+        page: q.offset / q.limit + 1,
+        per_page: q.limit,
+    })
+}
+
+/// The report if it exists and the caller may see it; another region's folio is "not found",
+/// never "forbidden" (which would confirm it exists).
+pub async fn visible_report(
+    state: &AppState,
+    who: &Principal,
+    folio: &str,
+) -> Result<ReportRow, AppError> {
+    let folio = folio.trim().to_uppercase();
+    match state.store.report(ReportLookup::Folio(&folio)).await? {
+        Some(r) if who.sees_region(&r.region) => Ok(r),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Applies `action` to the report, retrying when another operator changed it in between.
+pub async fn act(
+    state: &AppState,
+    who: &Principal,
+    folio: &str,
+    action: &Action,
+    now: DateTime<Utc>,
+) -> Result<ReportRow, AppError> {
+    for _ in 0..3 {
+        let r = visible_report(state, who, folio).await?;
+        let primary = match action {
+            Action::MarkDuplicate { of } => primary_of(state, who, of).await?,
+            _ => None,
+        };
+        let region = state.registry.region(&r.region);
+        let coordinators: Vec<String> = region
+            .map(|reg| reg.coordinators.iter().map(|c| c.id.clone()).collect())
+            .unwrap_or_default();
+        let ctx = Context {
+            who,
+            now,
+            claim_for: chrono::Duration::minutes(state.config.web.claim_minutes.max(1)),
+            coordinators: &coordinators,
+            primary: primary.as_ref(),
+            tz: region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone),
+        };
+        let planned = actions::plan(action, &r, &ctx).map_err(|e| match e {
+            ActionError::Forbidden => AppError::Forbidden,
+            ActionError::Conflict(m) => AppError::Conflict(m),
+            ActionError::Invalid(m) => AppError::BadRequest(m),
+        })?;
+        let outbox = match &planned.notice {
+            Some(n) => notices(state, &r, n, now).await?,
+            None => Vec::new(),
+        };
+        let change = ReportChange {
+            report_id: r.id,
+            expected_version: r.version,
+            at: now,
+            fields: planned.fields,
+            audit: NewAudit {
+                at: now,
+                actor: who.actor(),
+                action: planned.audit_action,
+                entity_kind: "report".into(),
+                entity_id: r.folio.clone(),
+                detail: planned.detail,
+            },
+            correction: planned.correction,
+            outbox,
+        };
+        if state.store.update_report(&change).await? {
+            if !change.outbox.is_empty() {
+                state.outbox_wakeup.notify_one();
+            }
+            state.changes.poke();
+            return visible_report(state, who, &r.folio).await;
+        }
+    }
+    Err(AppError::Conflict(
+        "el reporte cambió mientras se guardaba; recargue e intente de nuevo".into(),
+    ))
+}
+
+/// The end of the duplicate chain starting at `folio`, if the caller can see it.
+async fn primary_of(
+    state: &AppState,
+    who: &Principal,
+    folio: &str,
+) -> Result<Option<ReportRow>, AppError> {
+    let mut current = match visible_report(state, who, folio).await {
+        Ok(r) => r,
+        Err(AppError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    for _ in 0..16 {
+        match current.duplicate_of.clone() {
+            Some(next) => current = visible_report(state, who, &next).await?,
+            None => break,
+        }
+    }
+    Ok(Some(current))
+}
+
+/// The outbox rows a notice becomes: to where the report came from (the group or the
+/// member's chat), quoting the original message.
+async fn notices(
+    state: &AppState,
+    r: &ReportRow,
+    notice: &Notice,
+    now: DateTime<Utc>,
+) -> Result<Vec<NewOutbox>, AppError> {
+    let reporter = |m: &InboundRow, purpose: &str, params: serde_json::Value| {
+        reply_target(
+            m.cloud_group_id.as_deref(),
+            m.sender_phone.as_deref(),
+            m.sender_bsuid.as_deref(),
+        )
+        .map(|(key, recipient)| NewOutbox {
+            purpose: purpose.into(),
+            priority: 2,
+            recipient_key: key,
+            recipient,
+            reply_to: Some(m.wamid.clone()),
+            params: params.to_string(),
+            use_template: false,
+            not_before: now,
+        })
+    };
+    let origin = state.store.inbound_by_id(r.message_id).await?;
+    let mut rows = Vec::new();
+    match notice {
+        Notice::ReporterStatus(status) => {
+            let params = json!({ "folio": r.folio, "status": status });
+            rows.extend(
+                origin
+                    .as_ref()
+                    .and_then(|m| reporter(m, "reporter_status", params.clone())),
+            );
+            // Reporters of merged duplicates follow the primary.
+            if *status == "resolved" {
+                for d in state.store.duplicates_of(&r.folio).await? {
+                    if let Some(m) = state.store.inbound_by_id(d.message_id).await? {
+                        rows.extend(reporter(&m, "reporter_status", params.clone()));
+                    }
+                }
+            }
+        }
+        Notice::OperatorReply(text) => {
+            let params = json!({ "folio": r.folio, "texto": text });
+            rows.extend(
+                origin
+                    .as_ref()
+                    .and_then(|m| reporter(m, "operator_reply", params)),
+            );
+        }
+        Notice::Coordinator(id) => {
+            let coordinator = state
+                .registry
+                .region(&r.region)
+                .and_then(|reg| reg.coordinators.iter().find(|c| &c.id == id));
+            if let Some(c) = coordinator {
+                let group = state.registry.group(&r.group_ref);
+                let text = origin
+                    .as_ref()
+                    .and_then(|m| m.body.as_deref().or(m.note.as_deref()));
+                let params = json!({
+                    "folio": r.folio,
+                    "grupo": group.map_or(r.group_ref.as_str(), |g| g.name.as_str()),
+                    "colonia": group.map(|g| g.colonias.join(", ")).unwrap_or_default(),
+                    "categoria": category_es(&r.category),
+                    "prioridad": super::views::priority_es(&r.priority).to_lowercase(),
+                    "extracto": text.map(crate::routing::excerpt).unwrap_or_default(),
+                });
+                rows.extend(crate::routing::to_coordinator(
+                    c,
+                    "coordinator_notice",
+                    1,
+                    &params,
+                    now,
+                ));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// The reporter's identity in clear, for a caller allowed to see it; audited.
+#[derive(Debug, Serialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+    pub bsuid: Option<String>,
+}
+
+pub async fn reveal(
+    state: &AppState,
+    who: &Principal,
+    folio: &str,
+    now: DateTime<Utc>,
+) -> Result<Contact, AppError> {
+    let r = visible_report(state, who, folio).await?;
+    if !who.may_reveal || !who.may(Permission::View) {
+        return Err(AppError::Forbidden);
+    }
+    let m = state
+        .store
+        .inbound_by_id(r.message_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .append_audit(&NewAudit {
+            at: now,
+            actor: who.actor(),
+            action: "report.reveal_contact".into(),
+            entity_kind: "report".into(),
+            entity_id: r.folio.clone(),
+            detail: json!({}),
+        })
+        .await?;
+    state.changes.poke();
+    Ok(Contact {
+        name: m.sender_name,
+        phone: m.sender_phone,
+        bsuid: m.sender_bsuid,
+    })
+}

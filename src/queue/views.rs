@@ -1,0 +1,203 @@
+//! What the queue shows, shared by the HTML pages and the JSON API: built once from store
+//! rows, with phone numbers masked and every label in Spanish.
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use crate::registry::Registry;
+use crate::store::{QueueItem, ReportRow};
+
+/// One line of the queue.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueEntry {
+    pub folio: String,
+    pub region: String,
+    pub region_name: String,
+    pub group: String,
+    pub group_name: String,
+    pub group_kind: String,
+    pub municipality: String,
+    pub category: String,
+    pub category_es: String,
+    pub priority: String,
+    pub priority_es: &'static str,
+    pub status: String,
+    pub status_es: &'static str,
+    pub created_at: DateTime<Utc>,
+    /// "22/11 14:03" in the region's time zone.
+    pub created_local: String,
+    /// Who holds it now (an expired claim shows as free).
+    pub claimed_by: Option<String>,
+    pub claim_expires_at: Option<DateTime<Utc>>,
+    pub assigned_to: Option<String>,
+    pub duplicate_of: Option<String>,
+    pub needs_review: bool,
+    /// The start of the message, phone numbers hidden.
+    pub excerpt: String,
+    pub kind: String,
+    pub confidence: Option<f64>,
+    pub version: i64,
+}
+
+impl QueueEntry {
+    pub fn new(
+        r: &ReportRow,
+        kind: &str,
+        text: Option<&str>,
+        confidence: Option<f64>,
+        reg: &Registry,
+        now: DateTime<Utc>,
+    ) -> QueueEntry {
+        let region = reg.region(&r.region);
+        let group = reg.group(&r.group_ref);
+        let tz = region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
+        let active_claim = r.claim_expires_at.is_some_and(|t| t > now);
+        QueueEntry {
+            folio: r.folio.clone(),
+            region: r.region.clone(),
+            region_name: region.map_or_else(|| r.region.clone(), |x| x.name.clone()),
+            group: r.group_ref.clone(),
+            group_name: group.map_or_else(|| r.group_ref.clone(), |g| g.name.clone()),
+            group_kind: group.map_or("", |g| g.kind.label_es()).to_owned(),
+            municipality: group.map_or_else(String::new, |g| g.municipality.clone()),
+            category: r.category.clone(),
+            category_es: category_es(&r.category),
+            priority: r.priority.clone(),
+            priority_es: priority_es(&r.priority),
+            status: r.status.clone(),
+            status_es: status_es(&r.status),
+            created_at: r.created_at,
+            created_local: local(r.created_at, tz),
+            claimed_by: r.claimed_by.clone().filter(|_| active_claim),
+            claim_expires_at: r.claim_expires_at.filter(|_| active_claim),
+            assigned_to: r.assigned_to.clone(),
+            duplicate_of: r.duplicate_of.clone(),
+            needs_review: r.needs_review,
+            excerpt: text.map_or_else(|| kind_es(kind).to_owned(), crate::routing::excerpt),
+            kind: kind.to_owned(),
+            confidence,
+            version: r.version,
+        }
+    }
+
+    pub fn from_item(item: &QueueItem, reg: &Registry, now: DateTime<Utc>) -> QueueEntry {
+        let text = item
+            .message_body
+            .as_deref()
+            .or(item.message_note.as_deref());
+        QueueEntry::new(
+            &item.report,
+            &item.message_kind,
+            text,
+            item.message_confidence,
+            reg,
+            now,
+        )
+    }
+}
+
+/// A count for the filter bar.
+#[derive(Debug, Clone, Serialize)]
+pub struct CountView {
+    pub key: String,
+    pub label: String,
+    pub n: i64,
+}
+
+pub fn local(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
+}
+
+pub fn category_es(c: &str) -> String {
+    crate::triage::Category::ALL
+        .iter()
+        .find(|x| x.as_str() == c)
+        .map_or_else(|| c.to_owned(), |x| x.label_es().to_owned())
+}
+
+pub fn priority_es(p: &str) -> &'static str {
+    match p {
+        "critical" => "Crítica",
+        "high" => "Alta",
+        "normal" => "Normal",
+        "low" => "Baja",
+        _ => "Sin prioridad",
+    }
+}
+
+pub fn status_es(s: &str) -> &'static str {
+    match s {
+        "open" => "Abierto",
+        "acknowledged" => "En atención",
+        "resolved" => "Resuelto",
+        "dismissed" => "Descartado",
+        "duplicate" => "Duplicado",
+        _ => "Desconocido",
+    }
+}
+
+pub fn kind_es(kind: &str) -> &'static str {
+    match kind {
+        "text" => "Texto",
+        "image" => "[Foto]",
+        "audio" => "[Nota de voz / audio]",
+        "video" => "[Video]",
+        "document" => "[Documento]",
+        "sticker" => "[Sticker]",
+        "location" => "[Ubicación]",
+        "contacts" => "[Contacto]",
+        "interactive" | "button" => "[Respuesta de botón]",
+        "reaction" => "[Reacción]",
+        _ => "[Mensaje de tipo no soportado]",
+    }
+}
+
+/// `+52 662 123 4567` → `+52 ••• ••• ••67`: enough to tell two reporters apart, not to call.
+pub fn mask_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 4 {
+        return "••••".into();
+    }
+    let tail: String = digits[digits.len() - 2..].iter().collect();
+    let cc: String = digits[..2].iter().collect();
+    format!("+{cc} ••• ••• ••{tail}")
+}
+
+/// A BSUID shows its first characters only.
+pub fn mask_bsuid(bsuid: &str) -> String {
+    let head: String = bsuid.chars().take(4).collect();
+    format!("{head}…")
+}
+
+/// A profile name shows as initials ("María López" → "M. L.").
+pub fn mask_name(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .map(|c| format!("{c}."))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_hide_what_identifies() {
+        assert_eq!(mask_phone("+52 662 123 4567"), "+52 ••• ••• ••67");
+        assert_eq!(mask_phone("5216621234567"), "+52 ••• ••• ••67");
+        assert!(!mask_phone("5216621234567").contains("1234"));
+        assert_eq!(mask_phone("12"), "••••");
+        assert_eq!(mask_bsuid("MX.1234567890abcdef"), "MX.1…");
+        assert_eq!(mask_name("María  López Ruiz"), "M. L. R.");
+    }
+
+    #[test]
+    fn labels_are_spanish() {
+        assert_eq!(status_es("acknowledged"), "En atención");
+        assert_eq!(priority_es("critical"), "Crítica");
+        assert_eq!(category_es("tip_089"), "Denuncia anónima (089)");
+        assert_eq!(category_es("nueva"), "nueva");
+    }
+}
