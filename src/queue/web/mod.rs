@@ -1,0 +1,43 @@
+//! The operators' web app (server-rendered, Spanish): sign-in, the live queue and the
+//! report page. Handlers only translate between HTTP and the service layer (`service`,
+//! `detail`), so the pages and the JSON API cannot disagree on scope, permissions or audit.
+//!
+//! Security lives in the router's layers (headers, same-origin POSTs) and in every form's
+//! CSRF field; templates escape everything (askama) and the CSP forbids inline code.
+
+mod assets;
+mod forms;
+mod login;
+mod pages;
+mod report;
+mod report_view;
+mod security;
+mod timeline;
+mod view;
+
+use axum::middleware;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::app::AppState;
+
+pub use security::CSP;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/cola") }))
+        .route("/login", get(login::form).post(login::submit))
+        .route("/logout", post(login::logout))
+        .route("/cola", get(pages::queue))
+        .route("/cola/filas", get(pages::rows))
+        .route("/cola/eventos", get(pages::events))
+        .route("/reportes/{folio}", get(report::page))
+        .route("/reportes/{folio}/accion", post(report::act))
+        .route("/reportes/{folio}/contacto", post(report::contact))
+        .route("/static/app.css", get(assets::css))
+        .route("/static/app.js", get(assets::js))
+        // Outermost last: the headers also cover the origin check's refusals.
+        .layer(middleware::from_fn(security::origin_check))
+        .layer(middleware::from_fn(security::headers))
+}

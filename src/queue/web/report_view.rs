@@ -1,0 +1,197 @@
+//! The report page's template and what it shows, built from the service's `ReportView`:
+//! local times, media labels, the timeline's details in words, and which forms to offer.
+
+use super::report::Shown;
+use super::timeline::{actor_es, detail_lines};
+use super::view::Layout;
+use crate::app::AppState;
+use crate::queue::auth::WebUser;
+use crate::queue::detail::{ClassifierView, MessageView, OutboundView, ReportView, ReporterView};
+use crate::queue::principal::Permission;
+use crate::queue::service::Contact;
+use crate::queue::views::{priority_es, QueueEntry};
+use crate::triage::{Category, Priority};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "report.html")]
+pub struct ReportTemplate {
+    pub layout: Layout,
+    pub csrf: String,
+    pub r: QueueEntry,
+    pub messages: Vec<MessageRow>,
+    pub classifier: ClassifierView,
+    pub classifier_priority: &'static str,
+    pub confidence: Option<String>,
+    pub reporter: ReporterView,
+    pub contact: Option<Contact>,
+    pub may_reveal: bool,
+    pub colonias: String,
+    pub timeline: Vec<TimelineRow>,
+    pub outbox: Vec<OutboundView>,
+    pub duplicates: Vec<String>,
+    pub coordinators: Vec<(String, String)>,
+    /// "Tomado por ana hasta las 14:33", or `None` when free.
+    pub claim: Option<String>,
+    /// Someone else holds it: the name, for the supervisor's override button.
+    pub other_holder: Option<String>,
+    pub assigned: Option<String>,
+    pub can: Can,
+    pub categories: Vec<(&'static str, &'static str)>,
+    pub priorities: Vec<(&'static str, &'static str)>,
+    pub flash: Option<&'static str>,
+    pub error: Option<String>,
+}
+
+/// A message of the thread with what the template cannot work out itself.
+pub struct MessageRow {
+    pub m: MessageView,
+    /// "Foto", "Nota de voz", "Documento: acta.pdf"…; files are served by a later issue.
+    pub media: Option<String>,
+    pub coords: Option<String>,
+}
+
+pub struct TimelineRow {
+    pub at_local: String,
+    pub actor: String,
+    pub what_es: String,
+    pub lines: Vec<String>,
+}
+
+/// The forms the page offers. The service still judges each one; this only hides what
+/// would certainly be refused (resolving a closed report, reopening an open one…).
+#[derive(Default)]
+pub struct Can {
+    pub claim: bool,
+    pub force: bool,
+    pub release: bool,
+    pub acknowledge: bool,
+    pub reclassify: bool,
+    pub set_priority: bool,
+    pub assign: bool,
+    pub note: bool,
+    pub reply: bool,
+    pub resolve: bool,
+    pub dismiss: bool,
+    pub mark_duplicate: bool,
+    pub reopen: bool,
+}
+
+pub fn report_template(
+    state: &AppState,
+    user: &WebUser,
+    v: ReportView,
+    shown: Shown,
+) -> ReportTemplate {
+    let r = v.report;
+    let tz = state
+        .registry
+        .region(&r.region)
+        .map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
+    let me = user.who.name.as_str();
+    let closed = matches!(r.status.as_str(), "resolved" | "dismissed" | "duplicate");
+    let other_holder = r.claimed_by.clone().filter(|h| h != me);
+    let allowed = |name: &str| v.allowed.contains(&name);
+    let can = Can {
+        claim: allowed("claim") && !closed && r.claimed_by.as_deref() != Some(me),
+        force: user.who.may(Permission::OverrideClaim) && !closed && other_holder.is_some(),
+        release: allowed("release")
+            && r.claimed_by.is_some()
+            && (other_holder.is_none() || user.who.may(Permission::OverrideClaim)),
+        acknowledge: allowed("acknowledge") && r.status == "open",
+        reclassify: allowed("reclassify"),
+        set_priority: allowed("set_priority"),
+        assign: allowed("assign") && !closed && !v.coordinators.is_empty(),
+        note: allowed("note"),
+        reply: allowed("reply"),
+        resolve: allowed("resolve") && !closed,
+        dismiss: allowed("dismiss") && !closed,
+        mark_duplicate: allowed("mark_duplicate") && !closed,
+        reopen: allowed("reopen") && closed,
+    };
+    let claim = r.claimed_by.as_ref().map(|h| match r.claim_expires_at {
+        Some(t) => format!(
+            "Tomado por {h} hasta las {}",
+            t.with_timezone(&tz).format("%H:%M")
+        ),
+        None => format!("Tomado por {h}"),
+    });
+    let assigned = r.assigned_to.as_ref().map(|id| {
+        v.coordinators
+            .iter()
+            .find(|(cid, _)| cid == id)
+            .map_or_else(|| id.clone(), |(_, name)| name.clone())
+    });
+    let mut layout = Layout::new(format!("Reporte {}", r.folio), "reporte", Some(user));
+    layout.folio = r.folio.clone();
+    layout.version = r.version;
+    ReportTemplate {
+        layout,
+        csrf: user.csrf.clone(),
+        messages: v.messages.into_iter().map(message_row).collect(),
+        classifier_priority: v.classifier.priority.as_deref().map_or("—", priority_es),
+        confidence: v
+            .classifier
+            .confidence
+            .map(|c| format!("{:.0} %", c * 100.0)),
+        classifier: v.classifier,
+        reporter: v.reporter,
+        contact: shown.contact,
+        may_reveal: v.may_reveal,
+        colonias: v.colonias,
+        timeline: v
+            .timeline
+            .iter()
+            .map(|t| TimelineRow {
+                at_local: t.at_local.clone(),
+                actor: actor_es(&t.actor),
+                what_es: t.what_es.clone(),
+                lines: t
+                    .detail
+                    .as_ref()
+                    .map(|d| detail_lines(&t.action, d, tz))
+                    .unwrap_or_default(),
+            })
+            .collect(),
+        outbox: v.outbox,
+        duplicates: v.duplicates,
+        coordinators: v.coordinators,
+        claim,
+        other_holder,
+        assigned,
+        can,
+        categories: Category::ALL
+            .iter()
+            .map(|c| (c.as_str(), c.label_es()))
+            .collect(),
+        priorities: Priority::ALL
+            .iter()
+            .map(|p| (p.as_str(), priority_es(p.as_str())))
+            .collect(),
+        flash: shown.flash,
+        error: shown.error,
+        r,
+    }
+}
+
+fn message_row(m: MessageView) -> MessageRow {
+    let has_media = m.media_mime.is_some() || m.media_filename.is_some();
+    let media = match m.kind.as_str() {
+        "image" => Some("Foto".to_owned()),
+        "audio" if m.voice => Some("Nota de voz".to_owned()),
+        "audio" => Some("Audio".to_owned()),
+        "video" => Some("Video".to_owned()),
+        "sticker" => Some("Sticker".to_owned()),
+        "document" => Some(format!(
+            "Documento: {}",
+            m.media_filename.as_deref().unwrap_or("sin nombre")
+        )),
+        _ if has_media => Some("Archivo adjunto".to_owned()),
+        _ => None,
+    };
+    let coords = match (m.latitude, m.longitude) {
+        (Some(lat), Some(lon)) => Some(format!("{lat:.6}, {lon:.6}")),
+        _ => None,
+    };
+    MessageRow { m, media, coords }
+}

@@ -1,0 +1,139 @@
+//! The report's timeline in words: who did it, and the useful parts of each audit entry's
+//! detail (note and reply texts, reasons, every field's before → after).
+
+use serde_json::Value;
+
+use super::view::local_time;
+use crate::queue::views::{category_es, priority_es, status_es};
+
+/// `user:ana` → "ana"; the system's own steps in Spanish.
+pub fn actor_es(actor: &str) -> String {
+    if let Some(name) = actor.strip_prefix("user:") {
+        return name.to_owned();
+    }
+    match actor.split(':').next() {
+        Some("system") => "sistema".to_owned(),
+        Some("coordinator") => format!(
+            "coordinador(a) {}",
+            actor.split_once(':').map_or("", |x| x.1)
+        ),
+        _ => actor.to_owned(),
+    }
+}
+
+/// The useful parts of an audit entry's detail, as lines of text.
+pub fn detail_lines(action: &str, d: &Value, tz: chrono_tz::Tz) -> Vec<String> {
+    let mut lines = Vec::new();
+    let text = |k: &str| d.get(k).and_then(Value::as_str);
+    if action == "report.created" {
+        if let (Some(c), Some(p)) = (text("category"), text("priority")) {
+            lines.push(format!(
+                "Clasificación: {} · prioridad {}",
+                category_es(c),
+                priority_es(p)
+            ));
+        }
+    }
+    if let Some(t) = text("text") {
+        let what = if action == "report.reply" {
+            "Respuesta"
+        } else {
+            "Nota"
+        };
+        lines.push(format!("{what}: «{t}»"));
+    }
+    if let Some(t) = text("comment") {
+        lines.push(format!("Comentario: {t}"));
+    }
+    if let Some(t) = text("reason") {
+        lines.push(format!("Motivo: {t}"));
+    }
+    if let Some(t) = text("primary") {
+        lines.push(format!("Reporte original: {t}"));
+    }
+    if let Some(t) = text("override") {
+        lines.push(format!("Se le quitó a {t}"));
+    }
+    if let Some(Value::Object(changes)) = d.get("changes") {
+        for (field, ch) in changes {
+            let before = show_value(field, ch.get("before"), tz);
+            let after = show_value(field, ch.get("after"), tz);
+            lines.push(format!("{}: {before} → {after}", field_es(field)));
+        }
+    }
+    lines
+}
+
+fn field_es(field: &str) -> &str {
+    match field {
+        "category" => "Categoría",
+        "priority" => "Prioridad",
+        "status" => "Estado",
+        "escalate_at" => "Próximo escalamiento",
+        "acknowledged_at" => "Acuse",
+        "acknowledged_by" => "Acuse por",
+        "resolved_at" => "Cierre",
+        "resolved_by" => "Cerrado por",
+        "claimed_by" => "Tomado por",
+        "claim_expires_at" => "Tomado hasta",
+        "assigned_to" => "Asignado a",
+        "duplicate_of" => "Duplicado de",
+        "needs_review" => "Requiere revisión",
+        other => other,
+    }
+}
+
+fn show_value(field: &str, v: Option<&Value>, tz: chrono_tz::Tz) -> String {
+    match v {
+        None | Some(Value::Null) => "—".to_owned(),
+        Some(Value::Bool(b)) => if *b { "sí" } else { "no" }.to_owned(),
+        Some(Value::String(s)) => match field {
+            "category" => category_es(s),
+            "priority" => priority_es(s).to_owned(),
+            "status" => status_es(s).to_owned(),
+            f if f.ends_with("_at") => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| local_time(t.with_timezone(&chrono::Utc), tz))
+                .unwrap_or_else(|_| s.clone()),
+            f if f.ends_with("_by") => actor_es(s),
+            _ => s.clone(),
+        },
+        Some(other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn timeline_details_read_as_words() {
+        let d = json!({
+            "text": "llamar al comité",
+            "changes": {
+                "status": {"before": "open", "after": "resolved"},
+                "claimed_by": {"before": "ana", "after": null},
+                "resolved_at": {"before": null, "after": "2026-11-22T20:00:00+00:00"}
+            }
+        });
+        let lines = detail_lines("report.note", &d, chrono_tz::America::Hermosillo);
+        assert!(
+            lines.contains(&"Nota: «llamar al comité»".to_owned()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"Estado: Abierto → Resuelto".to_owned()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"Tomado por: ana → —".to_owned()),
+            "{lines:?}"
+        );
+        assert!(
+            lines.contains(&"Cierre: — → 22/11/2026 13:00".to_owned()),
+            "{lines:?}"
+        );
+        assert_eq!(actor_es("user:ana"), "ana");
+        assert_eq!(actor_es("system:routing"), "sistema");
+    }
+}
