@@ -1,0 +1,162 @@
+//! The Monday digest: at 08:00 in each region's time zone, the region's coordinators get
+//! last week's figures and a link to the summary page. The `weekly_digests` primary key
+//! makes it go out once per region and week, whichever replica gets there first.
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveTime, TimeZone, Utc};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use super::export::{summary, Scope};
+use super::IsoWeek;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::notify::Clock;
+use crate::queue::{Principal, Role};
+
+/// Local time on Monday when the digest is due.
+const DUE_AT: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
+    Some(t) => t,
+    None => panic!("08:00 is a valid time"),
+};
+
+pub struct Digester {
+    pub state: AppState,
+    pub clock: Clock,
+    pub poll: Duration,
+    /// (region, week) this process already settled, so it does not recompute every poll.
+    done: Mutex<HashSet<(String, IsoWeek)>>,
+}
+
+impl Digester {
+    pub fn new(state: AppState, clock: Clock, poll: Duration) -> Digester {
+        Digester {
+            state,
+            clock,
+            poll,
+            done: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %e, "weekly digest failed; will retry");
+            }
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(self.poll) => {}
+            }
+        }
+    }
+
+    /// Queues every digest that is due; returns how many this call queued.
+    pub async fn tick(&self) -> Result<usize, AppError> {
+        let now = self.clock.now();
+        let mut queued = 0;
+        for region in self.state.registry.regions() {
+            let Some(week) = due_week(now, region.time_zone) else {
+                continue;
+            };
+            let key = (region.id.clone(), week);
+            if self
+                .done
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains(&key)
+            {
+                continue;
+            }
+            if self.queue_region(&region.id, week, now).await? {
+                queued += 1;
+            }
+            self.done
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .insert(key);
+        }
+        if queued > 0 {
+            self.state.outbox_wakeup.notify_one();
+        }
+        Ok(queued)
+    }
+
+    async fn queue_region(
+        &self,
+        region: &str,
+        week: IsoWeek,
+        now: DateTime<Utc>,
+    ) -> Result<bool, AppError> {
+        let system = Principal {
+            user_id: 0,
+            name: "digest".into(),
+            role: Role::Admin,
+            regions: Vec::new(),
+            may_reveal: false,
+        };
+        let scope = Scope::new(&self.state, &system, &week.to_string(), Some(region))?;
+        let (s, _) = summary(&self.state, &system, &scope).await?;
+        let link = format!(
+            "{}/resumen?week={week}&region={region}",
+            self.state.config.web.public_url.trim_end_matches('/')
+        );
+        let params = json!({
+            "semana": s.label,
+            "region": scope.title,
+            "total": s.total,
+            "en_plazo": s.ack_within_deadline.share.map_or("sin plazos".to_owned(), |x| format!("{:.0} %", x * 100.0)),
+            "abiertas": s.open_at_week_end,
+            "enlace": link,
+        });
+        let coordinators = self
+            .state
+            .registry
+            .region(region)
+            .map(|r| r.coordinators.clone())
+            .unwrap_or_default();
+        let outbox: Vec<_> = coordinators
+            .iter()
+            .filter_map(|c| crate::routing::to_coordinator(c, "weekly_digest", 3, &params, now))
+            .collect();
+        let recorded = self
+            .state
+            .store
+            .record_digest(region, &week.to_string(), now, &outbox)
+            .await?;
+        if recorded {
+            tracing::info!(region, %week, recipients = outbox.len(), "weekly digest queued");
+        }
+        Ok(recorded)
+    }
+}
+
+/// The finished week whose digest is due at `now` in `tz`: the previous ISO week once this
+/// week's Monday 08:00 local has passed.
+pub fn due_week(now: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<IsoWeek> {
+    let week = IsoWeek::of(now, tz);
+    let due = tz
+        .from_local_datetime(&week.monday().and_time(DUE_AT))
+        .earliest()?
+        .with_timezone(&Utc);
+    (now >= due).then(|| week.previous())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn due_at_monday_eight_local() {
+        let tz = chrono_tz::America::Hermosillo; // UTC-7
+        let before: DateTime<Utc> = "2026-11-23T14:59:00Z".parse().unwrap();
+        let after: DateTime<Utc> = "2026-11-23T15:00:00Z".parse().unwrap();
+        // Before 08:00 on Monday nothing is due (the week before last went out a week ago).
+        assert_eq!(due_week(before, tz), None);
+        assert_eq!(due_week(after, tz).unwrap().to_string(), "2026-W47");
+        let new_year: DateTime<Utc> = "2027-01-04T15:30:00Z".parse().unwrap();
+        assert_eq!(due_week(new_year, tz).unwrap().to_string(), "2026-W53");
+    }
+}

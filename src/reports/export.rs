@@ -1,0 +1,268 @@
+//! Weekly figures from the store: the rows come through the queue's own filter
+//! (`queue::ReportFilter`), so the export, the summary page and the queue count the same
+//! reports. Rows are read in batches; the CSV is written batch by batch.
+
+use std::io::Write;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde_json::json;
+
+use super::{CsvExport, IsoWeek, RequestRow, WeeklySummary, XlsxReport};
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::queue::{Permission, Principal, ReportFilter};
+use crate::store::{NewAudit, QueueItem, ReportQuery};
+use crate::triage::Priority;
+
+/// Rows per database round trip.
+const BATCH: i64 = 1000;
+/// Duplicates are counted inside their primary ("reportes unidos"), not as requests.
+const REQUEST_STATUSES: &str = "open,acknowledged,resolved,dismissed";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Result<Format, AppError> {
+        match s {
+            "csv" | "" => Ok(Format::Csv),
+            "xlsx" => Ok(Format::Xlsx),
+            other => Err(AppError::BadRequest(format!(
+                "formato desconocido {other:?}: use csv o xlsx"
+            ))),
+        }
+    }
+
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+}
+
+/// What a weekly export or summary covers, checked against the caller.
+pub struct Scope {
+    pub week: IsoWeek,
+    pub region: Option<String>,
+    pub tz: Tz,
+    /// The region's name, or the state's when no region is chosen.
+    pub title: String,
+}
+
+impl Scope {
+    /// A coordinator asking for another region gets 404, like for its folios.
+    pub fn new(
+        state: &AppState,
+        who: &Principal,
+        week: &str,
+        region: Option<&str>,
+    ) -> Result<Scope, AppError> {
+        if !who.may(Permission::Export) {
+            return Err(AppError::Forbidden);
+        }
+        let week: IsoWeek = week
+            .trim()
+            .parse()
+            .map_err(|e: super::WeekParseError| AppError::BadRequest(e.to_string()))?;
+        let region = region
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_owned);
+        // Someone limited to one region exports that region.
+        let region = region.or_else(|| (who.regions.len() == 1).then(|| who.regions[0].clone()));
+        let reg = match &region {
+            Some(r) if who.sees_region(r) => {
+                Some(state.registry.region(r).ok_or(AppError::NotFound)?)
+            }
+            Some(_) => return Err(AppError::NotFound),
+            None => None,
+        };
+        let first = state.registry.regions().first();
+        Ok(Scope {
+            week,
+            tz: reg
+                .or(first)
+                .map_or(chrono_tz::America::Mexico_City, |r| r.time_zone),
+            title: reg.map_or_else(
+                || {
+                    first.map_or("Todas las regiones".into(), |r| {
+                        format!("Estado {}", r.state)
+                    })
+                },
+                |r| r.name.clone(),
+            ),
+            region,
+        })
+    }
+
+    fn query(
+        &self,
+        state: &AppState,
+        who: &Principal,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> Result<ReportQuery, AppError> {
+        let filter = ReportFilter {
+            region: self.region.clone(),
+            status: Some(REQUEST_STATUSES.into()),
+            since: Some(since.to_rfc3339()),
+            until: Some(until.to_rfc3339()),
+            ..ReportFilter::default()
+        };
+        let mut q = filter
+            .to_query(who, &state.registry, BATCH)
+            .map_err(AppError::BadRequest)?;
+        q.chronological = true;
+        q.limit = BATCH;
+        Ok(q)
+    }
+}
+
+/// Calls `each` with every request of `[since, until)` in order, a batch at a time.
+async fn for_each_batch(
+    state: &AppState,
+    mut q: ReportQuery,
+    mut each: impl FnMut(Vec<RequestRow>) -> Result<(), AppError>,
+) -> Result<(), AppError> {
+    loop {
+        let items = state.store.query_reports(&q).await?;
+        let n = items.len() as i64;
+        each(items.iter().map(|i| request_row(state, i)).collect())?;
+        if n < q.limit {
+            return Ok(());
+        }
+        q.offset += n;
+    }
+}
+
+/// The export's view of a report: no phone number, no message text, ever.
+pub fn request_row(state: &AppState, item: &QueueItem) -> RequestRow {
+    let r = &item.report;
+    let reg = &state.registry;
+    let group = reg.group(&r.group_ref);
+    let region = reg.region(&r.region);
+    let tz = region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
+    let priority = Priority::ALL.into_iter().find(|p| p.as_str() == r.priority);
+    let coordinator_id = r.assigned_to.clone().or_else(|| {
+        r.acknowledged_by
+            .as_deref()
+            .and_then(|a| a.strip_prefix("coordinator:"))
+            .map(str::to_owned)
+    });
+    let coordinator = coordinator_id.map(|id| {
+        region
+            .and_then(|x| x.coordinators.iter().find(|c| c.id == id))
+            .map_or(id.clone(), |c| c.name.clone())
+    });
+    RequestRow {
+        folio: r.folio.clone(),
+        region: r.region.clone(),
+        received_at: r.created_at,
+        acknowledged_at: r.acknowledged_at,
+        resolved_at: r.resolved_at,
+        ack_deadline: priority.and_then(|p| {
+            crate::routing::ack_deadline(p, r.created_at, tz, &state.config.deadlines)
+        }),
+        group_ref: r.group_ref.clone(),
+        group_name: group.map_or_else(|| r.group_ref.clone(), |g| g.name.clone()),
+        group_kind: group.map_or("", |g| g.kind.label_es()).to_owned(),
+        municipality: group.map_or_else(String::new, |g| g.municipality.clone()),
+        colonia: group
+            .filter(|g| !g.colonias.is_empty())
+            .map(|g| g.colonias.join(", ")),
+        category: r.category.clone(),
+        priority: r.priority.clone(),
+        status: r.status.clone(),
+        coordinator,
+        merged_count: item.merged_count.max(0) as u32,
+    }
+}
+
+/// The week's summary and the rows of the weeks it compares with.
+pub async fn summary(
+    state: &AppState,
+    who: &Principal,
+    scope: &Scope,
+) -> Result<(WeeklySummary, Vec<RequestRow>), AppError> {
+    // Twelve weeks for the page's chart; the summary itself uses this week and the four before.
+    let first = (0..super::CHART_WEEKS - 1).fold(scope.week, |w, _| w.previous());
+    let (since, _) = first.bounds(scope.tz);
+    let (_, until) = scope.week.bounds(scope.tz);
+    let mut rows = Vec::new();
+    for_each_batch(state, scope.query(state, who, since, until)?, |b| {
+        rows.extend(b);
+        Ok(())
+    })
+    .await?;
+    let summary = WeeklySummary::compute(scope.week, scope.tz, &rows, &rows);
+    Ok((summary, rows))
+}
+
+/// Writes the week's export to `out` and records it in the audit trail; returns the rows.
+pub async fn export(
+    state: &AppState,
+    who: &Principal,
+    scope: &Scope,
+    format: Format,
+    out: &mut (dyn Write + Send),
+) -> Result<u64, AppError> {
+    let (start, end) = scope.week.bounds(scope.tz);
+    let rows = match format {
+        Format::Csv => {
+            let mut csv = CsvExport::new(out, scope.tz).map_err(anyhow::Error::from)?;
+            for_each_batch(state, scope.query(state, who, start, end)?, |batch| {
+                batch
+                    .iter()
+                    .try_for_each(|r| csv.write_row(r))
+                    .map_err(|e| AppError::Internal(e.into()))
+            })
+            .await?;
+            csv.finish().map_err(anyhow::Error::from)?
+        }
+        Format::Xlsx => {
+            let (summary, _) = summary(state, who, scope).await?;
+            let mut book = XlsxReport::new(&scope.title, scope.tz, &summary)
+                .map_err(|e| anyhow::anyhow!("xlsx: {e}"))?;
+            for_each_batch(state, scope.query(state, who, start, end)?, |batch| {
+                batch
+                    .iter()
+                    .try_for_each(|r| book.add_row(r))
+                    .map_err(|e| AppError::Internal(anyhow::anyhow!("xlsx: {e}")))
+            })
+            .await?;
+            book.finish_to_writer(out)
+                .map_err(|e| anyhow::anyhow!("xlsx: {e}"))?
+        }
+    };
+    state
+        .store
+        .append_audit(&NewAudit {
+            at: Utc::now(),
+            actor: who.actor(),
+            action: "export.weekly".into(),
+            entity_kind: "export".into(),
+            entity_id: format!(
+                "{}:{}",
+                scope.week,
+                scope.region.as_deref().unwrap_or("todas")
+            ),
+            detail: json!({
+                "week": scope.week.to_string(), "region": scope.region,
+                "format": format.extension(), "rows": rows,
+            }),
+        })
+        .await?;
+    Ok(rows)
+}

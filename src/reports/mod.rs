@@ -1,0 +1,48 @@
+//! Weekly request summaries for coordinators who live in Excel.
+//!
+//! Everything here works on plain [`RequestRow`] values, so the module has
+//! no dependency on the store or the web layer: callers fetch rows for
+//! `IsoWeek::bounds(tz)` (plus the 4 weeks before, for the change column)
+//! and pick an output:
+//!
+//! - [`WeeklySummary::compute`]: the figures, `Serialize` for the web page.
+//! - [`CsvExport`]: streaming CSV (UTF-8 BOM, CRLF, injection-safe).
+//! - [`XlsxReport`] / [`write_xlsx`]: "Resumen" + "Detalle" workbook, the
+//!   detail sheet streamed in constant-memory mode.
+//! - [`category_weeks_svg`] / [`ack_times_svg`]: static SVG charts.
+//!
+//! Weeks are ISO weeks of the LOCAL date in the region's zone; text a
+//! coordinator reads is Spanish.
+
+pub mod charts;
+pub mod csv;
+pub mod digest;
+pub mod export;
+pub mod http;
+pub mod labels;
+pub mod stats;
+pub mod summary;
+mod svg;
+pub mod week;
+pub mod xlsx;
+mod xlsx_summary;
+
+#[cfg(test)]
+mod summary_tests;
+#[cfg(test)]
+mod test_support;
+#[cfg(test)]
+mod week_tests;
+#[cfg(test)]
+mod xlsx_tests;
+
+pub use self::charts::{ack_times_svg, category_color, category_weeks_svg, CHART_WEEKS};
+pub use self::csv::{write_csv, CsvExport, DETAIL_HEADERS};
+pub use self::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};
+pub use self::stats::{format_duration_es, AckHistogram, DurationStats, ACK_BUCKET_LABELS};
+pub use self::summary::{
+    series, CategoryChange, DeadlineStats, GroupCount, RequestRow, WeeklySeries, WeeklySummary,
+    PREVIOUS_WEEKS,
+};
+pub use self::week::{weeks_in_year, IsoWeek, WeekParseError};
+pub use self::xlsx::{write_xlsx, write_xlsx_file, XlsxError, XlsxReport};

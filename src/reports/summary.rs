@@ -1,0 +1,232 @@
+//! Weekly figures for one region, computed from plain request rows.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use serde::Serialize;
+
+use super::labels::category_rank;
+use super::stats::{ack_secs, resolve_secs, AckHistogram, DurationStats};
+use super::week::IsoWeek;
+
+/// One request as exported. Holds no phone numbers or message text on
+/// purpose: exports leave the system and must not carry personal data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RequestRow {
+    pub folio: String,
+    /// Region id.
+    pub region: String,
+    pub received_at: DateTime<Utc>,
+    pub acknowledged_at: Option<DateTime<Utc>>,
+    /// When the request was closed (resolved, dismissed or marked duplicate).
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// When it had to be acknowledged by.
+    pub ack_deadline: Option<DateTime<Utc>>,
+    pub group_ref: String,
+    pub group_name: String,
+    /// Already Spanish, e.g. "comité vecinal", "escuela", "comercio".
+    pub group_kind: String,
+    pub municipality: String,
+    pub colonia: Option<String>,
+    /// emergency_911, tip_089, patrol, workshop, follow_up, other.
+    pub category: String,
+    /// critical, high, normal, low.
+    pub priority: String,
+    /// open, acknowledged, resolved, dismissed, duplicate.
+    pub status: String,
+    /// Display name.
+    pub coordinator: Option<String>,
+    /// Reports marked duplicate of this one.
+    pub merged_count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct GroupCount {
+    pub group_ref: String,
+    pub name: String,
+    pub kind: String,
+    pub count: u64,
+}
+
+/// Acknowledged on or before the deadline, among requests that had one.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct DeadlineStats {
+    pub with_deadline: u64,
+    pub within: u64,
+    /// `within / with_deadline` in 0..=1; None when no request had a deadline.
+    pub share: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryChange {
+    pub category: String,
+    pub this_week: u64,
+    /// Mean over the 4 previous weeks; a week without rows counts as 0.
+    pub previous_avg: f64,
+    /// None when the previous average is 0 (a percentage of nothing).
+    pub change_pct: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WeeklySummary {
+    pub week: IsoWeek,
+    pub label: String,
+    /// IANA zone the week and all local times were computed in.
+    pub time_zone: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub total: u64,
+    pub merged_reports: u64,
+    pub by_category: BTreeMap<String, u64>,
+    pub by_municipality: BTreeMap<String, u64>,
+    /// category → municipality → count.
+    pub by_category_municipality: BTreeMap<String, BTreeMap<String, u64>>,
+    /// Most requests first, then by name.
+    pub by_group: Vec<GroupCount>,
+    pub ack_within_deadline: DeadlineStats,
+    pub time_to_ack: DurationStats,
+    /// Only requests with status "resolved": quick dismissals and duplicate
+    /// merges would otherwise make resolution look faster than it is.
+    pub time_to_resolve: DurationStats,
+    pub ack_histogram: AckHistogram,
+    /// Received in the week and not closed by the week's end instant.
+    pub open_at_week_end: u64,
+    /// In category order (known categories first).
+    pub change_vs_previous: Vec<CategoryChange>,
+}
+
+/// Number of earlier weeks the change column compares against.
+pub const PREVIOUS_WEEKS: usize = 4;
+
+/// Per-week category counts for charts, oldest first.
+pub type WeeklySeries = Vec<(IsoWeek, BTreeMap<String, u64>)>;
+
+impl WeeklySummary {
+    /// Rows whose local week (in `tz`) is not `week`, or not one of the 4
+    /// weeks before it for `previous_weeks`, are ignored: callers may
+    /// over-fetch with a UTC range without skewing the figures.
+    pub fn compute(
+        week: IsoWeek,
+        tz: Tz,
+        this_week: &[RequestRow],
+        previous_weeks: &[RequestRow],
+    ) -> WeeklySummary {
+        let (starts_at, ends_at) = week.bounds(tz);
+        let rows: Vec<&RequestRow> = this_week
+            .iter()
+            .filter(|r| IsoWeek::of(r.received_at, tz) == week)
+            .collect();
+
+        let mut s = WeeklySummary {
+            week,
+            label: week.label_es(),
+            time_zone: tz.name().to_string(),
+            starts_at,
+            ends_at,
+            total: rows.len() as u64,
+            merged_reports: rows.iter().map(|r| u64::from(r.merged_count)).sum(),
+            by_category: BTreeMap::new(),
+            by_municipality: BTreeMap::new(),
+            by_category_municipality: BTreeMap::new(),
+            by_group: Vec::new(),
+            ack_within_deadline: DeadlineStats::default(),
+            time_to_ack: DurationStats::default(),
+            time_to_resolve: DurationStats::default(),
+            ack_histogram: AckHistogram::from_rows(rows.iter().copied()),
+            open_at_week_end: 0,
+            change_vs_previous: Vec::new(),
+        };
+
+        let mut groups: HashMap<&str, GroupCount> = HashMap::new();
+        let (mut ack, mut resolve) = (Vec::new(), Vec::new());
+        for r in &rows {
+            *s.by_category.entry(r.category.clone()).or_default() += 1;
+            *s.by_municipality.entry(r.municipality.clone()).or_default() += 1;
+            *s.by_category_municipality
+                .entry(r.category.clone())
+                .or_default()
+                .entry(r.municipality.clone())
+                .or_default() += 1;
+            groups
+                .entry(&r.group_ref)
+                .or_insert_with(|| GroupCount {
+                    group_ref: r.group_ref.clone(),
+                    name: r.group_name.clone(),
+                    kind: r.group_kind.clone(),
+                    count: 0,
+                })
+                .count += 1;
+            if let Some(deadline) = r.ack_deadline {
+                s.ack_within_deadline.with_deadline += 1;
+                if r.acknowledged_at.is_some_and(|a| a <= deadline) {
+                    s.ack_within_deadline.within += 1;
+                }
+            }
+            ack.extend(ack_secs(r));
+            if r.status == "resolved" {
+                resolve.extend(resolve_secs(r));
+            }
+            // The export may run weeks later, so the current status says
+            // nothing about the week's end: only the closing instant does.
+            if r.resolved_at.is_none_or(|t| t >= ends_at) {
+                s.open_at_week_end += 1;
+            }
+        }
+        let d = &mut s.ack_within_deadline;
+        d.share = (d.with_deadline > 0).then(|| d.within as f64 / d.with_deadline as f64);
+        s.time_to_ack = DurationStats::from_secs(ack);
+        s.time_to_resolve = DurationStats::from_secs(resolve);
+
+        s.by_group = groups.into_values().collect();
+        s.by_group
+            .sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
+
+        let earlier: Vec<IsoWeek> = week.previous().last_n(PREVIOUS_WEEKS);
+        let prev = series(&earlier, tz, previous_weeks);
+        s.change_vs_previous = category_changes(&s.by_category, &prev);
+        s
+    }
+}
+
+fn category_changes(current: &BTreeMap<String, u64>, prev: &WeeklySeries) -> Vec<CategoryChange> {
+    let mut sums: BTreeMap<&str, u64> = current.keys().map(|c| (c.as_str(), 0)).collect();
+    for (_, counts) in prev {
+        for (cat, n) in counts {
+            *sums.entry(cat.as_str()).or_default() += n;
+        }
+    }
+    let mut out: Vec<CategoryChange> = sums
+        .into_iter()
+        .map(|(cat, sum)| {
+            let this_week = current.get(cat).copied().unwrap_or(0);
+            let previous_avg = sum as f64 / PREVIOUS_WEEKS as f64;
+            let change_pct = (previous_avg > 0.0)
+                .then(|| (this_week as f64 - previous_avg) / previous_avg * 100.0);
+            CategoryChange {
+                category: cat.to_string(),
+                this_week,
+                previous_avg,
+                change_pct,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| category_rank(&a.category).cmp(&category_rank(&b.category)));
+    out
+}
+
+/// Category counts for each of `weeks` (in the given order), bucketing rows
+/// by their local week in `tz`. Weeks without rows get an empty map.
+pub fn series(weeks: &[IsoWeek], tz: Tz, rows: &[RequestRow]) -> WeeklySeries {
+    let mut index: HashMap<IsoWeek, BTreeMap<String, u64>> =
+        weeks.iter().map(|w| (*w, BTreeMap::new())).collect();
+    for r in rows {
+        if let Some(counts) = index.get_mut(&IsoWeek::of(r.received_at, tz)) {
+            *counts.entry(r.category.clone()).or_default() += 1;
+        }
+    }
+    weeks
+        .iter()
+        .map(|w| (*w, index.get(w).cloned().unwrap_or_default()))
+        .collect()
+}

@@ -1,0 +1,177 @@
+//! The "Resumen" sheet: the figures a coordinator reads first.
+
+use std::collections::BTreeSet;
+
+use chrono_tz::Tz;
+use rust_xlsxwriter::{Format, Worksheet, XlsxError};
+
+use super::csv::local_time_text;
+use super::labels::{category_es, category_rank};
+use super::stats::{format_duration_es, DurationStats, ACK_BUCKET_LABELS};
+use super::summary::{WeeklySummary, PREVIOUS_WEEKS};
+use super::xlsx::fit;
+
+/// Rows are written top to bottom through this cursor so sections can grow
+/// (more municipalities, more groups) without hand-kept row numbers.
+struct Sheet<'a> {
+    ws: &'a mut Worksheet,
+    row: u32,
+    bold: Format,
+    section: Format,
+}
+
+impl Sheet<'_> {
+    fn text(&mut self, col: u16, s: &str) -> Result<(), XlsxError> {
+        self.ws.write_string(self.row, col, fit(s))?;
+        Ok(())
+    }
+
+    fn number(&mut self, col: u16, n: f64, fmt: Option<&Format>) -> Result<(), XlsxError> {
+        match fmt {
+            Some(f) => self.ws.write_number_with_format(self.row, col, n, f)?,
+            None => self.ws.write_number(self.row, col, n)?,
+        };
+        Ok(())
+    }
+
+    fn header(&mut self, cells: &[&str]) -> Result<(), XlsxError> {
+        for (col, s) in cells.iter().enumerate() {
+            self.ws
+                .write_string_with_format(self.row, col as u16, fit(s), &self.bold)?;
+        }
+        self.row += 1;
+        Ok(())
+    }
+
+    fn section(&mut self, title: &str) -> Result<(), XlsxError> {
+        self.row += 1;
+        self.ws
+            .write_string_with_format(self.row, 0, title, &self.section)?;
+        self.row += 1;
+        Ok(())
+    }
+
+    fn label_value(&mut self, label: &str, value: f64) -> Result<(), XlsxError> {
+        self.text(0, label)?;
+        self.number(1, value, None)?;
+        self.row += 1;
+        Ok(())
+    }
+
+    fn durations(&mut self, what: &str, d: &DurationStats) -> Result<(), XlsxError> {
+        let fmt = |v: Option<chrono::Duration>| v.map_or("sin datos".into(), format_duration_es);
+        for (which, value) in [("mediana", d.median()), ("percentil 90", d.p90())] {
+            self.text(0, &format!("{what} ({which})"))?;
+            self.text(1, &fmt(value))?;
+            self.row += 1;
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn write_summary_sheet(
+    ws: &mut Worksheet,
+    region: &str,
+    tz: Tz,
+    s: &WeeklySummary,
+) -> Result<(), XlsxError> {
+    ws.set_column_width(0, 42)?;
+    for col in 1..12u16 {
+        ws.set_column_width(col, 16)?;
+    }
+    let title = Format::new().set_bold().set_font_size(14);
+    ws.write_string_with_format(0, 0, fit(&format!("Resumen semanal — {region}")), &title)?;
+    ws.write_string(1, 0, format!("{} · {}", s.label, s.week))?;
+    let (from, to) = (
+        local_time_text(s.starts_at, tz),
+        local_time_text(s.ends_at, tz),
+    );
+    ws.write_string(
+        2,
+        0,
+        format!("Horas locales ({}): del {from} al {to}", s.time_zone),
+    )?;
+
+    let mut sh = Sheet {
+        ws,
+        row: 3,
+        bold: Format::new().set_bold().set_background_color("#DDEBF7"),
+        section: Format::new().set_bold().set_font_size(12),
+    };
+    let percent = Format::new().set_num_format("0.0%");
+    let signed_percent = Format::new().set_num_format("+0.0%;-0.0%;0.0%");
+    let one_decimal = Format::new().set_num_format("0.0");
+
+    sh.section("Indicadores")?;
+    sh.label_value("Total de solicitudes", s.total as f64)?;
+    sh.label_value("Reportes unidos como duplicados", s.merged_reports as f64)?;
+    sh.label_value("Abiertas al cierre de la semana", s.open_at_week_end as f64)?;
+    let d = &s.ack_within_deadline;
+    sh.text(0, "Acuse dentro del plazo")?;
+    match d.share {
+        Some(share) => sh.number(1, share, Some(&percent))?,
+        None => sh.text(1, "sin plazos")?,
+    }
+    sh.text(2, &format!("{} de {}", d.within, d.with_deadline))?;
+    sh.row += 1;
+    sh.durations("Tiempo para acuse", &s.time_to_ack)?;
+    sh.durations("Tiempo para resolver", &s.time_to_resolve)?;
+
+    // Category × municipality, with totals on both axes.
+    sh.section("Solicitudes por categoría y municipio")?;
+    let municipalities: BTreeSet<&str> = s.by_municipality.keys().map(String::as_str).collect();
+    let mut head = vec!["Categoría"];
+    head.extend(municipalities.iter().copied());
+    head.push("Total");
+    sh.header(&head)?;
+    let mut categories: Vec<&String> = s.by_category_municipality.keys().collect();
+    categories.sort_by_key(|c| category_rank(c));
+    let total_col = municipalities.len() as u16 + 1;
+    for cat in categories {
+        let per_muni = &s.by_category_municipality[cat];
+        sh.text(0, category_es(cat))?;
+        for (i, m) in municipalities.iter().enumerate() {
+            let n = per_muni.get(*m).copied().unwrap_or(0);
+            sh.number(i as u16 + 1, n as f64, None)?;
+        }
+        sh.number(total_col, s.by_category[cat] as f64, None)?;
+        sh.row += 1;
+    }
+    sh.text(0, "Total")?;
+    for (i, m) in municipalities.iter().enumerate() {
+        sh.number(i as u16 + 1, s.by_municipality[*m] as f64, None)?;
+    }
+    sh.number(total_col, s.total as f64, None)?;
+    sh.row += 1;
+
+    sh.section("Solicitudes por grupo")?;
+    sh.header(&["Grupo", "Tipo de grupo", "Solicitudes"])?;
+    for g in &s.by_group {
+        sh.text(0, &g.name)?;
+        sh.text(1, &g.kind)?;
+        sh.number(2, g.count as f64, None)?;
+        sh.row += 1;
+    }
+
+    sh.section(&format!(
+        "Cambio contra el promedio de las {PREVIOUS_WEEKS} semanas previas"
+    ))?;
+    sh.header(&["Categoría", "Esta semana", "Promedio previo", "Cambio"])?;
+    for c in &s.change_vs_previous {
+        sh.text(0, category_es(&c.category))?;
+        sh.number(1, c.this_week as f64, None)?;
+        sh.number(2, c.previous_avg, Some(&one_decimal))?;
+        match c.change_pct {
+            Some(p) => sh.number(3, p / 100.0, Some(&signed_percent))?,
+            None => sh.text(3, "sin base previa")?,
+        }
+        sh.row += 1;
+    }
+
+    sh.section("Tiempo para acuse (distribución)")?;
+    sh.header(&["Intervalo", "Solicitudes"])?;
+    for (label, n) in ACK_BUCKET_LABELS.iter().zip(s.ack_histogram.counts) {
+        sh.label_value(label, n as f64)?;
+    }
+    Ok(())
+}
