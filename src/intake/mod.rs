@@ -4,6 +4,7 @@
 
 mod attribution;
 mod batch;
+pub mod media_fetch;
 mod webhook;
 
 use axum::extract::DefaultBodyLimit;

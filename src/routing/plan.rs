@@ -49,7 +49,9 @@ pub fn plan_message(
     if who.how == Attribution::Coordinator {
         return coordinator_command(ctx, msg, who, &answer);
     }
-    let triage = triage?;
+    let Some(triage) = triage else {
+        return media_for_review(ctx, msg, who, &answer);
+    };
     let Some(group) = who.group.as_deref().and_then(|g| ctx.registry.group(g)) else {
         // Unregistered: the safety reply, and how to register.
         let priority = if triage.category == Category::Emergency911 {
@@ -110,6 +112,7 @@ pub fn plan_message(
                     region: region.id.clone(),
                     category: category.as_str().to_owned(),
                     priority: triage.priority.as_str().to_owned(),
+                    needs_review: triage.needs_review,
                     created_at: ctx.now,
                     escalate_at: ack_deadline(
                         triage.priority,
@@ -122,6 +125,44 @@ pub fn plan_message(
             })
         }
     }
+}
+
+/// Photos, voice notes, videos and documents without a caption: there is nothing to
+/// classify, so a registered group's gets a report that an operator must look at or listen
+/// to (`needs_review`), and anyone else still gets the safety reply.
+fn media_for_review(
+    ctx: &PlanContext<'_>,
+    msg: &InboundMessage,
+    who: &Attributed,
+    answer: &dyn Fn(&str, i32, serde_json::Value) -> NewOutbox,
+) -> Option<MessagePlan> {
+    const REVIEWABLE: [&str; 4] = ["image", "audio", "video", "document"];
+    if !REVIEWABLE.contains(&msg.kind.as_str()) || msg.media.is_none() {
+        return None;
+    }
+    let Some(group) = who.group.as_deref().and_then(|g| ctx.registry.group(g)) else {
+        return Some(MessagePlan::Outbox(vec![answer(
+            "reply_unregistered",
+            1,
+            json!({}),
+        )]));
+    };
+    let region = ctx.registry.region(&group.region)?;
+    // Unheard content may be an emergency: high priority until someone has looked.
+    Some(MessagePlan::Report {
+        report: NewReport {
+            state: region.state.clone(),
+            year: ctx.now.with_timezone(&region.time_zone).year(),
+            group_ref: group.id.clone(),
+            region: region.id.clone(),
+            category: Category::Other.as_str().to_owned(),
+            priority: Priority::High.as_str().to_owned(),
+            needs_review: true,
+            created_at: ctx.now,
+            escalate_at: None,
+        },
+        outbox: vec![answer("reply_ack", 2, json!({ "region": region.name }))],
+    })
 }
 
 /// "ok SON-2026-000123", "atendido …" or a tapped button from a coordinator.

@@ -3,6 +3,7 @@
 
 pub mod address;
 pub mod client;
+pub mod media;
 pub mod outbound;
 pub mod payload;
 mod payload_parts;

@@ -27,6 +27,18 @@ struct Inner {
     tokens: Vec<String>,
     accepted: Vec<Value>,
     script: Option<Script>,
+    media: std::collections::HashMap<String, FakeMedia>,
+    media_downloads: Vec<String>,
+}
+
+/// A media file the fake serves: `declared_sha256` is what the metadata claims.
+#[derive(Debug, Clone)]
+pub struct FakeMedia {
+    pub bytes: Vec<u8>,
+    pub mime: String,
+    pub declared_sha256: String,
+    /// Answer the metadata lookup with this status instead (404: expired).
+    pub status: Option<u16>,
 }
 
 #[derive(Clone)]
@@ -40,9 +52,20 @@ impl FakeGraph {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let app = Router::new()
             .route("/{version}/{number}/messages", post(messages))
+            .route("/{version}/{media_id}", axum::routing::get(media_info))
+            .route("/download/{media_id}", axum::routing::get(media_bytes))
             .with_state(inner.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base_url = format!("http://{}", listener.local_addr().unwrap());
+        inner.lock().unwrap().media.insert(
+            "__base".into(),
+            FakeMedia {
+                bytes: base_url.clone().into_bytes(),
+                mime: String::new(),
+                declared_sha256: String::new(),
+                status: None,
+            },
+        );
         tokio::spawn(async move { axum::serve(listener, app).await });
         FakeGraph { inner, base_url }
     }
@@ -59,6 +82,19 @@ impl FakeGraph {
     /// The `Authorization` header of each request.
     pub fn tokens(&self) -> Vec<String> {
         self.inner.lock().unwrap().tokens.clone()
+    }
+
+    pub fn add_media(&self, id: &str, media: FakeMedia) {
+        self.inner
+            .lock()
+            .unwrap()
+            .media
+            .insert(id.to_owned(), media);
+    }
+
+    /// Media ids whose bytes were downloaded, in order.
+    pub fn media_downloads(&self) -> Vec<String> {
+        self.inner.lock().unwrap().media_downloads.clone()
     }
 
     /// Bodies answered 200 (what reached citizens and coordinators).
@@ -112,6 +148,48 @@ fn accept(inner: &Arc<Mutex<Inner>>, body: Value) -> (StatusCode, Json<Value>) {
             json!({"messaging_product": "whatsapp", "messages": [{"id": format!("wamid.FAKE.{n}")}]}),
         ),
     )
+}
+
+async fn media_info(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    axum::extract::Path((_version, id)): axum::extract::Path<(String, String)>,
+) -> (StatusCode, Json<Value>) {
+    let g = inner.lock().unwrap();
+    let base = String::from_utf8(g.media["__base"].bytes.clone()).unwrap();
+    match g.media.get(&id) {
+        Some(m) if m.status.is_none() => (
+            StatusCode::OK,
+            Json(json!({
+                "messaging_product": "whatsapp", "id": id, "mime_type": m.mime,
+                "sha256": m.declared_sha256, "file_size": m.bytes.len(),
+                "url": format!("{base}/download/{id}?token=secret-signature"),
+            })),
+        ),
+        Some(m) => (
+            StatusCode::from_u16(m.status.unwrap()).unwrap(),
+            Json(
+                json!({"error": {"message": "(#100) Object does not exist", "type": "GraphMethodException", "code": 100}}),
+            ),
+        ),
+        None => (
+            StatusCode::NOT_FOUND,
+            Json(
+                json!({"error": {"message": "(#100) Object does not exist", "type": "GraphMethodException", "code": 100}}),
+            ),
+        ),
+    }
+}
+
+async fn media_bytes(
+    State(inner): State<Arc<Mutex<Inner>>>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> (StatusCode, Vec<u8>) {
+    let mut g = inner.lock().unwrap();
+    g.media_downloads.push(id.clone());
+    match g.media.get(&id) {
+        Some(m) => (StatusCode::OK, m.bytes.clone()),
+        None => (StatusCode::NOT_FOUND, Vec::new()),
+    }
 }
 
 /// The text a request carries (text body, button body or template name).
