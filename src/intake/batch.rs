@@ -8,10 +8,11 @@ use super::attribution::attribute;
 use crate::registry::Registry;
 use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::store::{
-    Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewStatus,
-    NewTriage,
+    Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewOutbox,
+    NewStatus, NewTriage,
 };
 use crate::triage::{Classification, Classifier, Input};
+use crate::whatsapp::address::reply_target;
 use crate::whatsapp::{parse_notification, InboundMessage, ParseError, StatusUpdate};
 
 /// Time zone used for messages that belong to no registered region.
@@ -35,6 +36,9 @@ pub struct BatchContext<'a> {
     pub deadlines: &'a Deadlines,
     pub received_at: DateTime<Utc>,
     pub location_window: chrono::Duration,
+    pub pseudonyms: &'a crate::privacy::Pseudonymizer,
+    /// Link to the full privacy notice, for the short one.
+    pub notice_url: &'a str,
 }
 
 /// Parses `body` and prepares the rows to store. A body that does not parse still yields a
@@ -114,7 +118,34 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
     });
     let media = m.media.clone().unwrap_or_default();
     let location = m.location.clone().unwrap_or_default();
+    let privacy_keys = ctx
+        .pseudonyms
+        .of_sender(m.from_phone.as_deref(), m.from_bsuid.as_deref());
+    // Citizens get the notice with their first message; coordinators are staff, and a
+    // reaction or a system event is not someone writing to us.
+    let privacy_notice = (who.how != Attribution::Coordinator
+        && !NOT_A_REPORT.contains(&m.kind.as_str()))
+    .then(|| {
+        reply_target(
+            m.cloud_group_id.as_deref(),
+            m.from_phone.as_deref(),
+            m.from_bsuid.as_deref(),
+        )
+    })
+    .flatten()
+    .map(|(key, recipient)| NewOutbox {
+        purpose: "privacy_notice".into(),
+        priority: 2,
+        recipient_key: key,
+        recipient,
+        reply_to: None,
+        params: serde_json::json!({ "aviso": ctx.notice_url }).to_string(),
+        use_template: false,
+        not_before: ctx.received_at,
+    });
     NewInbound {
+        privacy_keys,
+        privacy_notice,
         wamid: m.wamid.clone(),
         kind: m.kind.clone(),
         phone_number_id: m.phone_number_id.clone(),

@@ -103,6 +103,8 @@ async fn store_delivery(
         received_at: Utc::now(),
         location_window: chrono::Duration::from_std(state.config.location_window)
             .unwrap_or(chrono::Duration::minutes(15)),
+        pseudonyms: &state.pseudonyms,
+        notice_url: &state.config.privacy.notice_url,
     };
     let batch = build_batch(&body, &ctx);
     let outcome_kind = batch.delivery.outcome.as_str();
@@ -111,6 +113,8 @@ async fn store_delivery(
     let stored = state.store.ingest(batch).await?;
     if queued && stored.messages_inserted > 0 {
         state.outbox_wakeup.notify_one();
+        // New reports reach the operators' live queue now, not at the next poll.
+        state.changes.poke();
     }
     tracing::info!(
         delivery_id = stored.delivery_id,

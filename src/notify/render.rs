@@ -12,7 +12,7 @@ use crate::whatsapp::outbound::{Button, Content, OutboundMessage, Recipient};
 /// one message every 6 s per user): a burst of answers to a citizen becomes one message, and a
 /// coordinator gets the reports of a burst (40 neighbours writing about the same shooting)
 /// together instead of one every 6 seconds for minutes.
-pub const MERGEABLE: [&str; 9] = [
+pub const MERGEABLE: [&str; 11] = [
     "reply_emergency",
     "reply_tip",
     "reply_ack",
@@ -22,6 +22,8 @@ pub const MERGEABLE: [&str; 9] = [
     "command_unknown",
     "coordinator_notice",
     "escalation_notice",
+    "privacy_notice",
+    "operator_reply",
 ];
 
 /// Merged messages are capped so they stay readable and under Meta's 4,096 characters.
@@ -129,6 +131,13 @@ async fn vars_for(
         "extracto",
         "nivel",
         "folio",
+        "texto",
+        "semana",
+        "total",
+        "en_plazo",
+        "abiertas",
+        "enlace",
+        "aviso",
     ] {
         if let Some(v) = params.get(key) {
             vars.insert(key, value_text(v));

@@ -10,7 +10,7 @@ use crate::whatsapp::outbound::{Content, TemplateParam};
 const BUILTIN: &str = include_str!("../../config/replies.toml");
 
 /// Every purpose the code sends; each must have a text.
-pub const PURPOSES: [&str; 9] = [
+pub const PURPOSES: [&str; 12] = [
     "reply_emergency",
     "reply_tip",
     "reply_ack",
@@ -20,6 +20,9 @@ pub const PURPOSES: [&str; 9] = [
     "escalation_notice",
     "reporter_status",
     "command_unknown",
+    "operator_reply",
+    "weekly_digest",
+    "privacy_notice",
 ];
 
 /// An approved template and which markers fill its parameters.

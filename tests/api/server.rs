@@ -65,6 +65,7 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
         .env("WHATSAPP_APP_SECRET", SECRET)
         .env("WHATSAPP_VERIFY_TOKEN", "t")
         .env("ALERTA_LOG", "info,alerta=trace")
+        .env("ALERTA_MEDIA_DIR", dir.path().join("media"))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -84,6 +85,7 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
         String::from_utf8_lossy(&sim.stderr)
     );
     assert_eq!(sim_out.matches("200 OK").count(), 10, "{sim_out}");
+    operate_through_the_api(port, &dir.path().join("s.db"));
 
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -118,6 +120,49 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
         );
     }
     assert!(!logs.contains(SECRET));
+}
+
+/// An operator's shift and a privacy request over the API, so their handlers' logs are
+/// checked for personal data too.
+fn operate_through_the_api(port: u16, db: &std::path::Path) {
+    let add = Command::new(env!("CARGO_BIN_EXE_alerta"))
+        .args(["users", "add", "supervisora", "--role", "admin"])
+        .current_dir(repo_path(""))
+        .env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .output()
+        .unwrap();
+    assert!(
+        add.status.success(),
+        "{}",
+        String::from_utf8_lossy(&add.stderr)
+    );
+    let stdout = String::from_utf8(add.stdout).unwrap();
+    let token = stdout.lines().last().unwrap().trim().to_owned();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let http = reqwest::Client::new();
+        let get = |path: String| http.get(format!("{base}{path}")).bearer_auth(&token).send();
+        let page: serde_json::Value = get("/reports?status=all".into()).await.unwrap().json().await.unwrap();
+        let folio = page["items"][0]["folio"].as_str().expect("the demo opened reports").to_owned();
+        for action in [
+            serde_json::json!({ "action": "claim" }),
+            serde_json::json!({ "action": "note", "text": "llamé a la vecina María al 6621000101" }),
+            serde_json::json!({ "action": "reply", "text": "Va una patrulla en camino" }),
+            serde_json::json!({ "action": "resolve" }),
+        ] {
+            let r = http.post(format!("{base}/reports/{folio}/actions")).bearer_auth(&token).json(&action).send().await.unwrap();
+            assert!(r.status().is_success(), "{action}: {}", r.text().await.unwrap());
+        }
+        let r = http.post(format!("{base}/reports/{folio}/contact")).bearer_auth(&token).send().await.unwrap();
+        assert!(r.status().is_success());
+        for (path, body) in [
+            ("/privacy/export", serde_json::json!({ "phone": "5216621000101" })),
+            ("/privacy/erase", serde_json::json!({ "phone": "5216621000101", "reason": "prueba" })),
+        ] {
+            let r = http.post(format!("{base}{path}")).bearer_auth(&token).json(&body).send().await.unwrap();
+            assert!(r.status().is_success(), "{path}");
+        }
+    });
 }
 
 #[tokio::test]
