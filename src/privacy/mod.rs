@@ -3,6 +3,7 @@
 
 pub mod arco;
 pub mod http;
+pub mod page;
 pub mod pseudonym;
 pub mod retention;
 

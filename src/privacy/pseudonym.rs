@@ -66,6 +66,8 @@ pub fn canonical_phone(p: &str) -> String {
     let digits: String = p.chars().filter(char::is_ascii_digit).collect();
     match digits.strip_prefix("521") {
         Some(rest) if rest.len() == 10 => format!("52{rest}"),
+        // A national number as people write it: Mexico's country code is implied.
+        _ if digits.len() == 10 => format!("52{digits}"),
         _ => digits,
     }
 }
@@ -79,6 +81,7 @@ mod tests {
         let p = Pseudonymizer::new(b"k1");
         let a = p.of(Identity::Phone("5216621000101"));
         assert_eq!(a, p.of(Identity::Phone("+52 662 100 0101")));
+        assert_eq!(a, p.of(Identity::Phone("662 100 0101")));
         assert_eq!(a.len(), 64);
         assert_ne!(
             a,

@@ -98,7 +98,7 @@ pub async fn serve(
         .unwrap_or_default()
         .trim()
         .to_ascii_lowercase();
-    let inline = INLINE.contains(&declared.as_str()) || declared == "image/webp";
+    let inline = INLINE.contains(&declared.as_str());
     let content_type = if inline || declared == "application/pdf" {
         declared.clone()
     } else {

@@ -98,7 +98,7 @@ impl Scope {
             title: reg.map_or_else(
                 || {
                     first.map_or("Todas las regiones".into(), |r| {
-                        format!("Estado {}", r.state)
+                        format!("Todas las regiones ({})", r.state)
                     })
                 },
                 |r| r.name.clone(),

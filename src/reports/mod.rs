@@ -20,6 +20,7 @@ pub mod digest;
 pub mod export;
 pub mod http;
 pub mod labels;
+pub mod page;
 pub mod stats;
 pub mod summary;
 mod svg;

@@ -1,5 +1,6 @@
-//! The web app in a real (headless) Chromium: two operators and the live queue, driven
-//! through chromedriver against the real server on a loopback port.
+//! The web app in a real (headless) Chromium: two operators and the live queue, and the
+//! photos and voice notes of a report, driven through chromedriver against the real server
+//! on a loopback port.
 //!
 //! Needs /usr/bin/chromedriver (or `CHROMEDRIVER`); .ci/run installs it. Without it the test
 //! is skipped locally and fails in CI. `ALERTA_SCREENSHOTS=DIR` saves what the browser saw.
@@ -7,6 +8,7 @@
 use std::panic::AssertUnwindSafe;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alerta::config::Config;
@@ -15,7 +17,9 @@ use futures_util::FutureExt;
 use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
+use crate::fake_graph::FakeGraph;
 use crate::helpers::{free_port, repo_path, text_webhook, MARIA, SECRET};
+use crate::web_more::{fake_media, media_webhook, sha_hex};
 
 const PASSWORD: &str = "contraseña-del-turno";
 const EMERGENCY: &str =
@@ -95,16 +99,22 @@ async fn browser(driver_port: u16) -> Client {
         .expect("a chromium session")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn operators_work_a_live_report_in_the_browser() {
-    let Some(path) = chromedriver() else { return };
-    let started = Instant::now();
+/// The real server on a loopback port over a temp SQLite file, with accounts made
+/// beforehand (all with `PASSWORD`).
+struct Server {
+    base: String,
+    admin_token: String,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
 
-    // The real server on a temp SQLite file, with three accounts made beforehand.
+async fn start_server(adjust: impl FnOnce(&mut Config)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("b.db").display());
     let mut config = Config::for_tests(&url, &repo_path("config/registry"));
     config.triage_rules = repo_path("config/triage/rules.toml");
+    adjust(&mut config);
     let state = alerta::app::AppState::build(config.clone()).await.unwrap();
     let mut admin_token = String::new();
     for (name, role) in [("ana", "operator"), ("beto", "operator"), ("jefa", "admin")] {
@@ -127,43 +137,88 @@ async fn operators_work_a_live_report_in_the_browser() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let shutdown = CancellationToken::new();
-    let server = tokio::spawn(alerta::app::run(config, listener, shutdown.clone()));
+    let task = tokio::spawn(alerta::app::run(config, listener, shutdown.clone()));
+    Server {
+        base,
+        admin_token,
+        shutdown,
+        task,
+        _dir: dir,
+    }
+}
 
+/// The browsers a story opened, closed however it ends (chromedriver would leave them).
+type Clients = Arc<Mutex<Vec<Client>>>;
+
+/// Runs `story` against `server` with a fresh chromedriver, then stops everything and
+/// reports the story's failure, panic or timeout.
+async fn drive<F, Fut>(path: &PathBuf, server: Server, name: &str, story: F)
+where
+    F: FnOnce(String, u16, String, Clients) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Failure>>,
+{
+    let started = Instant::now();
     let driver_port = free_port();
-    let driver = start_driver(&path, driver_port);
-    let mut clients: Vec<Client> = Vec::new();
-    let story = AssertUnwindSafe(story(&base, driver_port, &admin_token, &mut clients));
-    let outcome = tokio::time::timeout(Duration::from_secs(180), story.catch_unwind()).await;
-
-    // Close the browsers first (chromedriver would leave them running), then the rest.
-    for c in clients {
+    let driver = start_driver(path, driver_port);
+    let clients: Clients = Arc::default();
+    let run = story(
+        server.base.clone(),
+        driver_port,
+        server.admin_token.clone(),
+        clients.clone(),
+    );
+    let outcome = tokio::time::timeout(
+        Duration::from_secs(180),
+        AssertUnwindSafe(run).catch_unwind(),
+    )
+    .await;
+    let opened: Vec<Client> = std::mem::take(&mut *clients.lock().unwrap());
+    for c in opened {
         let _ = tokio::time::timeout(Duration::from_secs(10), c.close()).await;
     }
     drop(driver);
-    shutdown.cancel();
-    let _ = tokio::time::timeout(Duration::from_secs(10), server).await;
+    server.shutdown.cancel();
+    let _ = tokio::time::timeout(Duration::from_secs(10), server.task).await;
     match outcome {
-        Err(_) => panic!("the browser story did not finish within 180 s"),
+        Err(_) => panic!("the browser story {name} did not finish within 180 s"),
         Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Ok(Ok(Err(e))) => panic!("webdriver: {e}"),
+        Ok(Ok(Err(e))) => panic!("webdriver ({name}): {e}"),
         Ok(Ok(Ok(()))) => {}
     }
     eprintln!(
-        "browser story took {:.1} s",
+        "browser story {name} took {:.1} s",
         started.elapsed().as_secs_f64()
     );
+}
+
+/// A new browser, remembered in `clients` so that it is closed at the end.
+async fn open(driver_port: u16, clients: &Clients) -> Client {
+    let c = browser(driver_port).await;
+    clients.lock().unwrap().push(c.clone());
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operators_work_a_live_report_in_the_browser() {
+    let Some(path) = chromedriver() else { return };
+    let server = start_server(|_| {}).await;
+    drive(
+        &path,
+        server,
+        "cola",
+        |base, port, token, clients| async move { story(&base, port, &token, &clients).await },
+    )
+    .await;
 }
 
 async fn story(
     base: &str,
     driver_port: u16,
     admin_token: &str,
-    clients: &mut Vec<Client>,
+    clients: &Clients,
 ) -> Result<(), Failure> {
-    let ana = browser(driver_port).await;
-    clients.push(ana.clone());
-    let beto = browser(driver_port).await;
-    clients.push(beto.clone());
+    let ana = open(driver_port, clients).await;
+    let beto = open(driver_port, clients).await;
 
     sign_in(&ana, base, "ana").await?;
     assert!(ana.current_url().await?.path().ends_with("/cola"));
@@ -398,4 +453,208 @@ async fn screenshot(c: &Client, name: &str) -> Result<(), Failure> {
         )?;
     }
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn photos_and_voice_notes_load_on_the_report_page() {
+    let Some(path) = chromedriver() else { return };
+    let fake = FakeGraph::start().await;
+    let (png, wav) = (tiny_png(), tiny_wav());
+    fake.add_media("IMG-B1", fake_media(png.clone(), "image/png"));
+    fake.add_media("VOZ-B1", fake_media(wav.clone(), "audio/wav"));
+    let media_dir = tempfile::tempdir().unwrap();
+    let (graph, dir) = (fake.base_url.clone(), media_dir.path().to_owned());
+    // With a token the server runs the media worker, fetching from the fake Graph API.
+    let server = start_server(move |c| {
+        c.whatsapp.access_token = Some(alerta::config::Secret::new("test-token"));
+        c.whatsapp.phone_number_id = Some("106540352242922".into());
+        c.whatsapp.api_base = graph;
+        c.media.dir = dir;
+        c.media.poll_secs = 1;
+    })
+    .await;
+    drive(
+        &path,
+        server,
+        "medios",
+        |base, port, token, clients| async move {
+            media_story(&base, port, &token, &clients, &png, &wav).await
+        },
+    )
+    .await;
+}
+
+async fn media_story(
+    base: &str,
+    driver_port: u16,
+    admin_token: &str,
+    clients: &Clients,
+    png: &[u8],
+    wav: &[u8],
+) -> Result<(), Failure> {
+    let http = reqwest::Client::new();
+    for body in [
+        media_webhook("wamid.BM1", "image", "IMG-B1", "image/png", &sha_hex(png)),
+        media_webhook("wamid.BM2", "audio", "VOZ-B1", "audio/wav", &sha_hex(wav)),
+    ] {
+        let res = http
+            .post(format!("{base}/webhook"))
+            .header("content-type", "application/json")
+            .header(
+                "x-hub-signature-256",
+                alerta::whatsapp::signature::sign(SECRET.as_bytes(), &body),
+            )
+            .body(body)
+            .send()
+            .await?;
+        assert_eq!(res.status(), 200);
+    }
+    // Both messages are in the thread of the photo's report (same sender, same hour).
+    let list: Value = http
+        .get(format!("{base}/api/v1/reports?status=all"))
+        .bearer_auth(admin_token)
+        .send()
+        .await?
+        .json()
+        .await?;
+    let folio = list["items"][0]["folio"]
+        .as_str()
+        .expect("a report")
+        .to_owned();
+
+    let ana = open(driver_port, clients).await;
+    sign_in(&ana, base, "ana").await?;
+    ana.goto(&format!("{base}/reportes/{folio}")).await?;
+    // The worker fetches in the background and the page does not follow it: reload.
+    let both = "return !!document.querySelector('img.media-photo') \
+                && !!document.querySelector('.media-file audio');";
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ana.execute(both, vec![]).await? != json!(true) {
+        if Instant::now() > deadline {
+            let text = ana
+                .execute("return document.body.innerText;", vec![])
+                .await?;
+            return Err(format!("the media never showed on {folio}: {text}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        ana.refresh().await?;
+    }
+
+    // The photo decoded from the session-authenticated URL.
+    let width = wait_js(
+        &ana,
+        "var i = document.querySelector('img.media-photo'); i.scrollIntoView();
+         return i.complete && i.naturalWidth > 0 ? i.naturalWidth : null;",
+    )
+    .await?;
+    assert_eq!(width, json!(8), "the 8×8 PNG");
+    // preload="none" keeps the thread light; ask for the metadata as pressing play would.
+    let src = ana
+        .execute(
+            "var a = document.querySelector('.media-file audio'); a.preload = 'metadata';
+             a.load(); return a.getAttribute('src');",
+            vec![],
+        )
+        .await?;
+    let src = src.as_str().expect("an audio src").to_owned();
+    assert!(src.starts_with("/media/"), "{src}");
+    let duration = wait_js(
+        &ana,
+        "var a = document.querySelector('.media-file audio');
+         if (a.error) return 'error ' + a.error.code;
+         return a.readyState >= 1 && a.duration > 0 ? a.duration : null;",
+    )
+    .await?;
+    let seconds = duration.as_f64().unwrap_or_default();
+    assert!(
+        (0.15..0.25).contains(&seconds),
+        "audio metadata: {duration}"
+    );
+    screenshot(&ana, "medios").await?;
+
+    // The same URL without the session leads to the login form, not to the file.
+    let anonymous = http.get(format!("{base}{src}")).send().await?;
+    assert_eq!(anonymous.url().path(), "/login");
+    Ok(())
+}
+
+/// An 8×8 RGB PNG (a red-to-blue gradient), built by hand: zlib "stored" blocks need no
+/// compressor, and Chromium must decode it for `naturalWidth` to be 8.
+fn tiny_png() -> Vec<u8> {
+    let mut raw = Vec::new();
+    for y in 0..8u8 {
+        raw.push(0); // filter: none
+        for x in 0..8u8 {
+            raw.extend_from_slice(&[x * 32, 64, y * 32]);
+        }
+    }
+    let mut zlib = vec![0x78, 0x01, 0x01];
+    let len = raw.len() as u16;
+    zlib.extend_from_slice(&len.to_le_bytes());
+    zlib.extend_from_slice(&(!len).to_le_bytes());
+    zlib.extend_from_slice(&raw);
+    let (mut a, mut b) = (1u32, 0u32);
+    for byte in &raw {
+        a = (a + u32::from(*byte)) % 65521;
+        b = (b + a) % 65521;
+    }
+    zlib.extend_from_slice(&((b << 16) | a).to_be_bytes());
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&8u32.to_be_bytes());
+    ihdr.extend_from_slice(&8u32.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]); // 8-bit RGB, no interlace
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    for (kind, data) in [(b"IHDR", ihdr), (b"IDAT", zlib), (b"IEND", Vec::new())] {
+        png.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let start = png.len();
+        png.extend_from_slice(kind);
+        png.extend_from_slice(&data);
+        let crc = crc32(&png[start..]);
+        png.extend_from_slice(&crc.to_be_bytes());
+    }
+    png
+}
+
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for byte in bytes {
+        crc ^= u32::from(*byte);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// 0.2 s of a 440 Hz tone, 8 kHz 16-bit mono PCM WAV: a format Chromium always decodes
+/// (an Opus voice note would need an encoder).
+fn tiny_wav() -> Vec<u8> {
+    let rate = 8000u32;
+    let samples: Vec<i16> = (0..rate / 5)
+        .map(|i| {
+            let t = f64::from(i) / f64::from(rate);
+            ((t * 440.0 * std::f64::consts::TAU).sin() * 8000.0) as i16
+        })
+        .collect();
+    let data_len = (samples.len() * 2) as u32;
+    let mut wav = b"RIFF".to_vec();
+    wav.extend_from_slice(&(36 + data_len).to_le_bytes());
+    wav.extend_from_slice(b"WAVEfmt ");
+    wav.extend_from_slice(&16u32.to_le_bytes());
+    wav.extend_from_slice(&1u16.to_le_bytes()); // PCM
+    wav.extend_from_slice(&1u16.to_le_bytes()); // mono
+    wav.extend_from_slice(&rate.to_le_bytes());
+    wav.extend_from_slice(&(rate * 2).to_le_bytes()); // bytes per second
+    wav.extend_from_slice(&2u16.to_le_bytes()); // block align
+    wav.extend_from_slice(&16u16.to_le_bytes()); // bits per sample
+    wav.extend_from_slice(b"data");
+    wav.extend_from_slice(&data_len.to_le_bytes());
+    for s in samples {
+        wav.extend_from_slice(&s.to_le_bytes());
+    }
+    wav
 }

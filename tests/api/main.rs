@@ -16,6 +16,7 @@ mod scale;
 mod server;
 mod store_contract;
 mod web;
+mod web_more;
 mod webhook_bad_input;
 mod webhook_fixtures;
 mod webhook_receive;

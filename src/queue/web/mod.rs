@@ -1,5 +1,5 @@
-//! The operators' web app (server-rendered, Spanish): sign-in, the live queue and the
-//! report page. Handlers only translate between HTTP and the service layer (`service`,
+//! The operators' web app (server-rendered, Spanish): sign-in, the live queue, the report
+//! page, the weekly summary and the admins' privacy requests. Handlers only translate between HTTP and the service layer (`service`,
 //! `detail`), so the pages and the JSON API cannot disagree on scope, permissions or audit.
 //!
 //! Security lives in the router's layers (headers, same-origin POSTs) and in every form's
@@ -9,9 +9,11 @@ mod assets;
 mod forms;
 mod login;
 mod pages;
+mod privacy;
 mod report;
 mod report_view;
 mod security;
+mod summary;
 mod timeline;
 mod view;
 
@@ -35,6 +37,11 @@ pub fn router() -> Router<AppState> {
         .route("/reportes/{folio}", get(report::page))
         .route("/reportes/{folio}/accion", post(report::act))
         .route("/reportes/{folio}/contacto", post(report::contact))
+        .route("/resumen", get(summary::page))
+        .route("/resumen/descargar", get(summary::download))
+        .route("/privacidad", get(privacy::page))
+        .route("/privacidad/exportar", post(privacy::export))
+        .route("/privacidad/suprimir", post(privacy::erase))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         // Outermost last: the headers also cover the origin check's refusals.

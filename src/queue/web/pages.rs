@@ -211,7 +211,7 @@ fn queue_template(
     }
 }
 
-fn choice(value: &str, label: &str, current: &str) -> Choice {
+pub fn choice(value: &str, label: &str, current: &str) -> Choice {
     Choice {
         value: value.to_owned(),
         label: label.to_owned(),

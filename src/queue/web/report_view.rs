@@ -46,8 +46,11 @@ pub struct ReportTemplate {
 /// A message of the thread with what the template cannot work out itself.
 pub struct MessageRow {
     pub m: MessageView,
-    /// "Foto", "Nota de voz", "Documento: acta.pdf"…; files are served by a later issue.
+    /// "Foto", "Nota de voz", "Documento: acta.pdf"…
     pub media: Option<String>,
+    /// How the stored file is shown: "image", "sticker", "audio", "video" or "file" (a
+    /// download link); "" while there is no file (`m.media_state_es` says why).
+    pub player: &'static str,
     pub coords: Option<String>,
 }
 
@@ -189,9 +192,22 @@ fn message_row(m: MessageView) -> MessageRow {
         _ if has_media => Some("Archivo adjunto".to_owned()),
         _ => None,
     };
+    let player = match (m.media_url.is_some(), m.kind.as_str()) {
+        (false, _) => "",
+        (true, "image") => "image",
+        (true, "sticker") => "sticker",
+        (true, "audio") => "audio",
+        (true, "video") => "video",
+        (true, _) => "file",
+    };
     let coords = match (m.latitude, m.longitude) {
         (Some(lat), Some(lon)) => Some(format!("{lat:.6}, {lon:.6}")),
         _ => None,
     };
-    MessageRow { m, media, coords }
+    MessageRow {
+        m,
+        media,
+        player,
+        coords,
+    }
 }

@@ -10,10 +10,11 @@ use super::view::error_message;
 use crate::queue::auth::{csrf_ok, WebUser};
 
 /// No inline script or style anywhere: an injected `<script>` or `onerror=` cannot run even
-/// if escaping were ever missed.
+/// if escaping were ever missed. Photos and voice notes come from our own `/media/…` URLs;
+/// `media-src` says so explicitly rather than relying on the `default-src` fallback.
 pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
-img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; \
-base-uri 'none'";
+img-src 'self' data:; media-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
+form-action 'self'; base-uri 'none'";
 
 /// Adds the security headers to every response of the web router. Pages show reports and
 /// phone numbers, so nothing is cached unless a handler said otherwise (the static files).

@@ -7,13 +7,15 @@ use axum::response::{Html, IntoResponse, Response};
 
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
+use crate::queue::principal::Permission;
 use crate::store::StoreError;
 
 /// What the header and `<body>` need: the page's title, which script behaviour applies, and
 /// who is signed in.
 pub struct Layout {
     pub title: String,
-    /// `data-page` for app.js: "login", "cola", "reporte" or "error".
+    /// `data-page` for app.js: "login", "cola", "reporte", "resumen", "privacidad" or
+    /// "error".
     pub page: &'static str,
     /// On the report page: its folio and version, so the script can tell whether an event
     /// changed what is on screen.
@@ -26,6 +28,10 @@ pub struct UserBar {
     pub name: String,
     pub role_es: &'static str,
     pub csrf: String,
+    /// Shows the "Resumen semanal" link.
+    pub may_export: bool,
+    /// Shows the "Privacidad" link (admins).
+    pub may_manage: bool,
 }
 
 impl Layout {
@@ -39,6 +45,8 @@ impl Layout {
                 name: u.who.name.clone(),
                 role_es: u.who.role.label_es(),
                 csrf: u.csrf.clone(),
+                may_export: u.who.may(Permission::Export),
+                may_manage: u.who.may(Permission::ManageUsers),
             }),
         }
     }
@@ -73,7 +81,8 @@ pub fn error_message(status: StatusCode, heading: &str, message: &str) -> Respon
     error_page_for(status, heading, message, None)
 }
 
-fn error_page_for(
+/// A Spanish error page with `status` that keeps the signed-in header.
+pub fn error_page_for(
     status: StatusCode,
     heading: &str,
     message: &str,

@@ -60,7 +60,11 @@
     if (window.EventSource) connect();
   }
 
-  /** Forms that ask first (resolve, override) and are sent only once. */
+  /**
+   * Forms that ask first (resolve, override, erase) and POSTs that are sent only once. A
+   * search form may be sent again at will, and so may a download, which leaves the page
+   * where it is (`data-download`).
+   */
   function guardForms() {
     var forms = document.querySelectorAll('form');
     Array.prototype.forEach.call(forms, function (f) {
@@ -70,11 +74,19 @@
           e.preventDefault();
           return;
         }
+        if (f.method !== 'post' || f.hasAttribute('data-download')) return;
         if (f.getAttribute('data-sent')) {
           e.preventDefault();
           return;
         }
         f.setAttribute('data-sent', '1');
+      });
+    });
+    // Back and forward restore the page as it was left, "sent" marks included.
+    window.addEventListener('pageshow', function (e) {
+      if (!e.persisted) return;
+      Array.prototype.forEach.call(document.querySelectorAll('form[data-sent]'), function (f) {
+        f.removeAttribute('data-sent');
       });
     });
   }

@@ -1,0 +1,203 @@
+//! The weekly summary as the web page shows it: every figure already in Spanish words and
+//! formats, the tables in the same order as the XLSX "Resumen" sheet, and the two charts.
+//! Pure on purpose: the web handler fetches the rows, this only arranges them, so the page
+//! and the workbook cannot count differently.
+
+use chrono_tz::Tz;
+
+use super::charts::{ack_times_svg, category_weeks_svg, CHART_WEEKS};
+use super::labels::{category_es, category_rank};
+use super::stats::{format_duration_es, DurationStats};
+use super::summary::{series, RequestRow, WeeklySummary, PREVIOUS_WEEKS};
+
+/// What the summary page shows, ready for the template.
+pub struct SummaryPage {
+    pub total: u64,
+    pub merged: u64,
+    /// "3 de 4 (75 %)", or "sin plazos" when no request had a deadline.
+    pub within_deadline: String,
+    pub ack_median: String,
+    pub ack_p90: String,
+    pub resolve_median: String,
+    pub resolve_p90: String,
+    pub open_at_week_end: u64,
+    /// Column heads of the category × municipality table.
+    pub municipalities: Vec<String>,
+    pub categories: Vec<CategoryRow>,
+    /// The table's last row, one per municipality.
+    pub municipality_totals: Vec<u64>,
+    pub groups: Vec<GroupRow>,
+    pub changes: Vec<ChangeRow>,
+    pub previous_weeks: usize,
+    /// SVG markup built by `charts`, which escapes every label it writes.
+    pub category_chart: String,
+    pub ack_chart: String,
+}
+
+pub struct CategoryRow {
+    /// The machine name, for `data-categoria` (tests and styling).
+    pub key: String,
+    pub label: String,
+    /// In the order of `SummaryPage::municipalities`.
+    pub cells: Vec<u64>,
+    pub total: u64,
+}
+
+pub struct GroupRow {
+    pub name: String,
+    pub kind: String,
+    pub count: u64,
+}
+
+pub struct ChangeRow {
+    pub label: String,
+    pub this_week: u64,
+    /// "1.5": the mean of the previous weeks, one decimal.
+    pub previous_avg: String,
+    /// "+50 %", "−25 %", "sin base previa".
+    pub change: String,
+}
+
+/// Arranges `s` (computed in `tz`) and charts the twelve weeks of `rows` ending with it.
+pub fn summary_page(s: &WeeklySummary, tz: Tz, rows: &[RequestRow]) -> SummaryPage {
+    let municipalities: Vec<String> = s.by_municipality.keys().cloned().collect();
+    let mut keys: Vec<&String> = s.by_category_municipality.keys().collect();
+    keys.sort_by_key(|c| category_rank(c));
+    let categories = keys
+        .into_iter()
+        .map(|cat| {
+            let per_muni = &s.by_category_municipality[cat];
+            CategoryRow {
+                key: cat.clone(),
+                label: category_es(cat).to_owned(),
+                cells: municipalities
+                    .iter()
+                    .map(|m| per_muni.get(m).copied().unwrap_or(0))
+                    .collect(),
+                total: s.by_category.get(cat).copied().unwrap_or(0),
+            }
+        })
+        .collect();
+    let d = &s.ack_within_deadline;
+    let (ack_median, ack_p90) = durations(&s.time_to_ack);
+    let (resolve_median, resolve_p90) = durations(&s.time_to_resolve);
+    let weeks = s.week.last_n(CHART_WEEKS);
+    SummaryPage {
+        total: s.total,
+        merged: s.merged_reports,
+        within_deadline: match d.share {
+            Some(share) => format!("{} de {} ({})", d.within, d.with_deadline, percent(share)),
+            None => "sin plazos".to_owned(),
+        },
+        ack_median,
+        ack_p90,
+        resolve_median,
+        resolve_p90,
+        open_at_week_end: s.open_at_week_end,
+        municipality_totals: municipalities
+            .iter()
+            .map(|m| s.by_municipality[m])
+            .collect(),
+        municipalities,
+        categories,
+        groups: s
+            .by_group
+            .iter()
+            .map(|g| GroupRow {
+                name: g.name.clone(),
+                kind: g.kind.clone(),
+                count: g.count,
+            })
+            .collect(),
+        changes: s
+            .change_vs_previous
+            .iter()
+            .map(|c| ChangeRow {
+                label: category_es(&c.category).to_owned(),
+                this_week: c.this_week,
+                previous_avg: format!("{:.1}", c.previous_avg),
+                change: c
+                    .change_pct
+                    .map_or_else(|| "sin base previa".to_owned(), signed_percent),
+            })
+            .collect(),
+        previous_weeks: PREVIOUS_WEEKS,
+        category_chart: category_weeks_svg(&series(&weeks, tz, rows)),
+        ack_chart: ack_times_svg(&s.ack_histogram),
+    }
+}
+
+fn durations(d: &DurationStats) -> (String, String) {
+    let shown = |v: Option<chrono::Duration>| v.map_or("sin datos".into(), format_duration_es);
+    (shown(d.median()), shown(d.p90()))
+}
+
+/// A share in 0..=1 as "75 %" (the space is how the rest of the app writes percentages).
+fn percent(share: f64) -> String {
+    format!("{:.0} %", share * 100.0)
+}
+
+/// "+50 %", "−25 %" (a real minus sign, as in the XLSX), "0 %".
+fn signed_percent(pct: f64) -> String {
+    let rounded = pct.round();
+    if rounded > 0.0 {
+        format!("+{rounded:.0} %")
+    } else if rounded < 0.0 {
+        format!("−{:.0} %", -rounded)
+    } else {
+        "0 %".to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono_tz::America::Hermosillo;
+
+    use super::*;
+    use crate::reports::test_support::{previous_weeks, this_week, week};
+
+    fn page() -> SummaryPage {
+        let s = WeeklySummary::compute(week(), Hermosillo, &this_week(), &previous_weeks());
+        let mut rows = this_week();
+        rows.extend(previous_weeks());
+        summary_page(&s, Hermosillo, &rows)
+    }
+
+    #[test]
+    fn figures_in_spanish() {
+        let p = page();
+        assert_eq!(p.total, 5);
+        assert_eq!(p.within_deadline, "1 de 4 (25 %)");
+        assert_eq!(
+            (p.ack_median.as_str(), p.ack_p90.as_str()),
+            ("10 min", "2 h 00 min")
+        );
+        let cells: u64 = p.categories.iter().flat_map(|c| c.cells.iter()).sum();
+        let totals: u64 = p.categories.iter().map(|c| c.total).sum();
+        assert_eq!((cells, totals), (5, 5));
+        assert_eq!(p.municipality_totals.iter().sum::<u64>(), 5);
+        assert_eq!(p.categories[0].key, "emergency_911", "category order");
+        assert_eq!(p.groups[0].name, "Comité Villa Bonita");
+    }
+
+    #[test]
+    fn charts_are_whole_svg_documents_without_inline_styles() {
+        let p = page();
+        for svg in [&p.category_chart, &p.ack_chart] {
+            assert!(svg.starts_with("<svg") && svg.ends_with("</svg>"));
+            assert!(
+                !svg.contains("style="),
+                "the page's CSP has no 'unsafe-inline'"
+            );
+        }
+        assert_eq!(p.category_chart.matches("<g class=\"semana\"").count(), 12);
+    }
+
+    #[test]
+    fn signed_percentages() {
+        assert_eq!(signed_percent(50.0), "+50 %");
+        assert_eq!(signed_percent(-25.4), "−25 %");
+        assert_eq!(signed_percent(0.2), "0 %");
+        assert_eq!(percent(0.755), "76 %");
+    }
+}
