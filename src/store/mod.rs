@@ -23,6 +23,7 @@ mod sql_privacy;
 mod sql_queue;
 mod sql_reports;
 mod sqlite;
+mod sqlite_writer;
 
 use std::sync::Arc;
 

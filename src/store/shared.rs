@@ -12,8 +12,10 @@ macro_rules! backend_fns {
         use $crate::store::sql::{self, bind_inbound, bind_status};
         use $crate::store::{DeliveryOutcome, IngestBatch, IngestOutcome, NewInbound};
 
-        /// Writes one delivery. A body seen before is a retry by Meta: everything it carries
+        /// Writes one delivery (PostgreSQL; SQLite's writer thread has the same logic in
+        /// `sqlite_writer.rs`). A body seen before is a retry by Meta: everything it carries
         /// was committed with it the first time, so only the delivery counter moves.
+        #[allow(dead_code)]
         pub(super) async fn ingest_tx(
             conn: &mut $conn,
             batch: &IngestBatch,
@@ -97,10 +99,10 @@ macro_rules! backend_fns {
             Ok(outcome)
         }
 
-        /// A location belongs to the same sender's latest message of the preceding window.
         /// Queues the privacy notice when none of the sender's pseudonyms has had it. The
         /// keys' primary key settles races between replicas: only the transaction that
         /// inserted every key sends it.
+        #[allow(dead_code)]
         async fn privacy_notice(
             conn: &mut $conn,
             message_id: i64,
@@ -123,6 +125,8 @@ macro_rules! backend_fns {
             Ok(())
         }
 
+        /// A location belongs to the same sender's latest message of the preceding window.
+        #[allow(dead_code)]
         async fn attach_target(
             conn: &mut $conn,
             m: &NewInbound,

@@ -1,9 +1,10 @@
 //! SQLite in WAL mode: the embedded default.
 //!
-//! SQLite has one writer at a time, so all writes go through a single task that owns the
-//! write connection. Deliveries that arrive while a transaction is committing are folded
-//! into the next one (group commit): many webhooks share one fsync, and each is answered only
-//! after the commit that contains it. Reads use a separate pool and never wait for writes.
+//! SQLite has one writer at a time, so webhook deliveries go through a single thread that
+//! owns a write connection (`sqlite_writer.rs`, rusqlite with prepared statements). Deliveries
+//! that arrive while a transaction is committing are folded into the next one (group commit):
+//! many webhooks share one fsync, and each is answered only after the commit that contains
+//! it. Reads, and the workers' small writes, use a sqlx pool.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -14,7 +15,6 @@ use sqlx::sqlite::{
 };
 use sqlx::{Connection, SqliteConnection as _Conn};
 use tokio::sync::{mpsc, oneshot, Mutex};
-use tokio::task::JoinHandle;
 
 use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 
@@ -39,7 +39,7 @@ enum Job {
 pub struct SqliteStore {
     read: SqlitePool,
     write: mpsc::Sender<Job>,
-    writer: Mutex<Option<JoinHandle<()>>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
 impl SqliteStore {
@@ -55,24 +55,58 @@ impl SqliteStore {
             .foreign_keys(true);
         create_parent_dir(connect.get_filename())?;
 
-        let mut write_conn = _Conn::connect_with(&connect).await?;
-        migrate::sqlite().run_direct(&mut write_conn).await?;
+        // Migrations run through sqlx (they are embedded for it); the writer then opens its
+        // own connection with the same settings.
+        let mut migrate_conn = _Conn::connect_with(&connect).await?;
+        migrate::sqlite().run_direct(&mut migrate_conn).await?;
+        migrate_conn.close().await?;
+        let writer_conn = open_writer(connect.get_filename(), &options.sqlite_synchronous)
+            .map_err(from_rusqlite)?;
         let read = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .connect_with(connect)
             .await?;
 
         let (tx, rx) = mpsc::channel(options.sqlite_group_commit.max(1) * 16);
-        let writer = tokio::spawn(writer_loop(
-            write_conn,
-            rx,
-            options.sqlite_group_commit.max(1),
-        ));
+        let max_group = options.sqlite_group_commit.max(1);
+        let writer = std::thread::Builder::new()
+            .name("sqlite-writer".into())
+            .spawn(move || writer_loop(writer_conn, rx, max_group))
+            .map_err(|e| StoreError::Other(format!("cannot start the SQLite writer: {e}")))?;
         Ok(SqliteStore {
             read,
             write: tx,
             writer: Mutex::new(Some(writer)),
         })
+    }
+}
+
+fn open_writer(
+    path: &std::path::Path,
+    synchronous: &str,
+) -> rusqlite::Result<rusqlite::Connection> {
+    let conn = rusqlite::Connection::open(path)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "wal")?;
+    conn.pragma_update(None, "synchronous", synchronous)?;
+    conn.pragma_update(None, "foreign_keys", "on")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+/// Busy, locked, I/O and full-disk failures are outages (503, Meta retries); the rest are bugs.
+fn from_rusqlite(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ErrorCode::*;
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                DatabaseBusy | DatabaseLocked | SystemIoFailure | DiskFull | CannotOpen | ReadOnly
+            ) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        _ => StoreError::Other(e.to_string()),
     }
 }
 
@@ -84,11 +118,11 @@ fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {
     }
 }
 
-async fn writer_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, max_group: usize) {
+fn writer_loop(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Job>, max_group: usize) {
     let mut group: Vec<(Box<IngestBatch>, Reply)> = Vec::with_capacity(max_group);
     let mut stop = false;
     while !stop {
-        match rx.recv().await {
+        match rx.blocking_recv() {
             Some(Job::Ingest(batch, reply)) => group.push((batch, reply)),
             Some(Job::Shutdown) | None => break,
         }
@@ -102,9 +136,9 @@ async fn writer_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, ma
                 Err(_) => break,
             }
         }
-        commit_group(&mut conn, &mut group).await;
+        commit_group(&mut conn, &mut group);
     }
-    if let Err(e) = conn.close().await {
+    if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the SQLite write connection");
     }
 }
@@ -112,15 +146,15 @@ async fn writer_loop(mut conn: SqliteConnection, mut rx: mpsc::Receiver<Job>, ma
 /// Commits a group of deliveries in one transaction. The fast path runs them back to back;
 /// if one fails (a bug, not an outage) the group is rolled back and replayed with a
 /// savepoint per delivery, so that one failure does not take the others down with it.
-async fn commit_group(conn: &mut SqliteConnection, group: &mut Vec<(Box<IngestBatch>, Reply)>) {
-    let outcome = match fast_path(conn, group).await {
+fn commit_group(conn: &mut rusqlite::Connection, group: &mut Vec<(Box<IngestBatch>, Reply)>) {
+    let outcome = match fast_path(conn, group) {
         Ok(Some(outcomes)) => Ok(outcomes.into_iter().map(Ok).collect()),
-        Ok(None) => isolated_path(conn, group).await,
+        Ok(None) => isolated_path(conn, group),
         Err(e) => Err(e),
     };
     let (results, failure) = match outcome {
         Ok(results) => (results, None),
-        Err(e) => (Vec::new(), Some(StoreError::from(e))),
+        Err(e) => (Vec::new(), Some(from_rusqlite(e))),
     };
     for (i, (_, reply)) in group.drain(..).enumerate() {
         let result = match (&failure, results.get(i)) {
@@ -135,46 +169,46 @@ async fn commit_group(conn: &mut SqliteConnection, group: &mut Vec<(Box<IngestBa
 
 /// All deliveries in one transaction without savepoints; `None` when one of them failed
 /// (everything was rolled back).
-async fn fast_path(
-    conn: &mut SqliteConnection,
+fn fast_path(
+    conn: &mut rusqlite::Connection,
     group: &[(Box<IngestBatch>, Reply)],
-) -> Result<Option<Vec<IngestOutcome>>, sqlx::Error> {
-    let mut tx = conn.begin().await?;
+) -> rusqlite::Result<Option<Vec<IngestOutcome>>> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let mut outcomes = Vec::with_capacity(group.len());
     for (batch, _) in group {
-        match ingest_tx(&mut tx, batch).await {
+        match super::sqlite_writer::ingest(&tx, batch) {
             Ok(o) => outcomes.push(o),
             Err(e) => {
                 tracing::warn!(error = %e, "a delivery failed inside a group; replaying one by one");
-                tx.rollback().await?;
+                tx.rollback()?;
                 return Ok(None);
             }
         }
     }
-    tx.commit().await?;
+    tx.commit()?;
     Ok(Some(outcomes))
 }
 
-async fn isolated_path(
-    conn: &mut SqliteConnection,
+fn isolated_path(
+    conn: &mut rusqlite::Connection,
     group: &[(Box<IngestBatch>, Reply)],
-) -> Result<Vec<Result<IngestOutcome, StoreError>>, sqlx::Error> {
+) -> rusqlite::Result<Vec<Result<IngestOutcome, StoreError>>> {
     let mut results = Vec::with_capacity(group.len());
-    let mut tx = conn.begin().await?;
+    let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     for (batch, _) in group {
-        let mut savepoint = tx.begin().await?;
-        match ingest_tx(&mut savepoint, batch).await {
+        let mut savepoint = tx.savepoint()?;
+        match super::sqlite_writer::ingest(&savepoint, batch) {
             Ok(outcome) => {
-                savepoint.commit().await?;
+                savepoint.commit()?;
                 results.push(Ok(outcome));
             }
             Err(e) => {
-                savepoint.rollback().await?;
-                results.push(Err(e.into()));
+                savepoint.rollback()?;
+                results.push(Err(from_rusqlite(e)));
             }
         }
     }
-    tx.commit().await?;
+    tx.commit()?;
     Ok(results)
 }
 
@@ -214,7 +248,7 @@ super::shared_impl::store_impl!(SqliteStore, read, {
     async fn close(&self) {
         let _ = self.write.send(Job::Shutdown).await;
         if let Some(handle) = self.writer.lock().await.take() {
-            let _ = handle.await;
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
         self.read.close().await;
     }

@@ -1,0 +1,167 @@
+//! What a stored message sets in motion (report and folio, replies, coordinator commands),
+//! for the SQLite writer thread; the sqlx path's twin is `shared_reports.rs`.
+
+use chrono::{DateTime, Utc};
+use rusqlite::{Connection, OptionalExtension};
+
+use super::{bind, execute, first_i64, ts};
+use crate::store::plan::{MessagePlan, NewCommand, NewOutbox, ReportAction};
+use crate::store::sql;
+use crate::store::sql_reports as rsql;
+
+pub(super) fn execute_plan(
+    tx: &Connection,
+    message_id: i64,
+    plan: &MessagePlan,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<()> {
+    match plan {
+        MessagePlan::Report { report, outbox } => {
+            let seq = first_i64(tx, rsql::NEXT_FOLIO, &[&report.state, &report.year])?
+                .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            let folio = crate::routing::Folio::new(&report.state, report.year, seq).to_string();
+            let created = ts(report.created_at);
+            let report_id = first_i64(
+                tx,
+                rsql::INSERT_REPORT,
+                &[
+                    &folio,
+                    &message_id,
+                    &report.group_ref,
+                    &report.region,
+                    &report.category,
+                    &report.priority,
+                    &created,
+                    &report.escalate_at.map(ts),
+                    &report.needs_review,
+                ],
+            )?
+            .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
+            let detail = serde_json::json!({
+                "category": report.category, "priority": report.priority,
+                "group": report.group_ref, "region": report.region,
+            });
+            audit(tx, at, "system:routing", "report.created", &folio, &detail)?;
+            for o in outbox {
+                insert_outbox(tx, o, Some(report_id), Some(message_id))?;
+            }
+        }
+        MessagePlan::Outbox(rows) => {
+            for o in rows {
+                insert_outbox(tx, o, None, Some(message_id))?;
+            }
+        }
+        MessagePlan::Command(c) => apply_command(tx, c, message_id)?,
+    }
+    Ok(())
+}
+
+/// Where a report came from: group id, phone, BSUID, and the wamid to quote.
+type Origin = (Option<String>, Option<String>, Option<String>, String);
+
+fn apply_command(tx: &Connection, c: &NewCommand, message_id: i64) -> rusqlite::Result<()> {
+    let sql = match c.action {
+        ReportAction::Acknowledge => rsql::APPLY_ACK,
+        ReportAction::Resolve => rsql::APPLY_RESOLVE,
+    };
+    let at = ts(c.at);
+    let row: Option<(i64, i64)> = {
+        let mut stmt = tx.prepare_cached(sql)?;
+        bind(&mut stmt, &[&c.folio, &at, &c.actor])?;
+        let mut rows = stmt.raw_query();
+        rows.next()?
+            .map(|r| Ok::<_, rusqlite::Error>((r.get(0)?, r.get(1)?)))
+            .transpose()?
+    };
+    let Some((report_id, origin_id)) = row else {
+        if let Some(o) = &c.on_no_match {
+            insert_outbox(tx, o, None, Some(message_id))?;
+        }
+        return Ok(());
+    };
+    let action = format!("report.{}", c.action.status());
+    audit(
+        tx,
+        c.at,
+        &c.actor,
+        &action,
+        &c.folio,
+        &serde_json::json!({ "by": c.actor }),
+    )?;
+    let origin: Option<Origin> = tx
+        .prepare_cached(rsql::REPORT_ORIGIN)?
+        .query_row([origin_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
+        .optional()?;
+    let Some((group, phone, bsuid, wamid)) = origin else {
+        return Ok(());
+    };
+    if let Some((key, recipient)) =
+        crate::whatsapp::address::reply_target(group.as_deref(), phone.as_deref(), bsuid.as_deref())
+    {
+        let notice = NewOutbox {
+            purpose: c.reporter_purpose.clone(),
+            priority: 2,
+            recipient_key: key,
+            recipient,
+            reply_to: Some(wamid),
+            params: serde_json::json!({ "folio": c.folio, "status": c.action.status() })
+                .to_string(),
+            use_template: false,
+            not_before: c.at,
+        };
+        insert_outbox(tx, &notice, Some(report_id), Some(message_id))?;
+    }
+    Ok(())
+}
+
+pub(super) fn insert_outbox(
+    tx: &Connection,
+    o: &NewOutbox,
+    report_id: Option<i64>,
+    message_id: Option<i64>,
+) -> rusqlite::Result<()> {
+    let at = ts(o.not_before);
+    execute(
+        tx,
+        rsql::INSERT_OUTBOX,
+        &[
+            &o.purpose,
+            &o.priority,
+            &report_id,
+            &message_id,
+            &o.recipient_key,
+            &o.recipient,
+            &o.reply_to,
+            &o.params,
+            &o.use_template,
+            &at,
+            &at,
+        ],
+    )?;
+    Ok(())
+}
+
+fn audit(
+    tx: &Connection,
+    at: DateTime<Utc>,
+    actor: &str,
+    action: &str,
+    folio: &str,
+    detail: &serde_json::Value,
+) -> rusqlite::Result<()> {
+    execute(
+        tx,
+        sql::INSERT_AUDIT,
+        &[
+            &ts(at),
+            &actor,
+            &action,
+            &"report",
+            &folio,
+            &detail.to_string(),
+        ],
+    )?;
+    Ok(())
+}
