@@ -5,7 +5,8 @@
 //! `cargo bench --bench intake` — knobs: INTAKE_BENCH_REQUESTS (default 20000),
 //! INTAKE_BENCH_CONCURRENCY (64), INTAKE_BENCH_RATE (offered req/s, default unlimited),
 //! INTAKE_BENCH_MAX_BATCH (1), INTAKE_BENCH_SYNCHRONOUS (full|normal),
-//! INTAKE_BENCH_WORKERS (true: the sender and escalation run beside intake, as in production) and
+//! INTAKE_BENCH_WORKERS (true: the sender and escalation run beside intake, as in production),
+//! INTAKE_BENCH_MAX_CONNECTIONS (the pool; PostgreSQL runs one transaction per connection) and
 //! INTAKE_BENCH_DATABASE_URL (e.g. a fresh PostgreSQL database).
 
 use std::time::Duration;
@@ -36,6 +37,8 @@ async fn main() -> anyhow::Result<()> {
     config.whatsapp.app_secret = Some(Secret::new(SECRET));
     config.store.sqlite_synchronous = env_or("INTAKE_BENCH_SYNCHRONOUS", "full".to_owned());
     config.workers = env_or("INTAKE_BENCH_WORKERS", true);
+    config.store.max_connections =
+        env_or("INTAKE_BENCH_MAX_CONNECTIONS", config.store.max_connections);
     let store_options = config.store.clone();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -257,8 +257,10 @@ pub async fn run(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
 
-    let serve = axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown.clone().cancelled_owned());
+    // The peer address keys login throttling (behind a proxy it is the proxy's).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let serve =
+        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
     let result = serve.await.context("HTTP server failed");
     // The server only returns once shutdown was requested (or it failed): make sure the
     // workers stop too, and let each finish the row it holds.

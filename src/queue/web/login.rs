@@ -105,8 +105,10 @@ fn login_page(
 pub async fn submit(
     State(state): State<AppState>,
     headers: HeaderMap,
+    peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Response {
+    let from = peer.map(|p| p.0 .0.ip());
     let next = form.next.as_deref();
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
@@ -122,7 +124,7 @@ pub async fn submit(
         );
     }
     let now = Utc::now();
-    if let Some(wait) = state.login_throttle.locked(&name) {
+    if let Some(wait) = state.login_throttle.locked(&name, from) {
         audit(
             &state,
             &name,
@@ -158,7 +160,7 @@ pub async fn submit(
         .filter(|_| matches && has_hash)
         .and_then(|u| Principal::from_user(&u, &state.config.web.reveal_roles));
     let Some(who) = principal else {
-        state.login_throttle.failed(&name);
+        state.login_throttle.failed(&name, from);
         audit(
             &state,
             &name,
@@ -176,7 +178,7 @@ pub async fn submit(
             Some(msg),
         );
     };
-    state.login_throttle.succeeded(&name);
+    state.login_throttle.succeeded(&name, from);
     let id = random_token();
     let hours = state.config.web.session_hours.max(1);
     let session = SessionRow {
