@@ -27,6 +27,8 @@ pub fn cutoffs(state: &AppState, now: DateTime<Utc>) -> RetentionCutoffs {
 /// Runs one purge and records it; returns what it did.
 pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> Result<PurgeCounts, StoreError> {
     let counts = state.store.purge(&cutoffs(state, now), now).await?;
+    // Expired sessions are dead weight (and a list of who worked when).
+    state.store.delete_session("", Some(now)).await?;
     let removed = remove_files(state, &counts.media_to_delete).await?;
     state
         .store
