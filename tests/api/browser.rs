@@ -267,6 +267,13 @@ async fn story(
         json!(["sí", loaded]),
         "the row arrived without a reload"
     );
+    // The filter bar's numbers followed the rows.
+    wait_js(
+        &ana,
+        "var b = document.querySelector('[data-count=\"status:open\"]');
+         return b && b.textContent === '1';",
+    )
+    .await?;
     let row = ana.find(Locator::Css("#filas tr.prio-critical")).await?;
     assert!(row
         .attr("class")

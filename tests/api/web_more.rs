@@ -409,3 +409,41 @@ async fn privacy_requests_are_for_admins_and_erase_the_text() {
             .starts_with("SON-"));
     }
 }
+
+#[tokio::test]
+async fn a_live_refresh_carries_the_filter_bars_counts() {
+    let app = TestApp::new(backends().remove(0)).await;
+    crate::queue_api::users(&app).await;
+    let s = login(&app, "op_todas").await;
+    report(
+        &app,
+        "wamid.LC1",
+        "pedimos rondines de patrulla en la noche por favor",
+    )
+    .await;
+    report(
+        &app,
+        "wamid.LC2",
+        "otra vez piden rondines en el parque de la colonia",
+    )
+    .await;
+    let rows = get(&app, &s.cookie, "/cola/filas").await.text();
+    let attr = rows
+        .split("data-counts=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap();
+    let json = attr.replace("&#34;", "\"").replace("&quot;", "\"");
+    let counts: serde_json::Value =
+        serde_json::from_str(&json).unwrap_or_else(|e| panic!("{e}: {json}"));
+    assert_eq!(counts["category:patrol"], 2, "{counts}");
+    assert_eq!(counts["status:open"], 2, "{counts}");
+    // The page's numbers carry the keys the script updates.
+    let page = get(&app, &s.cookie, "/cola").await.text();
+    assert!(
+        page.contains("data-count=\"category:patrol\"")
+            && page.contains("data-count=\"status:open\"")
+    );
+}

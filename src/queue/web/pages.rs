@@ -24,6 +24,8 @@ pub struct QueueTemplate {
     pub layout: Layout,
     pub rows: Vec<QueueEntry>,
     pub total: i64,
+    /// Shared with `rows.html`, which the page includes.
+    pub counts: String,
     pub f: FilterValues,
     pub regions: Vec<Choice>,
     pub municipalities: Vec<Choice>,
@@ -45,6 +47,8 @@ pub struct QueueTemplate {
 pub struct RowsTemplate {
     pub rows: Vec<QueueEntry>,
     pub total: i64,
+    /// `{"category:patrol": 3, "status:open": 5, …}` so the filter bar's numbers refresh too.
+    pub counts: String,
 }
 
 /// The free-text filters as typed, to put back in the form.
@@ -64,6 +68,8 @@ pub struct Choice {
 
 /// A count in the filter bar, linking to the same filter narrowed to it.
 pub struct CountLink {
+    /// `category:patrol`, `status:open`: how a live refresh finds the number to update.
+    pub key: String,
     pub label: String,
     pub n: i64,
     pub href: String,
@@ -111,11 +117,22 @@ pub async fn rows(
             StatusCode::OK,
             &RowsTemplate {
                 total: page.total,
+                counts: counts_json(&page),
                 rows: page.items,
             },
         ),
         Err(e) => e.into_response(),
     }
+}
+
+fn counts_json(page: &service::QueuePage) -> String {
+    let mut map = serde_json::Map::new();
+    for (kind, list) in [("category", &page.by_category), ("status", &page.by_status)] {
+        for c in list.iter() {
+            map.insert(format!("{kind}:{}", c.key), c.n.into());
+        }
+    }
+    serde_json::Value::Object(map).to_string()
 }
 
 pub async fn events(
@@ -167,6 +184,7 @@ fn queue_template(
         |list: &[CountView], active: &Option<String>, set: fn(&mut ReportFilter, String)| {
             list.iter()
                 .map(|c| CountLink {
+                    key: c.key.clone(),
                     label: c.label.clone(),
                     n: c.n,
                     href: link(&|f| set(f, c.key.clone())),
@@ -190,6 +208,7 @@ fn queue_template(
     QueueTemplate {
         layout: Layout::new("Cola de reportes", "cola", Some(user)),
         total: page.total,
+        counts: counts_json(&page),
         f: FilterValues {
             since: current(&filter.since),
             until: current(&filter.until),

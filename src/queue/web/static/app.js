@@ -156,6 +156,17 @@
       if (selectedFolio) select(selectedFolio, false);
     }
 
+    // The filter bar's numbers follow the rows; a category that appears for the first time
+    // shows up on the next full load.
+    function updateCounts(json) {
+      var counts;
+      try { counts = JSON.parse(json || '{}'); } catch (e) { return; }
+      Array.prototype.forEach.call(document.querySelectorAll('[data-count]'), function (el) {
+        var key = el.getAttribute('data-count');
+        el.textContent = String(Object.prototype.hasOwnProperty.call(counts, key) ? counts[key] : 0);
+      });
+    }
+
     function replaceRows(html) {
       var doc = new DOMParser().parseFromString('<table>' + html + '</table>', 'text/html');
       var fresh = doc.querySelector('tbody');
@@ -165,6 +176,7 @@
       var total = document.getElementById('total');
       var n = fresh.getAttribute('data-total');
       if (total && n !== null) total.textContent = n;
+      updateCounts(fresh.getAttribute('data-counts'));
       decorate();
       body.setAttribute('data-refrescos', String(Number(body.getAttribute('data-refrescos') || 0) + 1));
     }
