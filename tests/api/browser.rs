@@ -76,8 +76,6 @@ fn start_driver(path: &PathBuf, port: u16) -> Driver {
 }
 
 async fn browser(driver_port: u16) -> Client {
-    // Two rustls providers are compiled in (see Cargo.toml); choose one for the process.
-    let _ = rustls::crypto::ring::default_provider().install_default();
     let mut options = json!({
         "args": [
             "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
@@ -91,8 +89,8 @@ async fn browser(driver_port: u16) -> Client {
     caps.insert("goog:chromeOptions".into(), options);
     // confirm() dialogs are answered by the test, not dismissed by the driver.
     caps.insert("unhandledPromptBehavior".into(), json!("ignore"));
-    ClientBuilder::rustls()
-        .expect("tls roots")
+    // chromedriver listens on loopback over plain HTTP: no TLS stack needed.
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
         .capabilities(caps)
         .connect(&format!("http://127.0.0.1:{driver_port}"))
         .await
