@@ -16,7 +16,7 @@ use crate::store::{NewAudit, QueueItem, ReportQuery};
 use crate::triage::Priority;
 
 /// Rows per database round trip.
-const BATCH: i64 = 1000;
+pub(super) const BATCH: i64 = 1000;
 /// Duplicates are counted inside their primary ("reportes unidos"), not as requests.
 const REQUEST_STATUSES: &str = "open,acknowledged,resolved,dismissed";
 
@@ -53,6 +53,7 @@ impl Format {
 }
 
 /// What a weekly export or summary covers, checked against the caller.
+#[derive(Debug, Clone)]
 pub struct Scope {
     pub week: IsoWeek,
     pub region: Option<String>,
@@ -107,7 +108,7 @@ impl Scope {
         })
     }
 
-    fn query(
+    pub(super) fn query(
         &self,
         state: &AppState,
         who: &Principal,
@@ -246,6 +247,19 @@ pub async fn export(
                 .map_err(|e| anyhow::anyhow!("xlsx: {e}"))?
         }
     };
+    record(state, who, scope, format, rows).await?;
+    Ok(rows)
+}
+
+/// Every export goes to the audit trail: who, which week and region, which format, how
+/// many rows.
+pub async fn record(
+    state: &AppState,
+    who: &Principal,
+    scope: &Scope,
+    format: Format,
+    rows: u64,
+) -> Result<(), AppError> {
     state
         .store
         .append_audit(&NewAudit {
@@ -264,5 +278,5 @@ pub async fn export(
             }),
         })
         .await?;
-    Ok(rows)
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! Weekly downloads over the API (`/api/v1/exports/weekly`); the web app's download links
 //! call the same function with the session's user.
 
+use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -42,8 +43,20 @@ pub async fn download(
 ) -> Result<Response, AppError> {
     let format = Format::parse(&p.format)?;
     let scope = Scope::new(state, who, &p.week, p.region.as_deref())?;
-    let mut body = Vec::new();
-    export::export(state, who, &scope, format, &mut body).await?;
+    let body = match format {
+        Format::Csv => Body::from_stream(super::stream::csv(
+            state.clone(),
+            who.clone(),
+            scope.clone(),
+        )),
+        Format::Xlsx => {
+            // The workbook is a zip whose directory comes last: it is built whole, its
+            // detail sheet through a temporary file (rust_xlsxwriter's constant memory).
+            let mut bytes = Vec::new();
+            export::export(state, who, &scope, format, &mut bytes).await?;
+            Body::from(bytes)
+        }
+    };
     let name = format!(
         "solicitudes-{}-{}.{}",
         scope.week,

@@ -22,6 +22,7 @@ pub mod http;
 pub mod labels;
 pub mod page;
 pub mod stats;
+pub mod stream;
 pub mod summary;
 mod svg;
 pub mod week;

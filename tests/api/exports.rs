@@ -276,3 +276,53 @@ async fn the_monday_digest_goes_out_once_per_region_and_week() {
             .ends_with("/resumen?week=2026-W47&region=son-centro"));
     }
 }
+
+#[tokio::test]
+async fn a_csv_larger_than_one_batch_streams_every_row_once() {
+    let app = TestApp::new(backends().remove(0)).await;
+    let users = users(&app).await;
+    // 2,100 requests in 42 webhooks of 50 messages: three database batches of 1,000.
+    let now = Utc::now();
+    for w in 0..42 {
+        let messages: Vec<serde_json::Value> = (0..50)
+            .map(|i| {
+                serde_json::json!({
+                    "from": MARIA.0, "id": format!("wamid.BIG.{w}.{i}"),
+                    "timestamp": now.timestamp().to_string(), "type": "text",
+                    "text": { "body": format!("pedimos rondines de patrulla en la calle {i} por favor") },
+                })
+            })
+            .collect();
+        let body = serde_json::to_vec(&serde_json::json!({
+            "object": "whatsapp_business_account",
+            "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+                "messaging_product": "whatsapp",
+                "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
+                "messages": messages
+            }}]}]
+        }))
+        .unwrap();
+        let (s, _) = app.post_signed(&body).await;
+        assert_eq!(s, StatusCode::OK);
+    }
+    let week = alerta::reports::IsoWeek::of(now, chrono_tz::America::Hermosillo).to_string();
+    let (s, body) = download(
+        &app,
+        users.token("admin"),
+        &format!("week={week}&region=son-centro"),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK);
+    let folios = csv_folios(&body);
+    assert_eq!(folios.len(), 2100);
+    let unique: std::collections::HashSet<_> = folios.iter().collect();
+    assert_eq!(unique.len(), 2100, "no row twice across batches");
+    let trail = app.state.store.audit_after("export", 0, 10).await.unwrap();
+    assert!(trail
+        .last()
+        .unwrap()
+        .detail
+        .as_deref()
+        .unwrap()
+        .contains("\"rows\":2100"));
+}
