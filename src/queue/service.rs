@@ -43,7 +43,16 @@ pub async fn list(
         .map_err(AppError::BadRequest)?;
     let (rows, counts) =
         tokio::try_join!(state.store.query_reports(&q), state.store.count_reports(&q))?;
-    let mut by_category: Vec<CountView> = Vec::new();
+    // Every category and status has its chip, at zero too, so a live refresh has a number
+    // to update when the first report of a kind arrives.
+    let mut by_category: Vec<CountView> = crate::triage::Category::ALL
+        .iter()
+        .map(|c| CountView {
+            key: c.as_str().to_owned(),
+            label: c.label_es().to_owned(),
+            n: 0,
+        })
+        .collect();
     let mut by_status: Vec<CountView> = STATUSES
         .iter()
         .map(|s| CountView {

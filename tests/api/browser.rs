@@ -269,7 +269,8 @@ async fn story(
     wait_js(
         &ana,
         "var b = document.querySelector('[data-count=\"status:open\"]');
-         return b && b.textContent === '1';",
+         var c = document.querySelector('[data-count=\"category:emergency_911\"]');
+         return b && c && b.textContent === '1' && c.textContent === '1';",
     )
     .await?;
     let row = ana.find(Locator::Css("#filas tr.prio-critical")).await?;
