@@ -88,7 +88,9 @@ pub struct OutboundView {
     pub purpose: String,
     pub purpose_es: &'static str,
     pub state: String,
+    pub state_es: &'static str,
     pub delivery_status: Option<String>,
+    pub delivery_es: Option<&'static str>,
     pub template: bool,
 }
 
@@ -315,7 +317,23 @@ fn outbound(o: &OutboxRow, tz: chrono_tz::Tz) -> OutboundView {
             _ => "Mensaje",
         },
         state: o.state.clone(),
+        state_es: match o.state.as_str() {
+            "pending" => "en cola",
+            "sending" => "enviándose",
+            "sent" => "enviado",
+            "dry_run" => "simulado (sin token de WhatsApp)",
+            "merged" => "enviado junto con otro mensaje",
+            "failed" => "falló",
+            _ => "desconocido",
+        },
         delivery_status: o.delivery_status.clone(),
+        delivery_es: o.delivery_status.as_deref().map(|d| match d {
+            "sent" => "enviado",
+            "delivered" => "entregado",
+            "read" | "played" => "leído",
+            "failed" => "no entregado",
+            _ => "otro",
+        }),
         template: o.use_template,
     }
 }

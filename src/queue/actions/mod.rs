@@ -173,9 +173,11 @@ pub fn plan(action: &Action, r: &ReportRow, ctx: &Context) -> Result<Planned, Ac
             if let Some(holder) = held_by_other(r, &me, ctx.now) {
                 if !force {
                     return Err(ActionError::Conflict(format!(
-                        "lo tiene {holder} hasta las {} UTC",
-                        r.claim_expires_at
-                            .map_or(String::new(), |t| t.format("%H:%M").to_string())
+                        "lo tiene {holder} hasta las {}",
+                        r.claim_expires_at.map_or(String::new(), |t| t
+                            .with_timezone(&ctx.tz)
+                            .format("%H:%M")
+                            .to_string())
                     )));
                 }
                 detail = json!({ "override": holder });
