@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::queue::principal::{Principal, Role};
+use crate::queue::principal::Principal;
 use crate::reports::export::{self, Format, Scope};
 use crate::telemetry;
 
@@ -25,13 +25,7 @@ pub fn weekly(
         let state = crate::app::AppState::build(config).await?;
         // Whoever can run the binary on the server can read the database: export as admin,
         // recorded in the audit trail as the command line.
-        let cli = Principal {
-            user_id: 0,
-            name: "cli".into(),
-            role: Role::Admin,
-            regions: Vec::new(),
-            may_reveal: false,
-        };
+        let cli = Principal::system("cli");
         let result = async {
             let scope = Scope::new(&state, &cli, week, region)?;
             let rows = match out {

@@ -4,7 +4,7 @@ use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use crate::config::Config;
-use crate::queue::principal::{Principal, Role};
+use crate::queue::principal::Principal;
 use crate::registry::Registry;
 use crate::{queue, store, telemetry};
 
@@ -72,13 +72,7 @@ pub fn corrections() -> anyhow::Result<ExitCode> {
     super::runtime()?.block_on(async {
         let state = crate::app::AppState::build(config).await?;
         // The command line is an administrator's tool: every region.
-        let admin = Principal {
-            user_id: 0,
-            name: "cli".into(),
-            role: Role::Admin,
-            regions: Vec::new(),
-            may_reveal: false,
-        };
+        let admin = Principal::system("cli");
         let lines = queue::corrections_jsonl(&state, &admin).await;
         state.store.close().await;
         std::io::stdout().lock().write_all(lines?.as_bytes())?;

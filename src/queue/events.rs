@@ -62,8 +62,8 @@ impl ChangeFeed {
 
     /// Follows the audit trail until `shutdown`; starts at its current end.
     pub async fn run(self, store: Arc<dyn Store>, poll: Duration, shutdown: CancellationToken) {
-        let closing = self.closing.clone();
-        let _close_streams = scopeguard(move || closing.cancel());
+        // However `run` ends, the streams close with it.
+        let _close_streams = self.closing.clone().drop_guard();
         let mut last = loop {
             match store.last_audit_id().await {
                 Ok(id) => break id,
@@ -101,10 +101,15 @@ impl ChangeFeed {
                 return Ok(last);
             };
             last = tail.id;
+            // Each report is read once per pass, as it is now: a burst of entries for one
+            // folio sends that state a few times, which pages handle as idempotent refreshes.
+            let mut reports = std::collections::HashMap::new();
             for a in &entries {
-                // The report as it is now: a burst of entries for one folio sends its state
-                // a few times, which the page handles as idempotent refreshes.
-                if let Some(r) = store.report(ReportLookup::Folio(&a.entity_id)).await? {
+                if !reports.contains_key(&a.entity_id) {
+                    let r = store.report(ReportLookup::Folio(&a.entity_id)).await?;
+                    reports.insert(a.entity_id.clone(), r);
+                }
+                if let Some(r) = reports[&a.entity_id].clone() {
                     let _ = self.tx.send(ReportEvent {
                         id: a.id,
                         folio: r.folio,
@@ -122,17 +127,4 @@ impl ChangeFeed {
             }
         }
     }
-}
-
-/// Runs `f` when dropped: the streams close however `run` ends.
-fn scopeguard(f: impl FnOnce()) -> impl Drop {
-    struct Guard<F: FnOnce()>(Option<F>);
-    impl<F: FnOnce()> Drop for Guard<F> {
-        fn drop(&mut self) {
-            if let Some(f) = self.0.take() {
-                f();
-            }
-        }
-    }
-    Guard(Some(f))
 }

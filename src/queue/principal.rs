@@ -95,6 +95,18 @@ impl Principal {
         })
     }
 
+    /// A process acting on its own behalf (the command line, the digest): a supervisor's
+    /// scope, without revealing numbers.
+    pub fn system(name: &str) -> Principal {
+        Principal {
+            user_id: 0,
+            name: name.to_owned(),
+            role: Role::Admin,
+            regions: Vec::new(),
+            may_reveal: false,
+        }
+    }
+
     /// The audit trail's name for this user.
     pub fn actor(&self) -> String {
         format!("user:{}", self.name)

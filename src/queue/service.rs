@@ -12,7 +12,6 @@ use super::views::{category_es, status_es, CountView, QueueEntry};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::{InboundRow, NewAudit, NewOutbox, ReportChange, ReportLookup, ReportRow};
-use crate::whatsapp::address::reply_target;
 
 /// A page of the queue with the counts of the filter bar.
 #[derive(Debug, Serialize)]
@@ -204,21 +203,15 @@ async fn notices(
     now: DateTime<Utc>,
 ) -> Result<Vec<NewOutbox>, AppError> {
     let reporter = |m: &InboundRow, purpose: &str, params: serde_json::Value| {
-        reply_target(
+        NewOutbox::to_origin(
             m.cloud_group_id.as_deref(),
             m.sender_phone.as_deref(),
             m.sender_bsuid.as_deref(),
+            &m.wamid,
+            purpose,
+            params,
+            now,
         )
-        .map(|(key, recipient)| NewOutbox {
-            purpose: purpose.into(),
-            priority: 2,
-            recipient_key: key,
-            recipient,
-            reply_to: Some(m.wamid.clone()),
-            params: params.to_string(),
-            use_template: false,
-            not_before: now,
-        })
     };
     let origin = state.store.inbound_by_id(r.message_id).await?;
     let mut rows = Vec::new();

@@ -15,7 +15,7 @@ use super::IsoWeek;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::notify::Clock;
-use crate::queue::{Principal, Role};
+use crate::queue::Principal;
 
 /// Local time on Monday when the digest is due.
 const DUE_AT: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
@@ -90,13 +90,7 @@ impl Digester {
         week: IsoWeek,
         now: DateTime<Utc>,
     ) -> Result<bool, AppError> {
-        let system = Principal {
-            user_id: 0,
-            name: "digest".into(),
-            role: Role::Admin,
-            regions: Vec::new(),
-            may_reveal: false,
-        };
+        let system = Principal::system("digest");
         let scope = Scope::new(&self.state, &system, &week.to_string(), Some(region))?;
         let (s, _) = summary(&self.state, &system, &scope).await?;
         let link = format!(

@@ -16,7 +16,7 @@ use crate::store::{NewAudit, QueueItem, ReportQuery};
 use crate::triage::Priority;
 
 /// Rows per database round trip.
-pub(super) const BATCH: i64 = 1000;
+const BATCH: i64 = 1000;
 /// Duplicates are counted inside their primary ("reportes unidos"), not as requests.
 const REQUEST_STATUSES: &str = "open,acknowledged,resolved,dismissed";
 
@@ -131,21 +131,44 @@ impl Scope {
     }
 }
 
-/// Calls `each` with every request of `[since, until)` in order, a batch at a time.
+/// The requests of a query in order, a batch of `BATCH` at a time.
+pub(super) struct Batches {
+    q: ReportQuery,
+    done: bool,
+}
+
+impl Batches {
+    pub(super) fn new(q: ReportQuery) -> Batches {
+        Batches { q, done: false }
+    }
+
+    /// The next batch; `None` once every row was read.
+    pub(super) async fn next(
+        &mut self,
+        state: &AppState,
+    ) -> Result<Option<Vec<QueueItem>>, AppError> {
+        if self.done {
+            return Ok(None);
+        }
+        let items = state.store.query_reports(&self.q).await?;
+        let n = items.len() as i64;
+        self.done = n < self.q.limit;
+        self.q.offset += n;
+        Ok(Some(items))
+    }
+}
+
+/// Calls `each` with every request of the query, a batch at a time.
 async fn for_each_batch(
     state: &AppState,
-    mut q: ReportQuery,
+    q: ReportQuery,
     mut each: impl FnMut(Vec<RequestRow>) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
-    loop {
-        let items = state.store.query_reports(&q).await?;
-        let n = items.len() as i64;
+    let mut batches = Batches::new(q);
+    while let Some(items) = batches.next(state).await? {
         each(items.iter().map(|i| request_row(state, i)).collect())?;
-        if n < q.limit {
-            return Ok(());
-        }
-        q.offset += n;
     }
+    Ok(())
 }
 
 /// The export's view of a report: no phone number, no message text, ever.

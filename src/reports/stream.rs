@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use futures_util::stream::{self, Stream};
 use tokio::sync::mpsc;
 
-use super::export::{record, request_row, Format, Scope, BATCH};
+use super::export::{record, request_row, Batches, Format, Scope};
 use super::CsvExport;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -67,9 +67,8 @@ async fn produce(
     let chunks = Chunks::default();
     let mut csv = CsvExport::new(chunks.clone(), scope.tz).map_err(anyhow::Error::from)?;
     let (start, end) = scope.week.bounds(scope.tz);
-    let mut q = scope.query(state, who, start, end)?;
-    loop {
-        let items = state.store.query_reports(&q).await?;
+    let mut batches = Batches::new(scope.query(state, who, start, end)?);
+    while let Some(items) = batches.next(state).await? {
         for item in &items {
             csv.write_row(&request_row(state, item))
                 .map_err(anyhow::Error::from)?;
@@ -78,10 +77,6 @@ async fn produce(
             // The client went away: nothing was delivered, nothing to record.
             return Ok(());
         }
-        if (items.len() as i64) < BATCH {
-            break;
-        }
-        q.offset += items.len() as i64;
     }
     let rows = csv.finish().map_err(anyhow::Error::from)?;
     // Recorded before the last chunk goes out, so whoever has the whole file can also

@@ -8,6 +8,7 @@ mod media;
 mod media_impl;
 mod migrate;
 mod outbox;
+mod pg_ingest;
 mod plan;
 mod postgres;
 mod privacy;

@@ -38,6 +38,33 @@ pub struct NewOutbox {
     pub not_before: DateTime<Utc>,
 }
 
+impl NewOutbox {
+    /// A message back to where a report came from (its group, or the member's own chat),
+    /// quoting the original message; `None` when there is no address to answer.
+    pub fn to_origin(
+        group: Option<&str>,
+        phone: Option<&str>,
+        bsuid: Option<&str>,
+        wamid: &str,
+        purpose: &str,
+        params: serde_json::Value,
+        at: DateTime<Utc>,
+    ) -> Option<NewOutbox> {
+        let (recipient_key, recipient) =
+            crate::whatsapp::address::reply_target(group, phone, bsuid)?;
+        Some(NewOutbox {
+            purpose: purpose.to_owned(),
+            priority: 2,
+            recipient_key,
+            recipient,
+            reply_to: Some(wamid.to_owned()),
+            params: params.to_string(),
+            use_template: false,
+            not_before: at,
+        })
+    }
+}
+
 /// What a coordinator's command does to a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReportAction {

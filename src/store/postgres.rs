@@ -78,7 +78,7 @@ impl PgStore {
     async fn ingest_once(&self, batch: &IngestBatch) -> Result<IngestOutcome, sqlx::Error> {
         let mut conn = self.pool.acquire().await?;
         let mut tx = conn.begin().await?;
-        let outcome = ingest_tx(&mut tx, batch).await?;
+        let outcome = super::pg_ingest::ingest_tx(&mut tx, batch).await?;
         tx.commit().await?;
         Ok(outcome)
     }

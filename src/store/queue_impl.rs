@@ -108,16 +108,15 @@ macro_rules! queue_impl {
                     .bind(u.at)
                     .execute(&mut *tx)
                     .await?;
-                let detail = serde_json::json!({ "role": u.role, "regions": u.regions });
-                sqlx::query($crate::store::sql::INSERT_AUDIT)
-                    .bind(u.at)
-                    .bind("system:cli")
-                    .bind("user.created")
-                    .bind("user")
-                    .bind(&u.name)
-                    .bind(detail.to_string())
-                    .execute(&mut *tx)
-                    .await?;
+                let created = $crate::store::NewAudit {
+                    at: u.at,
+                    actor: "system:cli".into(),
+                    action: "user.created".into(),
+                    entity_kind: "user".into(),
+                    entity_id: u.name.clone(),
+                    detail: serde_json::json!({ "role": u.role, "regions": u.regions }),
+                };
+                insert_audit_entry(&mut tx, &created).await?;
                 tx.commit().await?;
                 Ok(id)
             }

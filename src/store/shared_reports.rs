@@ -5,108 +5,10 @@
 macro_rules! report_fns {
     ($conn:ty, $pool:ty, $claim_sql:expr) => {
         use chrono::{DateTime, Utc};
-        use $crate::store::plan::{MessagePlan, NewCommand, NewOutbox, ReportAction};
+        use $crate::store::plan::NewOutbox;
         use $crate::store::rows::{AuditRow, OutboxRow, ReportRow, SenderState};
         use $crate::store::sql_reports as rsql;
         use $crate::store::{EscalationStep, OutboxOutcome};
-
-        /// Carries out what a newly stored message set in motion.
-        pub(super) async fn execute_plan(
-            conn: &mut $conn,
-            message_id: i64,
-            plan: &MessagePlan,
-            at: DateTime<Utc>,
-        ) -> Result<(), sqlx::Error> {
-            match plan {
-                MessagePlan::Report { report, outbox } => {
-                    let (seq,): (i64,) = sqlx::query_as(rsql::NEXT_FOLIO)
-                        .bind(&report.state)
-                        .bind(report.year)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                    let folio =
-                        $crate::routing::Folio::new(&report.state, report.year, seq).to_string();
-                    let (report_id,): (i64,) = sqlx::query_as(rsql::INSERT_REPORT)
-                        .bind(&folio)
-                        .bind(message_id)
-                        .bind(&report.group_ref)
-                        .bind(&report.region)
-                        .bind(&report.category)
-                        .bind(&report.priority)
-                        .bind(report.created_at)
-                        .bind(report.escalate_at)
-                        .bind(report.needs_review)
-                        .fetch_one(&mut *conn)
-                        .await?;
-                    let detail = serde_json::json!({
-                        "category": report.category, "priority": report.priority,
-                        "group": report.group_ref, "region": report.region,
-                    });
-                    audit(conn, at, "system:routing", "report.created", &folio, &detail).await?;
-                    for o in outbox {
-                        insert_outbox(conn, o, Some(report_id), Some(message_id)).await?;
-                    }
-                }
-                MessagePlan::Outbox(rows) => {
-                    for o in rows {
-                        insert_outbox(conn, o, None, Some(message_id)).await?;
-                    }
-                }
-                MessagePlan::Command(c) => apply_command(conn, c, message_id).await?,
-            }
-            Ok(())
-        }
-
-        async fn apply_command(
-            conn: &mut $conn,
-            c: &NewCommand,
-            message_id: i64,
-        ) -> Result<(), sqlx::Error> {
-            let sql = match c.action {
-                ReportAction::Acknowledge => rsql::APPLY_ACK,
-                ReportAction::Resolve => rsql::APPLY_RESOLVE,
-            };
-            let row: Option<(i64, i64)> = sqlx::query_as(sql)
-                .bind(&c.folio)
-                .bind(c.at)
-                .bind(&c.actor)
-                .fetch_optional(&mut *conn)
-                .await?;
-            let Some((report_id, origin_id)) = row else {
-                if let Some(o) = &c.on_no_match {
-                    insert_outbox(conn, o, None, Some(message_id)).await?;
-                }
-                return Ok(());
-            };
-            let action = format!("report.{}", c.action.status());
-            let detail = serde_json::json!({ "by": c.actor });
-            audit(conn, c.at, &c.actor, &action, &c.folio, &detail).await?;
-            let (group, phone, bsuid, wamid): (Option<String>, Option<String>, Option<String>, String) =
-                sqlx::query_as(rsql::REPORT_ORIGIN)
-                    .bind(origin_id)
-                    .fetch_one(&mut *conn)
-                    .await?;
-            let target = $crate::whatsapp::address::reply_target(
-                group.as_deref(),
-                phone.as_deref(),
-                bsuid.as_deref(),
-            );
-            if let Some((key, recipient)) = target {
-                let notice = NewOutbox {
-                    purpose: c.reporter_purpose.clone(),
-                    priority: 2,
-                    recipient_key: key,
-                    recipient,
-                    reply_to: Some(wamid),
-                    params: serde_json::json!({ "folio": c.folio, "status": c.action.status() })
-                        .to_string(),
-                    use_template: false,
-                    not_before: c.at,
-                };
-                insert_outbox(conn, &notice, Some(report_id), Some(message_id)).await?;
-            }
-            Ok(())
-        }
 
         pub(super) async fn insert_outbox(
             conn: &mut $conn,
@@ -131,7 +33,7 @@ macro_rules! report_fns {
             Ok(())
         }
 
-        async fn audit(
+        pub(super) async fn audit(
             conn: &mut $conn,
             at: DateTime<Utc>,
             actor: &str,

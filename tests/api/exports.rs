@@ -32,28 +32,8 @@ fn two_zone_registry() -> tempfile::TempDir {
 
 /// Moves a report's creation time: the pipeline stamps "now", the fixture needs the past.
 async fn set_created(app: &TestApp, folio: &str, at: &str) {
-    let at: DateTime<Utc> = at.parse().unwrap();
-    let url = &app.state.config.database_url;
     let sql = "UPDATE reports SET created_at = $1, updated_at = $1 WHERE folio = $2";
-    if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(sql)
-            .bind(at)
-            .bind(folio)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::query(sql)
-            .bind(at)
-            .bind(folio)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
+    crate::helpers::backdate(app, sql, at.parse().unwrap(), folio).await;
 }
 
 async fn report(app: &TestApp, n: u32, from: &str, text: &str, at: &str) -> String {

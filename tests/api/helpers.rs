@@ -226,3 +226,48 @@ pub const JOSE: &str = "5216621000102";
 pub const LAURA: &str = "5216621000301";
 pub const STRANGER: &str = "5216629999999";
 pub const SERIS_GROUP: &str = "Y2FwaV9ncm91cDpBTEVSVEEtSE1PLVZTLTAwMQ";
+
+/// Runs one UPDATE with a timestamp and a text key: the fixtures need the past.
+pub async fn backdate(app: &TestApp, sql: &str, at: chrono::DateTime<chrono::Utc>, key: &str) {
+    let url = &app.state.config.database_url;
+    if url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(url).await.unwrap();
+        sqlx::query(sql)
+            .bind(at)
+            .bind(key)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
+        sqlx::query(sql)
+            .bind(at)
+            .bind(key)
+            .execute(&pool)
+            .await
+            .unwrap();
+        pool.close().await;
+    }
+}
+
+/// A signed-ready webhook body with one media message from María (no caption).
+pub fn media_webhook(wamid: &str, kind: &str, media_id: &str, mime: &str, sha: &str) -> Vec<u8> {
+    let mut media = serde_json::json!({ "id": media_id, "mime_type": mime, "sha256": sha });
+    if kind == "audio" {
+        media["voice"] = serde_json::json!(true);
+    }
+    let ts = chrono::Utc::now().timestamp().to_string();
+    let mut msg =
+        serde_json::json!({ "from": MARIA.0, "id": wamid, "timestamp": ts, "type": kind });
+    msg[kind] = media;
+    serde_json::to_vec(&serde_json::json!({
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
+            "messaging_product": "whatsapp",
+            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
+            "messages": [msg]
+        }}]}]
+    }))
+    .unwrap()
+}

@@ -3,39 +3,11 @@
 
 use axum::http::StatusCode;
 use chrono::Utc;
-use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::fake_graph::{FakeGraph, FakeMedia};
-use crate::helpers::{backends, TestApp, MARIA};
+use crate::helpers::{backdate, backends, media_webhook, TestApp};
 use crate::queue_api::{call, users};
-
-fn media_webhook(
-    wamid: &str,
-    kind: &str,
-    media_id: &str,
-    sha256: &str,
-    caption: Option<&str>,
-) -> Vec<u8> {
-    let mut media = json!({ "id": media_id, "mime_type": if kind == "image" { "image/jpeg" } else { "audio/ogg; codecs=opus" }, "sha256": sha256 });
-    if kind == "audio" {
-        media["voice"] = json!(true);
-    }
-    if let Some(c) = caption {
-        media["caption"] = json!(c);
-    }
-    let mut msg = json!({ "from": MARIA.0, "id": wamid, "timestamp": Utc::now().timestamp().to_string(), "type": kind });
-    msg[kind] = media;
-    serde_json::to_vec(&json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
-            "messages": [msg]
-        }}]}]
-    }))
-    .unwrap()
-}
 
 fn hex_sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -91,7 +63,17 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
         ];
         for (wamid, kind, id, sha) in &cases {
             let (s, _) = app
-                .post_signed(&media_webhook(wamid, kind, id, sha, None))
+                .post_signed(&media_webhook(
+                    wamid,
+                    kind,
+                    id,
+                    if *kind == "image" {
+                        "image/jpeg"
+                    } else {
+                        "audio/ogg; codecs=opus"
+                    },
+                    sha,
+                ))
                 .await;
             assert_eq!(s, StatusCode::OK);
         }
@@ -266,7 +248,7 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
             .unwrap();
         assert!(app.state.blobs.read(&sha).await.unwrap().is_some());
         let closed = "UPDATE reports SET status = 'resolved', resolved_at = $1 WHERE folio = $2";
-        crate::privacy::backdate(
+        backdate(
             &app,
             closed,
             Utc::now() - chrono::Duration::days(400),

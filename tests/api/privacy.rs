@@ -2,10 +2,10 @@
 //! erasure round trips that leave the weekly figures alone, and who may reveal a number.
 
 use axum::http::StatusCode;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use serde_json::json;
 
-use crate::helpers::{backends, text_webhook, TestApp, JOSE, MARIA};
+use crate::helpers::{backdate, backends, text_webhook, TestApp, JOSE, MARIA};
 use crate::outbox::drain;
 use crate::queue_api::{call, users};
 
@@ -16,30 +16,6 @@ async fn post(app: &TestApp, wamid: &str, from: &str, bsuid: Option<&str>, text:
         .post_signed(&text_webhook(wamid, Some(from), bsuid, None, text))
         .await;
     assert_eq!(s, StatusCode::OK);
-}
-
-/// Runs one UPDATE with a timestamp and a text key: the fixtures need the past.
-pub(crate) async fn backdate(app: &TestApp, sql: &str, at: DateTime<Utc>, key: &str) {
-    let url = &app.state.config.database_url;
-    if url.starts_with("postgres") {
-        let pool = sqlx::PgPool::connect(url).await.unwrap();
-        sqlx::query(sql)
-            .bind(at)
-            .bind(key)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    } else {
-        let pool = sqlx::SqlitePool::connect(url).await.unwrap();
-        sqlx::query(sql)
-            .bind(at)
-            .bind(key)
-            .execute(&pool)
-            .await
-            .unwrap();
-        pool.close().await;
-    }
 }
 
 fn notices(rows: &[alerta::store::OutboxRow]) -> Vec<&alerta::store::OutboxRow> {

@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use tower::ServiceExt;
 
 use crate::fake_graph::{FakeGraph, FakeMedia};
-use crate::helpers::{backends, text_webhook, TestApp, MARIA};
+use crate::helpers::{backends, media_webhook, text_webhook, TestApp, MARIA};
 use crate::queue_api::{call, users};
 
 const PATROL: &str = "pedimos rondines de patrulla en la noche por la calle principal";
@@ -207,26 +207,6 @@ async fn the_weekly_summary_counts_what_the_exports_and_the_queue_count() {
         let bad = get(&app, &yaqui.cookie, "/resumen?week=2025-W53").await;
         assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     }
-}
-
-/// A webhook with one photo, voice note, document… from MARIA (son-centro).
-pub fn media_webhook(wamid: &str, kind: &str, media_id: &str, mime: &str, sha: &str) -> Vec<u8> {
-    let mut media = json!({ "id": media_id, "mime_type": mime, "sha256": sha });
-    if kind == "audio" {
-        media["voice"] = json!(true);
-    }
-    let ts = chrono::Utc::now().timestamp().to_string();
-    let mut msg = json!({ "from": MARIA.0, "id": wamid, "timestamp": ts, "type": kind });
-    msg[kind] = media;
-    serde_json::to_vec(&json!({
-        "object": "whatsapp_business_account",
-        "entry": [{"id": "102290129340398", "changes": [{"field": "messages", "value": {
-            "messaging_product": "whatsapp",
-            "metadata": {"display_phone_number": "526621234567", "phone_number_id": "106540352242922"},
-            "messages": [msg]
-        }}]}]
-    }))
-    .unwrap()
 }
 
 pub fn sha_hex(bytes: &[u8]) -> String {

@@ -97,20 +97,17 @@ fn apply_command(tx: &Connection, c: &NewCommand, message_id: i64) -> rusqlite::
     let Some((group, phone, bsuid, wamid)) = origin else {
         return Ok(());
     };
-    if let Some((key, recipient)) =
-        crate::whatsapp::address::reply_target(group.as_deref(), phone.as_deref(), bsuid.as_deref())
-    {
-        let notice = NewOutbox {
-            purpose: c.reporter_purpose.clone(),
-            priority: 2,
-            recipient_key: key,
-            recipient,
-            reply_to: Some(wamid),
-            params: serde_json::json!({ "folio": c.folio, "status": c.action.status() })
-                .to_string(),
-            use_template: false,
-            not_before: c.at,
-        };
+    let params = serde_json::json!({ "folio": c.folio, "status": c.action.status() });
+    let notice = NewOutbox::to_origin(
+        group.as_deref(),
+        phone.as_deref(),
+        bsuid.as_deref(),
+        &wamid,
+        &c.reporter_purpose,
+        params,
+        c.at,
+    );
+    if let Some(notice) = notice {
         insert_outbox(tx, &notice, Some(report_id), Some(message_id))?;
     }
     Ok(())

@@ -1,0 +1,240 @@
+//! What one webhook delivery writes on PostgreSQL, inside the caller's transaction. SQLite's
+//! writer thread does the same with rusqlite (`sqlite_writer/`), over the same SQL text.
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgConnection;
+
+use super::plan::{MessagePlan, NewCommand, NewOutbox, ReportAction};
+use super::postgres::{audit, insert_outbox};
+use super::sql::{self, bind_inbound, bind_status};
+use super::sql_reports as rsql;
+use super::{DeliveryOutcome, IngestBatch, IngestOutcome, NewInbound};
+
+/// Writes one delivery (PostgreSQL; SQLite's writer thread has the same logic in
+/// `sqlite_writer.rs`). A body seen before is a retry by Meta: everything it carries
+/// was committed with it the first time, so only the delivery counter moves.
+pub(super) async fn ingest_tx(
+    conn: &mut PgConnection,
+    batch: &IngestBatch,
+) -> Result<IngestOutcome, sqlx::Error> {
+    let d = &batch.delivery;
+    let (delivery_id, deliveries): (i64, i64) = sqlx::query_as(sql::UPSERT_DELIVERY)
+        .bind(&d.body_sha256)
+        .bind(&d.body)
+        .bind(d.outcome.as_str())
+        .bind(&d.detail)
+        .bind(d.received_at)
+        .bind(d.received_at)
+        .fetch_one(&mut *conn)
+        .await?;
+    let mut outcome = IngestOutcome {
+        delivery_id,
+        duplicate_delivery: deliveries > 1,
+        ..IngestOutcome::default()
+    };
+    if outcome.duplicate_delivery {
+        return Ok(outcome);
+    }
+    for m in &batch.messages {
+        let attached = match m.kind.as_str() {
+            "location" => attach_target(conn, m, batch.location_window).await?,
+            _ => None,
+        };
+        let inserted: Option<(i64,)> = bind_inbound!(
+            sqlx::query_as(sql::INSERT_INBOUND),
+            delivery_id,
+            m,
+            attached
+        )
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some((message_id,)) = inserted {
+            outcome.messages_inserted += 1;
+            if let Some(plan) = &m.plan {
+                execute_plan(conn, message_id, plan, d.received_at).await?;
+            }
+            if let Some(notice) = &m.privacy_notice {
+                privacy_notice(conn, message_id, &m.privacy_keys, notice, d.received_at).await?;
+            }
+        }
+    }
+    for s in &batch.statuses {
+        let done = bind_status!(sqlx::query(sql::UPSERT_STATUS), s, d.received_at)
+            .execute(&mut *conn)
+            .await?;
+        if done.rows_affected() > 0 {
+            outcome.statuses_applied += 1;
+            sqlx::query(sql::OUTBOX_DELIVERY)
+                .bind(&s.wamid)
+                .bind(&s.status)
+                .bind(s.error_code)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    for e in &batch.events {
+        sqlx::query(sql::INSERT_EVENT)
+            .bind(delivery_id)
+            .bind(&e.field)
+            .bind(&e.payload)
+            .bind(d.received_at)
+            .execute(&mut *conn)
+            .await?;
+    }
+    if d.outcome != DeliveryOutcome::Parsed {
+        sqlx::query(sql::INSERT_AUDIT)
+            .bind(d.received_at)
+            .bind("system:intake")
+            .bind("delivery.flagged")
+            .bind("webhook_delivery")
+            .bind(delivery_id.to_string())
+            .bind(d.outcome.as_str())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(outcome)
+}
+
+/// Queues the privacy notice when none of the sender's pseudonyms has had it. The
+/// keys' primary key settles races between replicas: only the transaction that
+/// inserted every key sends it.
+async fn privacy_notice(
+    conn: &mut PgConnection,
+    message_id: i64,
+    keys: &[String],
+    notice: &crate::store::NewOutbox,
+    at: chrono::DateTime<chrono::Utc>,
+) -> Result<(), sqlx::Error> {
+    let mut new = 0;
+    for k in keys {
+        new += sqlx::query(sql::INSERT_PRIVACY_NOTICE)
+            .bind(k)
+            .bind(at)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    if new as usize == keys.len() && !keys.is_empty() {
+        insert_outbox(conn, notice, None, Some(message_id)).await?;
+    }
+    Ok(())
+}
+
+/// A location belongs to the same sender's latest message of the preceding window.
+async fn attach_target(
+    conn: &mut PgConnection,
+    m: &NewInbound,
+    window: chrono::Duration,
+) -> Result<Option<i64>, sqlx::Error> {
+    let (query, key) = match (&m.sender_bsuid, &m.sender_phone) {
+        (Some(bsuid), _) => (sql::ATTACH_BY_BSUID, bsuid),
+        (None, Some(phone)) => (sql::ATTACH_BY_PHONE, phone),
+        (None, None) => return Ok(None),
+    };
+    let row: Option<(i64,)> = sqlx::query_as(query)
+        .bind(key)
+        .bind(m.sent_at - window)
+        .bind(m.sent_at)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Carries out what a newly stored message set in motion.
+async fn execute_plan(
+    conn: &mut PgConnection,
+    message_id: i64,
+    plan: &MessagePlan,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    match plan {
+        MessagePlan::Report { report, outbox } => {
+            let (seq,): (i64,) = sqlx::query_as(rsql::NEXT_FOLIO)
+                .bind(&report.state)
+                .bind(report.year)
+                .fetch_one(&mut *conn)
+                .await?;
+            let folio = crate::routing::Folio::new(&report.state, report.year, seq).to_string();
+            let (report_id,): (i64,) = sqlx::query_as(rsql::INSERT_REPORT)
+                .bind(&folio)
+                .bind(message_id)
+                .bind(&report.group_ref)
+                .bind(&report.region)
+                .bind(&report.category)
+                .bind(&report.priority)
+                .bind(report.created_at)
+                .bind(report.escalate_at)
+                .bind(report.needs_review)
+                .fetch_one(&mut *conn)
+                .await?;
+            let detail = serde_json::json!({
+                "category": report.category, "priority": report.priority,
+                "group": report.group_ref, "region": report.region,
+            });
+            audit(
+                conn,
+                at,
+                "system:routing",
+                "report.created",
+                &folio,
+                &detail,
+            )
+            .await?;
+            for o in outbox {
+                insert_outbox(conn, o, Some(report_id), Some(message_id)).await?;
+            }
+        }
+        MessagePlan::Outbox(rows) => {
+            for o in rows {
+                insert_outbox(conn, o, None, Some(message_id)).await?;
+            }
+        }
+        MessagePlan::Command(c) => apply_command(conn, c, message_id).await?,
+    }
+    Ok(())
+}
+
+async fn apply_command(
+    conn: &mut PgConnection,
+    c: &NewCommand,
+    message_id: i64,
+) -> Result<(), sqlx::Error> {
+    let sql = match c.action {
+        ReportAction::Acknowledge => rsql::APPLY_ACK,
+        ReportAction::Resolve => rsql::APPLY_RESOLVE,
+    };
+    let row: Option<(i64, i64)> = sqlx::query_as(sql)
+        .bind(&c.folio)
+        .bind(c.at)
+        .bind(&c.actor)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((report_id, origin_id)) = row else {
+        if let Some(o) = &c.on_no_match {
+            insert_outbox(conn, o, None, Some(message_id)).await?;
+        }
+        return Ok(());
+    };
+    let action = format!("report.{}", c.action.status());
+    let detail = serde_json::json!({ "by": c.actor });
+    audit(conn, c.at, &c.actor, &action, &c.folio, &detail).await?;
+    let (group, phone, bsuid, wamid): (Option<String>, Option<String>, Option<String>, String) =
+        sqlx::query_as(rsql::REPORT_ORIGIN)
+            .bind(origin_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    let params = serde_json::json!({ "folio": c.folio, "status": c.action.status() });
+    let notice = NewOutbox::to_origin(
+        group.as_deref(),
+        phone.as_deref(),
+        bsuid.as_deref(),
+        &wamid,
+        &c.reporter_purpose,
+        params,
+        c.at,
+    );
+    if let Some(notice) = notice {
+        insert_outbox(conn, &notice, Some(report_id), Some(message_id)).await?;
+    }
+    Ok(())
+}
