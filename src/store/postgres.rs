@@ -11,7 +11,8 @@ use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 super::shared_reports::report_fns!(
     PgConnection,
     PgPool,
-    super::sql_reports::CLAIM_OUTBOX_POSTGRES
+    super::sql_reports::CLAIM_OUTBOX_POSTGRES,
+    super::sql_reports::SELECT_MERGEABLE_POSTGRES
 );
 super::shared::backend_fns!(PgConnection, PgPool);
 super::privacy_impl::privacy_impl!(PgStore, pool);

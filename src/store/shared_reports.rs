@@ -1,9 +1,9 @@
 //! Reports, the outbox and escalation: functions stamped out per backend (see `shared.rs`
 //! for why a macro). Each backend supplies `begin_write(pool)` (SQLite takes the write lock
-//! up front with `BEGIN IMMEDIATE`) and its claim statement.
+//! up front with `BEGIN IMMEDIATE`) and its claim and merge statements.
 
 macro_rules! report_fns {
-    ($conn:ty, $pool:ty, $claim_sql:expr) => {
+    ($conn:ty, $pool:ty, $claim_sql:expr, $mergeable_sql:expr) => {
         use chrono::{DateTime, Utc};
         use $crate::store::plan::NewOutbox;
         use $crate::store::rows::{AuditRow, OutboxRow, ReportRow, SenderState};
@@ -74,7 +74,7 @@ macro_rules! report_fns {
             row: &OutboxRow,
             now: DateTime<Utc>,
         ) -> Result<Vec<OutboxRow>, sqlx::Error> {
-            sqlx::query_as(rsql::SELECT_MERGEABLE)
+            sqlx::query_as($mergeable_sql)
                 .bind(&row.recipient_key)
                 .bind(row.id)
                 .bind(now)

@@ -50,19 +50,39 @@ pub const SELECT_REPORTS: &str = "SELECT * FROM reports ORDER BY id";
 
 /// Claim due rows with a lease. Only the oldest unfinished row of each recipient (the head
 /// of its queue) qualifies, which keeps order per recipient, and only when the recipient's
-/// pacing allows it. Heads come from the partial index of open rows, so a long backlog for
-/// one paced recipient costs one index entry per row, not a scan of the table. `$lock` is
-/// empty for SQLite (one writer) and `SKIP LOCKED` for PostgreSQL (replicas never claim the
-/// same row).
+/// pacing allows it. The heads are found by a loose index scan over the partial index of
+/// open rows (`keys` jumps from one recipient to the next, `heads` takes each one's first
+/// row), so a pass costs a few index seeks per recipient however long the backlog behind
+/// them is; a GROUP BY would read every open row on every pass. `$lock` is empty for SQLite
+/// (one writer) and `SKIP LOCKED` for PostgreSQL (replicas never claim the same row).
+/// `$open` names the open rows: SQLite's planner, without statistics, would otherwise pick
+/// the `(state, next_attempt_at)` index and sort the whole backlog.
 macro_rules! claim_outbox {
-    ($lock:literal) => {
+    ($open:literal, $lock:literal) => {
         concat!(
-            "UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2,
+            "WITH RECURSIVE keys(k) AS (
+    SELECT (SELECT recipient_key FROM ",
+            $open,
+            " WHERE state IN ('pending', 'sending')
+            ORDER BY recipient_key, id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT recipient_key FROM ",
+            $open,
+            " WHERE state IN ('pending', 'sending')
+              AND recipient_key > keys.k ORDER BY recipient_key, id LIMIT 1)
+    FROM keys WHERE keys.k IS NOT NULL
+), heads(id) AS (
+    SELECT (SELECT id FROM ",
+            $open,
+            " WHERE state IN ('pending', 'sending') AND recipient_key = keys.k
+            ORDER BY recipient_key, id LIMIT 1)
+    FROM keys WHERE keys.k IS NOT NULL
+)
+UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2,
                   attempts = attempts + 1
 WHERE id IN (
     SELECT o.id FROM outbox o
-    JOIN (SELECT MIN(id) AS id FROM outbox WHERE state IN ('pending', 'sending')
-          GROUP BY recipient_key) h ON h.id = o.id
+    JOIN heads h ON h.id = o.id
     LEFT JOIN recipient_pacing p ON p.recipient_key = o.recipient_key
     WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3)
            OR (o.state = 'sending' AND o.lease_until < $3))
@@ -76,14 +96,25 @@ RETURNING *"
     };
 }
 
-pub const CLAIM_OUTBOX_SQLITE: &str = claim_outbox!("");
-pub const CLAIM_OUTBOX_POSTGRES: &str = claim_outbox!("FOR UPDATE OF o SKIP LOCKED");
+pub const CLAIM_OUTBOX_SQLITE: &str = claim_outbox!("outbox INDEXED BY outbox_open", "");
+pub const CLAIM_OUTBOX_POSTGRES: &str = claim_outbox!("outbox", "FOR UPDATE OF o SKIP LOCKED");
 
-/// Later pending rows for the same recipient that can ride along with the claimed one.
-pub const SELECT_MERGEABLE: &str = "\
-SELECT * FROM outbox
-WHERE recipient_key = $1 AND id > $2 AND state = 'pending' AND next_attempt_at <= $3
-ORDER BY id LIMIT 16";
+/// Later pending rows for the same recipient that can ride along with the claimed one,
+/// read from the open rows' index (see `claim_outbox!`).
+macro_rules! select_mergeable {
+    ($open:literal) => {
+        concat!(
+            "SELECT * FROM ",
+            $open,
+            " WHERE recipient_key = $1 AND id > $2 AND state IN ('pending', 'sending')
+  AND state = 'pending' AND next_attempt_at <= $3
+ORDER BY recipient_key, id LIMIT 16"
+        )
+    };
+}
+
+pub const SELECT_MERGEABLE_SQLITE: &str = select_mergeable!("outbox INDEXED BY outbox_open");
+pub const SELECT_MERGEABLE_POSTGRES: &str = select_mergeable!("outbox");
 
 /// Closes a claimed row, but only while this worker still holds its lease.
 pub const FINISH_OUTBOX: &str = "\

@@ -21,7 +21,8 @@ use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 super::shared_reports::report_fns!(
     SqliteConnection,
     SqlitePool,
-    super::sql_reports::CLAIM_OUTBOX_SQLITE
+    super::sql_reports::CLAIM_OUTBOX_SQLITE,
+    super::sql_reports::SELECT_MERGEABLE_SQLITE
 );
 super::shared::backend_fns!(SqliteConnection, SqlitePool);
 super::privacy_impl::privacy_impl!(SqliteStore, read);
@@ -40,7 +41,16 @@ pub struct SqliteStore {
     read: SqlitePool,
     write: mpsc::Sender<Job>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+    /// Copies the WAL back into the database file (see `sqlite_writer/checkpoint.rs`).
+    checkpointer: Mutex<Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
 }
+
+/// Pages are read through a memory map instead of a read() call each; a 64-bit address
+/// space has room for far more than a year of reports.
+const MMAP_SIZE: &str = "1073741824";
+/// The writer's page cache (negative: KiB). Indexes on message ids, senders and the outbox
+/// stay in memory, so inserting into them does not read pages back from the OS.
+const WRITER_CACHE_KIB: &str = "-65536";
 
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies migrations.
@@ -52,7 +62,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true);
+            .foreign_keys(true)
+            .pragma("mmap_size", MMAP_SIZE)
+            .pragma("wal_autocheckpoint", "0");
         create_parent_dir(connect.get_filename())?;
 
         // Migrations run through sqlx (they are embedded for it); the writer then opens its
@@ -61,6 +73,8 @@ impl SqliteStore {
         migrate::sqlite().run_direct(&mut migrate_conn).await?;
         migrate_conn.close().await?;
         let writer_conn = open_writer(connect.get_filename(), &options.sqlite_synchronous)
+            .map_err(from_rusqlite)?;
+        let checkpoint_conn = open_writer(connect.get_filename(), &options.sqlite_synchronous)
             .map_err(from_rusqlite)?;
         let read = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
@@ -73,10 +87,16 @@ impl SqliteStore {
             .name("sqlite-writer".into())
             .spawn(move || writer_loop(writer_conn, rx, max_group))
             .map_err(|e| StoreError::Other(format!("cannot start the SQLite writer: {e}")))?;
+        let (stop, stopped) = std::sync::mpsc::channel();
+        let checkpointer = std::thread::Builder::new()
+            .name("sqlite-checkpoint".into())
+            .spawn(move || super::sqlite_writer::checkpoint::run(checkpoint_conn, stopped))
+            .map_err(|e| StoreError::Other(format!("cannot start the SQLite checkpointer: {e}")))?;
         Ok(SqliteStore {
             read,
             write: tx,
             writer: Mutex::new(Some(writer)),
+            checkpointer: Mutex::new(Some((stop, checkpointer))),
         })
     }
 }
@@ -90,6 +110,10 @@ fn open_writer(
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", synchronous)?;
     conn.pragma_update(None, "foreign_keys", "on")?;
+    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
+    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
+    // Checkpoints run on their own thread, off the commits' path.
+    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
     conn.set_prepared_statement_cache_capacity(64);
     Ok(conn)
 }
@@ -248,6 +272,10 @@ super::shared_impl::store_impl!(SqliteStore, read, {
     async fn close(&self) {
         let _ = self.write.send(Job::Shutdown).await;
         if let Some(handle) = self.writer.lock().await.take() {
+            let _ = tokio::task::spawn_blocking(move || handle.join()).await;
+        }
+        if let Some((stop, handle)) = self.checkpointer.lock().await.take() {
+            let _ = stop.send(());
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
         self.read.close().await;

@@ -11,6 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Connection};
 
+pub mod checkpoint;
 mod plan;
 
 use self::plan::{execute_plan, insert_outbox};
@@ -23,12 +24,29 @@ pub(super) fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
+/// Parameter names up to the widest statement (the inbound message's 41), so binding does
+/// not format a name per value.
+const NAMES: [&str; 48] = [
+    "$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "$10", "$11", "$12", "$13", "$14", "$15",
+    "$16", "$17", "$18", "$19", "$20", "$21", "$22", "$23", "$24", "$25", "$26", "$27", "$28",
+    "$29", "$30", "$31", "$32", "$33", "$34", "$35", "$36", "$37", "$38", "$39", "$40", "$41",
+    "$42", "$43", "$44", "$45", "$46", "$47", "$48",
+];
+
 /// Binds `values` to `$1`, `$2`, … by name (a statement may use a number twice or not at
 /// all, as the shared SQL does).
 pub(super) fn bind(stmt: &mut CachedStatement<'_>, values: &[&dyn ToSql]) -> rusqlite::Result<()> {
     stmt.clear_bindings();
     for (i, v) in values.iter().enumerate() {
-        if let Some(idx) = stmt.parameter_index(&format!("${}", i + 1))? {
+        let owned;
+        let name = match NAMES.get(i) {
+            Some(name) => *name,
+            None => {
+                owned = format!("${}", i + 1);
+                owned.as_str()
+            }
+        };
+        if let Some(idx) = stmt.parameter_index(name)? {
             stmt.raw_bind_parameter(idx, v)?;
         }
     }
