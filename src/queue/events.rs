@@ -10,7 +10,12 @@ use serde::Serialize;
 use tokio::sync::{broadcast, Notify};
 use tokio_util::sync::CancellationToken;
 
-use crate::store::{ReportLookup, Store};
+use crate::store::Store;
+
+/// Audit entries read per query.
+const PAGE: i64 = 200;
+/// The shortest time between two passes.
+const MIN_PASS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// One change to one report, as the streams send it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -82,6 +87,9 @@ impl ChangeFeed {
                 _ = self.wake.notified() => {}
                 _ = tokio::time::sleep(poll) => {}
             }
+            // A burst pokes once per webhook; one pass covers all of them, so passes closer
+            // together than this would only repeat the read.
+            tokio::time::sleep(MIN_PASS_INTERVAL).await;
             match self.forward(store.as_ref(), last).await {
                 Ok(next) => last = next,
                 Err(e) => tracing::warn!(error = %e, "change feed: poll failed"),
@@ -94,36 +102,29 @@ impl ChangeFeed {
         store: &dyn Store,
         after: i64,
     ) -> Result<i64, crate::store::StoreError> {
+        // With no page open there is nobody to tell: skip to the end of the trail instead of
+        // reading every report a burst created.
+        if self.tx.receiver_count() == 0 {
+            return store.last_audit_id().await;
+        }
         let mut last = after;
         loop {
-            let entries = store.audit_after("report", last, 200).await?;
-            let Some(tail) = entries.last() else {
+            let (changes, cursor) = store.report_changes_after(last, PAGE).await?;
+            let Some(cursor) = cursor else {
                 return Ok(last);
             };
-            last = tail.id;
-            // Each report is read once per pass, as it is now: a burst of entries for one
-            // folio sends that state a few times, which pages handle as idempotent refreshes.
-            let mut reports = std::collections::HashMap::new();
-            for a in &entries {
-                if !reports.contains_key(&a.entity_id) {
-                    let r = store.report(ReportLookup::Folio(&a.entity_id)).await?;
-                    reports.insert(a.entity_id.clone(), r);
-                }
-                if let Some(r) = reports[&a.entity_id].clone() {
-                    let _ = self.tx.send(ReportEvent {
-                        id: a.id,
-                        folio: r.folio,
-                        action: a.action.clone(),
-                        actor: a.actor.clone(),
-                        region: r.region,
-                        category: r.category,
-                        priority: r.priority,
-                        status: r.status,
-                    });
-                }
-            }
-            if entries.len() < 200 {
-                return Ok(last);
+            last = cursor;
+            for c in changes {
+                let _ = self.tx.send(ReportEvent {
+                    id: c.id,
+                    folio: c.folio,
+                    action: c.action,
+                    actor: c.actor,
+                    region: c.region,
+                    category: c.category,
+                    priority: c.priority,
+                    status: c.status,
+                });
             }
         }
     }

@@ -15,7 +15,7 @@ mod privacy;
 mod privacy_impl;
 mod queue;
 mod queue_impl;
-mod rows;
+pub(crate) mod rows;
 mod shared;
 mod shared_impl;
 mod shared_reports;
@@ -41,8 +41,8 @@ pub use queue::{
     ReportChange, ReportFields, ReportQuery, SessionRow, UserRow,
 };
 pub use rows::{
-    AuditRow, DeliveryRow, EventRow, Gauges, InboundRow, OutboxRow, ReportRow, SenderState,
-    StatusRow, StoreCounts,
+    AuditRow, DeliveryRow, EventRow, Gauges, InboundRow, OutboxRow, ReportChangeRow, ReportRow,
+    SenderState, StatusRow, StoreCounts,
 };
 pub use sqlite::SqliteStore;
 

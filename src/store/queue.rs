@@ -224,6 +224,14 @@ pub trait QueueStore: Send + Sync {
         limit: i64,
     ) -> Result<Vec<AuditRow>, StoreError>;
     async fn last_audit_id(&self) -> Result<i64, StoreError>;
+    /// Report audit entries after `after`, each joined to its report's current state, in
+    /// one query (the live feed reads every report created in a burst). Entries whose
+    /// report no longer exists are left out, so the cursor is returned beside the rows.
+    async fn report_changes_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<(Vec<crate::store::ReportChangeRow>, Option<i64>), StoreError>;
     async fn corrections(&self) -> Result<Vec<CorrectionRow>, StoreError>;
     /// Records the region's digest for `week` with its messages; false (and nothing queued)
     /// when another process already did.

@@ -314,6 +314,27 @@ macro_rules! queue_impl {
                 Ok(id)
             }
 
+            async fn report_changes_after(
+                &self,
+                after: i64,
+                limit: i64,
+            ) -> Result<(Vec<$crate::store::ReportChangeRow>, Option<i64>), StoreError> {
+                let mut last = None;
+                let mut out = Vec::new();
+                let found: Vec<$crate::store::rows::ChangeJoin> = sqlx::query_as($crate::store::sql_queue::REPORT_CHANGES_AFTER)
+                    .bind(after)
+                    .bind(limit)
+                    .fetch_all(&self.$pool)
+                    .await?;
+                for row in found {
+                    last = Some(row.id);
+                    if let Some(change) = row.into_change() {
+                        out.push(change);
+                    }
+                }
+                Ok((out, last))
+            }
+
             async fn corrections(&self) -> Result<Vec<$crate::store::CorrectionRow>, StoreError> {
                 Ok(sqlx::query_as($crate::store::sql_queue::CORRECTIONS)
                     .fetch_all(&self.$pool)

@@ -176,6 +176,49 @@ pub struct AuditRow {
     pub detail: Option<String>,
 }
 
+/// A report's audit entry with the report as it is now: what the queue's live streams send.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReportChangeRow {
+    /// The audit entry's id (the feed's cursor).
+    pub id: i64,
+    pub action: String,
+    pub actor: String,
+    pub folio: String,
+    pub region: String,
+    pub category: String,
+    pub priority: String,
+    pub status: String,
+}
+
+/// `ReportChangeRow` as the LEFT JOIN reads it: the report columns are empty when the
+/// entry's report is gone.
+#[derive(Debug, sqlx::FromRow)]
+pub(crate) struct ChangeJoin {
+    pub(crate) id: i64,
+    action: String,
+    actor: String,
+    folio: Option<String>,
+    region: Option<String>,
+    category: Option<String>,
+    priority: Option<String>,
+    status: Option<String>,
+}
+
+impl ChangeJoin {
+    pub(crate) fn into_change(self) -> Option<ReportChangeRow> {
+        Some(ReportChangeRow {
+            id: self.id,
+            action: self.action,
+            actor: self.actor,
+            folio: self.folio?,
+            region: self.region?,
+            category: self.category?,
+            priority: self.priority?,
+            status: self.status?,
+        })
+    }
+}
+
 /// Figures read at scrape time for `/metrics`.
 #[derive(Debug, Clone, Default)]
 pub struct Gauges {

@@ -70,6 +70,10 @@ pub const REPORT_ORIGIN_MESSAGE: &str = "SELECT message_id FROM reports WHERE id
 
 pub const AUDIT_AFTER: &str = "\
 SELECT * FROM audit_log WHERE entity_kind = $1 AND id > $2 ORDER BY id LIMIT $3";
+pub const REPORT_CHANGES_AFTER: &str = "\
+SELECT a.id, a.action, a.actor, r.folio, r.region, r.category, r.priority, r.status
+FROM audit_log a LEFT JOIN reports r ON r.folio = a.entity_id
+WHERE a.entity_kind = 'report' AND a.id > $1 ORDER BY a.id LIMIT $2";
 pub const LAST_AUDIT_ID: &str = "SELECT COALESCE(MAX(id), 0) FROM audit_log";
 pub const CORRECTIONS: &str = "\
 SELECT c.id, r.folio, COALESCE(m.body, m.note) AS text, c.from_category, c.from_priority,
