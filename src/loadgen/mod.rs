@@ -1,14 +1,15 @@
 //! `alerta loadgen`: signed webhook load against a running server, with latency percentiles
 //! and a check, through the database, that every message answered 200 is stored once.
 
+mod client;
 pub mod payloads;
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
-
+use self::client::{Prepared, Schedule, Target};
 use self::payloads::{envelope, message, statuses, Rng};
 use crate::store::Store;
 use crate::whatsapp::signature::sign;
@@ -114,46 +115,48 @@ pub fn prepare(spec: &LoadSpec) -> Vec<(Vec<u8>, Vec<String>)> {
     bodies
 }
 
-/// Sends the load and gathers the report.
+/// Sends the load over `concurrency` connections and gathers the report.
 pub async fn run(spec: &LoadSpec) -> anyhow::Result<LoadReport> {
-    let bodies = prepare(spec);
-    let client = reqwest::Client::builder()
-        .timeout(spec.timeout)
-        .pool_max_idle_per_host(spec.concurrency)
-        .build()?;
-    let endpoint = format!("{}/webhook", spec.url.trim_end_matches('/'));
-    let gate = Arc::new(Semaphore::new(spec.concurrency.max(1)));
-    let secret = spec.secret.as_bytes().to_vec();
-    let interval = spec
-        .rate
-        .map(|r| Duration::from_secs_f64(1.0 / r.max(0.001)));
-    let started = Instant::now();
-    let mut tasks = Vec::with_capacity(bodies.len());
-    for (i, (body, ids)) in bodies.into_iter().enumerate() {
-        if let Some(every) = interval {
-            tokio::time::sleep_until((started + every * i as u32).into()).await;
-        }
-        let permit = gate.clone().acquire_owned().await?;
-        let signature = sign(&secret, &body);
-        let (client, endpoint) = (client.clone(), endpoint.clone());
-        tasks.push(tokio::spawn(async move {
-            let t = Instant::now();
-            let status = client
-                .post(&endpoint)
-                .header("content-type", "application/json")
-                .header("x-hub-signature-256", signature)
-                .body(body)
-                .send()
-                .await
-                .ok()
-                .map(|r| r.status().as_u16());
-            drop(permit);
-            (status, t.elapsed(), ids)
-        }));
+    let target = Target::resolve(&spec.url).await?;
+    let secret = spec.secret.as_bytes();
+    let requests: Vec<Prepared> = prepare(spec)
+        .into_iter()
+        .map(|(body, ids)| Prepared {
+            signature: sign(secret, &body),
+            body: body.into(),
+            ids,
+        })
+        .collect();
+    let requests = Arc::new(requests);
+    let next = Arc::new(AtomicUsize::new(0));
+    let schedule = Arc::new(Schedule {
+        started: Instant::now(),
+        interval: spec
+            .rate
+            .map(|r| Duration::from_secs_f64(1.0 / r.max(0.001))),
+        timeout: spec.timeout,
+    });
+    let connections: Vec<_> = (0..spec.concurrency.clamp(1, requests.len().max(1)))
+        .map(|_| {
+            tokio::spawn(client::connection(
+                target.clone(),
+                requests.clone(),
+                next.clone(),
+                schedule.clone(),
+            ))
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(requests.len());
+    for c in connections {
+        outcomes.extend(c.await?);
     }
-    let mut report = LoadReport::default();
-    for task in tasks {
-        let (status, latency, ids) = task.await?;
+    let mut report = LoadReport {
+        elapsed: schedule.started.elapsed(),
+        ..LoadReport::default()
+    };
+    outcomes.sort_unstable_by_key(|o| o.0);
+    for (i, status, latency) in outcomes {
+        let ids = &requests[i].ids;
         report.latencies.push(latency);
         match status {
             Some(code) => {
@@ -164,9 +167,8 @@ pub async fn run(spec: &LoadSpec) -> anyhow::Result<LoadReport> {
             }
             None => report.no_answer += 1,
         }
-        report.generated.extend(ids);
+        report.generated.extend(ids.iter().cloned());
     }
-    report.elapsed = started.elapsed();
     report.latencies.sort();
     Ok(report)
 }
