@@ -6,7 +6,8 @@
 //! INTAKE_BENCH_CONCURRENCY (64), INTAKE_BENCH_RATE (offered req/s, default unlimited),
 //! INTAKE_BENCH_MAX_BATCH (1), INTAKE_BENCH_SYNCHRONOUS (full|normal),
 //! INTAKE_BENCH_WORKERS (true: the sender and escalation run beside intake, as in production),
-//! INTAKE_BENCH_MAX_CONNECTIONS (the pool; PostgreSQL runs one transaction per connection) and
+//! INTAKE_BENCH_MAX_CONNECTIONS (the pool; PostgreSQL runs one transaction per connection),
+//! INTAKE_BENCH_GROUP_COMMIT (most webhooks in one SQLite transaction) and
 //! INTAKE_BENCH_DATABASE_URL (e.g. a fresh PostgreSQL database).
 
 use std::time::Duration;
@@ -39,6 +40,10 @@ async fn main() -> anyhow::Result<()> {
     config.workers = env_or("INTAKE_BENCH_WORKERS", true);
     config.store.max_connections =
         env_or("INTAKE_BENCH_MAX_CONNECTIONS", config.store.max_connections);
+    config.store.sqlite_group_commit = env_or(
+        "INTAKE_BENCH_GROUP_COMMIT",
+        config.store.sqlite_group_commit,
+    );
     let store_options = config.store.clone();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
