@@ -22,7 +22,7 @@ pub mod web;
 use axum::Router;
 
 pub use actions::Action;
-pub use events::ChangeFeed;
+pub use events::{ChangeFeed, ReportEvent};
 pub use filter::ReportFilter;
 pub use principal::{Permission, Principal, Role};
 

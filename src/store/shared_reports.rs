@@ -60,13 +60,17 @@ macro_rules! report_fns {
             owner: &str,
             limit: i64,
         ) -> Result<Vec<OutboxRow>, sqlx::Error> {
-            sqlx::query_as($claim_sql)
+            let mut rows: Vec<OutboxRow> = sqlx::query_as($claim_sql)
                 .bind(lease_until)
                 .bind(owner)
                 .bind(now)
                 .bind(limit)
                 .fetch_all(pool)
-                .await
+                .await?;
+            // RETURNING gives the rows in the order the UPDATE met them, not the claim's
+            // order: the most urgent row of a pass is sent first.
+            rows.sort_by_key(|r| (r.priority, r.id));
+            Ok(rows)
         }
 
         pub(super) async fn mergeable(

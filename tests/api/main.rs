@@ -5,6 +5,7 @@ mod cli;
 mod exports;
 mod fake_graph;
 mod helpers;
+mod hot_paths;
 mod media;
 mod outbox;
 mod outbox_window;
