@@ -103,7 +103,8 @@ impl ChangeFeed {
         after: i64,
     ) -> Result<i64, crate::store::StoreError> {
         // With no page open there is nobody to tell: skip to the end of the trail instead of
-        // reading every report a burst created.
+        // reading every report a burst created. A page opened later loads the queue as it
+        // is then, so what it did not hear about is already on it.
         if self.tx.receiver_count() == 0 {
             return store.last_audit_id().await;
         }

@@ -319,20 +319,15 @@ macro_rules! queue_impl {
                 after: i64,
                 limit: i64,
             ) -> Result<(Vec<$crate::store::ReportChangeRow>, Option<i64>), StoreError> {
-                let mut last = None;
-                let mut out = Vec::new();
-                let found: Vec<$crate::store::rows::ChangeJoin> = sqlx::query_as($crate::store::sql_queue::REPORT_CHANGES_AFTER)
+                use $crate::store::rows::ChangeJoin;
+                let found: Vec<ChangeJoin> = sqlx::query_as($crate::store::sql_queue::REPORT_CHANGES_AFTER)
                     .bind(after)
                     .bind(limit)
                     .fetch_all(&self.$pool)
                     .await?;
-                for row in found {
-                    last = Some(row.id);
-                    if let Some(change) = row.into_change() {
-                        out.push(change);
-                    }
-                }
-                Ok((out, last))
+                let cursor = found.last().map(|row| row.id);
+                let changes = found.into_iter().filter_map(ChangeJoin::into_change).collect();
+                Ok((changes, cursor))
             }
 
             async fn corrections(&self) -> Result<Vec<$crate::store::CorrectionRow>, StoreError> {

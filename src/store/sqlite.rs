@@ -4,7 +4,8 @@
 //! owns a write connection (`sqlite_writer.rs`, rusqlite with prepared statements). Deliveries
 //! that arrive while a transaction is committing are folded into the next one (group commit):
 //! many webhooks share one fsync, and each is answered only after the commit that contains
-//! it. Reads, and the workers' small writes, use a sqlx pool.
+//! it. A third connection checkpoints the WAL on its own thread (`sqlite_writer/checkpoint.rs`).
+//! Reads, and the workers' small writes, use a sqlx pool.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -16,6 +17,7 @@ use sqlx::sqlite::{
 use sqlx::{Connection, SqliteConnection as _Conn};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::sqlite_writer::open::{open_writer, MMAP_SIZE};
 use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 
 super::shared_reports::report_fns!(
@@ -45,13 +47,6 @@ pub struct SqliteStore {
     checkpointer: Mutex<Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
 }
 
-/// Pages are read through a memory map instead of a read() call each; a 64-bit address
-/// space has room for far more than a year of reports.
-const MMAP_SIZE: &str = "1073741824";
-/// The writer's page cache (negative: KiB). Indexes on message ids, senders and the outbox
-/// stay in memory, so inserting into them does not read pages back from the OS.
-const WRITER_CACHE_KIB: &str = "-65536";
-
 impl SqliteStore {
     /// Opens (creating if needed) the database file and applies migrations.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
@@ -76,7 +71,6 @@ impl SqliteStore {
             .map_err(from_rusqlite)?;
         let checkpoint_conn = open_writer(connect.get_filename(), &options.sqlite_synchronous)
             .map_err(from_rusqlite)?;
-
         let read = SqlitePoolOptions::new()
             .max_connections(options.max_connections.max(1))
             .connect_with(connect)
@@ -100,37 +94,6 @@ impl SqliteStore {
             checkpointer: Mutex::new(Some((stop, checkpointer))),
         })
     }
-}
-
-fn open_writer(
-    path: &std::path::Path,
-    synchronous: &str,
-) -> rusqlite::Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open(path)?;
-    conn.busy_handler(Some(retry_soon))?;
-    conn.pragma_update(None, "journal_mode", "wal")?;
-    conn.pragma_update(None, "synchronous", synchronous)?;
-    conn.pragma_update(None, "foreign_keys", "on")?;
-    conn.pragma_update(None, "mmap_size", MMAP_SIZE)?;
-    conn.pragma_update(None, "cache_size", WRITER_CACHE_KIB)?;
-    // Checkpoints run on their own thread, off the commits' path.
-    conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
-}
-
-/// The write connection's busy handler. SQLite's own sleeps 1, 2, 5, 10… ms between tries,
-/// so a lock held for 3 ms (the checkpoint rewinding the WAL, a worker's small write) cost
-/// the writer 8; retrying every 100 µs picks the lock up as it is released. Gives up after
-/// the same 5 s as the pool's `busy_timeout`.
-fn retry_soon(attempt: i32) -> bool {
-    const PAUSE: Duration = Duration::from_micros(100);
-    let give_up = (Duration::from_secs(5).as_micros() / PAUSE.as_micros()) as i32;
-    if attempt >= give_up {
-        return false;
-    }
-    std::thread::sleep(PAUSE);
-    true
 }
 
 /// Busy, locked, I/O and full-disk failures are outages (503, Meta retries); the rest are bugs.

@@ -12,6 +12,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Connection};
 
 pub mod checkpoint;
+pub mod open;
 mod plan;
 
 use self::plan::{execute_plan, insert_outbox};
