@@ -177,7 +177,7 @@ pub struct AuditRow {
 }
 
 /// A report's audit entry with the report as it is now: what the queue's live streams send.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ReportChangeRow {
     /// The audit entry's id (the feed's cursor).
     pub id: i64,

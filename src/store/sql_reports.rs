@@ -100,7 +100,8 @@ pub const CLAIM_OUTBOX_SQLITE: &str = claim_outbox!("outbox INDEXED BY outbox_op
 pub const CLAIM_OUTBOX_POSTGRES: &str = claim_outbox!("outbox", "FOR UPDATE OF o SKIP LOCKED");
 
 /// Later pending rows for the same recipient that can ride along with the claimed one,
-/// read from the open rows' index (see `claim_outbox!`).
+/// read from the open rows' index (see `claim_outbox!`). The `state IN` repeats the index's
+/// own condition so that PostgreSQL sees the partial index applies.
 macro_rules! select_mergeable {
     ($open:literal) => {
         concat!(

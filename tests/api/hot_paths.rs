@@ -136,14 +136,22 @@ async fn the_live_feed_sends_each_new_report_with_its_current_state() {
         assert_eq!(event.status, report.status);
         shutdown.cancel();
         feed.await.unwrap();
-        if backend == Backend::Sqlite {
-            sqlite_leaves_a_short_wal(&app).await;
-        }
     }
 }
 
 /// Checkpoints run beside the writer; closing the store leaves the WAL truncated.
-async fn sqlite_leaves_a_short_wal(app: &TestApp) {
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_leaves_a_truncated_wal_at_close() {
+    let app = TestApp::new(Backend::Sqlite).await;
+    let body = text_webhook(
+        "wamid.wal.1",
+        Some(MARIA.0),
+        Some(MARIA.1),
+        None,
+        "rondines xfa",
+    );
+    let (status, _) = app.post_signed(&body).await;
+    assert_eq!(status, axum::http::StatusCode::OK);
     let url = app.state.config.database_url.clone();
     let path = url.trim_start_matches("sqlite://").to_owned();
     let wal = format!("{path}-wal");
@@ -151,6 +159,13 @@ async fn sqlite_leaves_a_short_wal(app: &TestApp) {
         std::fs::metadata(&wal).unwrap().len() > 0,
         "writes went to the WAL"
     );
+    // Another connection still reads the file, so SQLite's own clean-up at the last close
+    // does not apply: only the checkpointer's TRUNCATE empties the WAL.
+    let other = rusqlite::Connection::open(&path).unwrap();
+    let _: i64 = other
+        .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))
+        .unwrap();
     app.state.store.close().await;
     assert_eq!(std::fs::metadata(&wal).map(|m| m.len()).unwrap_or(0), 0);
+    drop(other);
 }
