@@ -158,6 +158,8 @@ impl Config {
                 max_connections: f.database.max_connections,
                 sqlite_synchronous: f.database.sqlite_synchronous,
                 sqlite_group_commit: f.database.sqlite_group_commit,
+                postgres_group_commit: f.database.postgres_group_commit,
+                postgres_writers: f.database.postgres_writers,
             },
             body_limit_bytes: f.server.body_limit_bytes,
             request_timeout: Duration::from_secs(f.server.request_timeout_secs),

@@ -72,6 +72,8 @@ pub(super) struct DatabaseSection {
     pub(super) max_connections: u32,
     pub(super) sqlite_synchronous: String,
     pub(super) sqlite_group_commit: usize,
+    pub(super) postgres_group_commit: usize,
+    pub(super) postgres_writers: usize,
 }
 
 #[derive(Deserialize)]

@@ -8,6 +8,10 @@ mod media;
 mod media_impl;
 mod migrate;
 mod outbox;
+mod pg_bulk;
+mod pg_bulk_plans;
+mod pg_bulk_rows;
+mod pg_group;
 mod pg_ingest;
 mod plan;
 mod postgres;
@@ -48,7 +52,7 @@ pub use sqlite::SqliteStore;
 
 /// Errors a store call can end in. The HTTP layer answers 503 to `Unavailable`, so Meta
 /// retries instead of losing the delivery.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -304,6 +308,10 @@ pub struct StoreOptions {
     pub sqlite_synchronous: String,
     /// How many concurrent deliveries the SQLite writer may fold into one transaction.
     pub sqlite_group_commit: usize,
+    /// How many concurrent deliveries a PostgreSQL writer may fold into one transaction.
+    pub postgres_group_commit: usize,
+    /// PostgreSQL writer tasks per process.
+    pub postgres_writers: usize,
 }
 
 impl Default for StoreOptions {
@@ -312,6 +320,8 @@ impl Default for StoreOptions {
             max_connections: 8,
             sqlite_synchronous: "full".into(),
             sqlite_group_commit: 64,
+            postgres_group_commit: 64,
+            postgres_writers: 2,
         }
     }
 }

@@ -1,5 +1,7 @@
-//! What one webhook delivery writes on PostgreSQL, inside the caller's transaction. SQLite's
-//! writer thread does the same with rusqlite (`sqlite_writer/`), over the same SQL text.
+//! What a new webhook delivery writes on PostgreSQL, statement by statement, inside the
+//! group writer's transaction (`pg_group.rs`) for the deliveries its set-based path
+//! (`pg_bulk.rs`) does not cover. SQLite's writer thread does the same with rusqlite
+//! (`sqlite_writer/`), over the same SQL text.
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
@@ -10,31 +12,16 @@ use super::sql::{self, bind_inbound, bind_status};
 use super::sql_reports as rsql;
 use super::{DeliveryOutcome, IngestBatch, IngestOutcome, NewInbound};
 
-/// Writes one delivery (PostgreSQL; SQLite's writer thread has the same logic in
-/// `sqlite_writer.rs`). A body seen before is a retry by Meta: everything it carries
-/// was committed with it the first time, so only the delivery counter moves.
-pub(super) async fn ingest_tx(
+/// Writes what a new delivery carries: its messages and what they set in motion, statuses,
+/// events, and the audit entry of a delivery that did not parse. The group writer
+/// (`pg_group.rs`) calls it for deliveries its set-based path does not cover.
+pub(super) async fn write_contents(
     conn: &mut PgConnection,
     batch: &IngestBatch,
-) -> Result<IngestOutcome, sqlx::Error> {
+    outcome: &mut IngestOutcome,
+) -> Result<(), sqlx::Error> {
     let d = &batch.delivery;
-    let (delivery_id, deliveries): (i64, i64) = sqlx::query_as(sql::UPSERT_DELIVERY)
-        .bind(&d.body_sha256)
-        .bind(&d.body)
-        .bind(d.outcome.as_str())
-        .bind(&d.detail)
-        .bind(d.received_at)
-        .bind(d.received_at)
-        .fetch_one(&mut *conn)
-        .await?;
-    let mut outcome = IngestOutcome {
-        delivery_id,
-        duplicate_delivery: deliveries > 1,
-        ..IngestOutcome::default()
-    };
-    if outcome.duplicate_delivery {
-        return Ok(outcome);
-    }
+    let delivery_id = outcome.delivery_id;
     for m in &batch.messages {
         let attached = match m.kind.as_str() {
             "location" => attach_target(conn, m, batch.location_window).await?,
@@ -92,7 +79,7 @@ pub(super) async fn ingest_tx(
             .execute(&mut *conn)
             .await?;
     }
-    Ok(outcome)
+    Ok(())
 }
 
 /// Queues the privacy notice when none of the sender's pseudonyms has had it. The

@@ -1,10 +1,11 @@
-//! PostgreSQL: for deployments with several replicas. Concurrent deliveries run in their
-//! own transactions; PostgreSQL batches their WAL flushes itself.
+//! PostgreSQL: for deployments with several replicas. Webhook deliveries are written by
+//! group commit (`pg_group.rs`); reads and the workers' writes use the pool directly.
 
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
-use sqlx::Connection;
+
+use super::pg_group::GroupWriter;
 
 use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 
@@ -26,6 +27,7 @@ super::media_impl::media_impl!(
 /// The PostgreSQL store.
 pub struct PgStore {
     pool: PgPool,
+    writer: GroupWriter,
 }
 
 impl PgStore {
@@ -38,7 +40,12 @@ impl PgStore {
             .connect(url)
             .await?;
         migrate::postgres().run(&pool).await?;
-        Ok(PgStore { pool })
+        let writer = GroupWriter::start(
+            pool.clone(),
+            options.postgres_writers,
+            options.postgres_group_commit,
+        );
+        Ok(PgStore { pool, writer })
     }
 }
 
@@ -48,21 +55,7 @@ super::shared_impl::store_impl!(PgStore, pool, {
     }
 
     async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
-        // Replicas storing overlapping batches (Meta retrying onto another replica) can
-        // deadlock on the rows they share; PostgreSQL aborts one, which simply runs again.
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.ingest_once(&batch).await {
-                Err(e) if attempt < 4 && is_transient(&e) => {
-                    tracing::debug!(
-                        attempt,
-                        "ingest transaction aborted by a conflict; retrying"
-                    );
-                }
-                other => return Ok(other?),
-            }
-        }
+        self.writer.ingest(batch).await
     }
 
     async fn ping(&self) -> Result<(), StoreError> {
@@ -71,24 +64,10 @@ super::shared_impl::store_impl!(PgStore, pool, {
     }
 
     async fn close(&self) {
+        self.writer.close().await;
         self.pool.close().await;
     }
 });
-
-impl PgStore {
-    async fn ingest_once(&self, batch: &IngestBatch) -> Result<IngestOutcome, sqlx::Error> {
-        let mut conn = self.pool.acquire().await?;
-        let mut tx = conn.begin().await?;
-        let outcome = super::pg_ingest::ingest_tx(&mut tx, batch).await?;
-        tx.commit().await?;
-        Ok(outcome)
-    }
-}
-
-/// Deadlock detected (40P01) or serialization failure (40001).
-fn is_transient(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40P01" | "40001")))
-}
 
 async fn begin_write(
     pool: &PgPool,

@@ -8,19 +8,30 @@ ON CONFLICT (body_sha256) DO UPDATE
 SET deliveries = webhook_deliveries.deliveries + 1, last_received_at = excluded.last_received_at
 RETURNING id, deliveries";
 
-pub const INSERT_INBOUND: &str = "\
-INSERT INTO inbound_messages (
-    wamid, delivery_id, kind, phone_number_id, sender_phone, sender_bsuid, sender_name,
+/// The columns a new inbound message fills, in [`INSERT_INBOUND`]'s parameter order; the
+/// group writer's set-based insert (`pg_bulk.rs`) names the same ones.
+macro_rules! inbound_columns {
+    () => {
+        "wamid, delivery_id, kind, phone_number_id, sender_phone, sender_bsuid, sender_name,
     cloud_group_id, group_ref, attribution, safety_reply_due, sent_at, received_at, body, note,
     refers_to, reply_to, forwarded, frequently_forwarded, media_id, media_mime, media_sha256,
     media_filename, media_voice, latitude, longitude, location_name, location_address,
     attached_to, error_code, payload, category, priority, confidence, needs_review, rules,
-    cnie_code, classifier_version, coordinator_ref, sender_pseudonym, sender_pseudonym_alt)
+    cnie_code, classifier_version, coordinator_ref, sender_pseudonym, sender_pseudonym_alt"
+    };
+}
+pub(crate) use inbound_columns;
+
+pub const INSERT_INBOUND: &str = concat!(
+    "INSERT INTO inbound_messages (",
+    inbound_columns!(),
+    ")
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
         $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34, $35, $36,
         $37, $38, $39, $40, $41)
 ON CONFLICT (wamid) DO NOTHING
-RETURNING id";
+RETURNING id"
+);
 
 /// The sender's latest non-location message in a time window: where a location belongs.
 pub const ATTACH_BY_BSUID: &str = "\
