@@ -24,6 +24,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "queue",
         include_str!("../../migrations/sqlite/0003_queue.sql"),
     ),
+    (
+        4,
+        "sender latest",
+        include_str!("../../migrations/sqlite/0004_sender_latest.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -40,6 +45,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         3,
         "queue",
         include_str!("../../migrations/postgres/0003_queue.sql"),
+    ),
+    (
+        4,
+        "sender latest",
+        include_str!("../../migrations/postgres/0004_sender_latest.sql"),
     ),
 ];
 
