@@ -109,11 +109,26 @@ pub fn status_rank(status: &str) -> i32 {
     }
 }
 
+/// Replaces NUL characters in every string with U+FFFD. PostgreSQL text cannot hold NUL,
+/// so a message carrying one would be refused again on every retry; the stored raw body
+/// keeps the original bytes.
+fn replace_nul(v: &mut Value) {
+    match v {
+        Value::String(s) if s.contains('\0') => *s = s.replace('\0', "\u{FFFD}"),
+        Value::Array(items) => items.iter_mut().for_each(replace_nul),
+        Value::Object(map) => map.values_mut().for_each(replace_nul),
+        _ => {}
+    }
+}
+
 /// Parses a raw webhook body. `fallback_id` makes ids for messages that lack one, so that a
 /// retry of the same body still deduplicates.
 pub fn parse_notification(body: &[u8], fallback_id: &str) -> Result<Notification, ParseError> {
-    let root: Value =
+    let mut root: Value =
         serde_json::from_slice(body).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
+    if body.windows(6).any(|w| w == b"\\u0000") {
+        replace_nul(&mut root);
+    }
     let obj = root
         .as_object()
         .ok_or(ParseError::UnknownShape("the body is not a JSON object"))?;

@@ -78,6 +78,32 @@ async fn malformed_and_unknown_bodies_are_stored_raw_and_answered_200() {
 }
 
 #[tokio::test]
+async fn a_nul_character_in_a_message_is_stored_on_both_backends() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        // PostgreSQL text cannot hold NUL: without the replacement this delivery would be
+        // refused on every retry.
+        let body = crate::helpers::text_webhook(
+            "wamid.NUL",
+            Some(crate::helpers::JOSE),
+            None,
+            None,
+            "roban \u{0} en la esquina",
+        );
+        assert!(body.windows(6).any(|w| w == b"\\u0000"));
+        let (status, text) = app.post_signed(&body).await;
+        assert_eq!(status, StatusCode::OK, "{backend:?}: {text}");
+        let stored = app.message("wamid.NUL").await;
+        assert_eq!(stored.body.as_deref(), Some("roban \u{FFFD} en la esquina"));
+        let id = serde_json::from_str::<serde_json::Value>(&text).unwrap()["delivery_id"]
+            .as_i64()
+            .unwrap();
+        let row = app.state.store.delivery(id).await.unwrap().unwrap();
+        assert_eq!(row.body, body, "the raw body keeps the original escape");
+    }
+}
+
+#[tokio::test]
 async fn the_handshake_echoes_the_challenge_only_for_the_right_token() {
     let app = TestApp::new(Backend::Sqlite).await;
     let ok = format!(
