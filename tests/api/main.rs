@@ -4,6 +4,7 @@ mod browser;
 mod cli;
 mod exports;
 mod fake_graph;
+mod group_commit;
 mod helpers;
 mod hot_paths;
 mod media;
