@@ -6,8 +6,9 @@
 //! INTAKE_BENCH_CONCURRENCY (64), INTAKE_BENCH_RATE (offered req/s, default unlimited),
 //! INTAKE_BENCH_MAX_BATCH (1), INTAKE_BENCH_SYNCHRONOUS (full|normal),
 //! INTAKE_BENCH_WORKERS (true: the sender and escalation run beside intake, as in production),
-//! INTAKE_BENCH_MAX_CONNECTIONS (the pool; PostgreSQL runs one transaction per connection),
-//! INTAKE_BENCH_GROUP_COMMIT (most webhooks in one SQLite transaction) and
+//! INTAKE_BENCH_MAX_CONNECTIONS (the pool for reads and the workers),
+//! INTAKE_BENCH_GROUP_COMMIT (most webhooks in one transaction, either backend),
+//! INTAKE_BENCH_PG_WRITERS (PostgreSQL transactions written at once) and
 //! INTAKE_BENCH_DATABASE_URL (e.g. a fresh PostgreSQL database).
 
 use std::time::Duration;
@@ -40,10 +41,14 @@ async fn main() -> anyhow::Result<()> {
     config.workers = env_or("INTAKE_BENCH_WORKERS", true);
     config.store.max_connections =
         env_or("INTAKE_BENCH_MAX_CONNECTIONS", config.store.max_connections);
-    config.store.sqlite_group_commit = env_or(
+    let group_commit = env_or(
         "INTAKE_BENCH_GROUP_COMMIT",
         config.store.sqlite_group_commit,
     );
+    config.store.sqlite_group_commit = group_commit;
+    config.store.postgres_group_commit = group_commit;
+    config.store.postgres_writers =
+        env_or("INTAKE_BENCH_PG_WRITERS", config.store.postgres_writers);
     let store_options = config.store.clone();
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

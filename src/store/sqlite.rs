@@ -18,6 +18,7 @@ use sqlx::{Connection, SqliteConnection as _Conn};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::sqlite_writer::open::{open_writer, MMAP_SIZE};
+use super::sqlite_writer::sync::{self as wal_sync, Answer};
 use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 
 super::shared_reports::report_fns!(
@@ -67,8 +68,20 @@ impl SqliteStore {
         let mut migrate_conn = _Conn::connect_with(&connect).await?;
         migrate::sqlite().run_direct(&mut migrate_conn).await?;
         migrate_conn.close().await?;
-        let writer_conn = open_writer(connect.get_filename(), &options.sqlite_synchronous)
-            .map_err(from_rusqlite)?;
+        // `full`: the WAL is synced before each answer, by its own thread (see
+        // `sqlite_writer/sync.rs`), so the writer's commits need not wait for the disk.
+        let sync_apart = options.sqlite_synchronous.eq_ignore_ascii_case("full");
+        let writer_sync = if sync_apart {
+            "normal"
+        } else {
+            &options.sqlite_synchronous
+        };
+        let writer_conn =
+            open_writer(connect.get_filename(), writer_sync).map_err(from_rusqlite)?;
+        let syncer = sync_apart
+            .then(|| wal_sync::start(connect.get_filename().to_owned()))
+            .transpose()
+            .map_err(|e| StoreError::Other(format!("cannot start the WAL sync thread: {e}")))?;
         let checkpoint_conn = open_writer(connect.get_filename(), &options.sqlite_synchronous)
             .map_err(from_rusqlite)?;
         let read = SqlitePoolOptions::new()
@@ -80,7 +93,7 @@ impl SqliteStore {
         let max_group = options.sqlite_group_commit.max(1);
         let writer = std::thread::Builder::new()
             .name("sqlite-writer".into())
-            .spawn(move || writer_loop(writer_conn, rx, max_group))
+            .spawn(move || writer_loop(writer_conn, rx, max_group, syncer))
             .map_err(|e| StoreError::Other(format!("cannot start the SQLite writer: {e}")))?;
         let (stop, stopped) = std::sync::mpsc::channel();
         let checkpointer = std::thread::Builder::new()
@@ -120,7 +133,17 @@ fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {
     }
 }
 
-fn writer_loop(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Job>, max_group: usize) {
+type Syncer = (
+    std::sync::mpsc::Sender<Vec<Answer>>,
+    std::thread::JoinHandle<()>,
+);
+
+fn writer_loop(
+    mut conn: rusqlite::Connection,
+    mut rx: mpsc::Receiver<Job>,
+    max_group: usize,
+    syncer: Option<Syncer>,
+) {
     let mut group: Vec<(Box<IngestBatch>, Reply)> = Vec::with_capacity(max_group);
     let mut stop = false;
     while !stop {
@@ -138,17 +161,45 @@ fn writer_loop(mut conn: rusqlite::Connection, mut rx: mpsc::Receiver<Job>, max_
                 Err(_) => break,
             }
         }
-        commit_group(&mut conn, &mut group);
+        let answers = commit_group(&mut conn, &mut group);
+        match &syncer {
+            Some((sync, _)) => {
+                if let Err(unsent) = sync.send(answers) {
+                    answer(unsent.0, Some("the WAL sync thread has stopped"));
+                }
+            }
+            None => answer(answers, None),
+        }
+    }
+    if let Some((sync, handle)) = syncer {
+        drop(sync);
+        let _ = handle.join();
     }
     if let Err((_, e)) = conn.close() {
         tracing::warn!(error = %e, "closing the SQLite write connection");
     }
 }
 
-/// Commits a group of deliveries in one transaction. The fast path runs them back to back;
-/// if one fails (a bug, not an outage) the group is rolled back and replayed with a
-/// savepoint per delivery, so that one failure does not take the others down with it.
-fn commit_group(conn: &mut rusqlite::Connection, group: &mut Vec<(Box<IngestBatch>, Reply)>) {
+/// Sends each answer; with `failure`, an outage instead.
+fn answer(answers: Vec<Answer>, failure: Option<&str>) {
+    for (reply, result) in answers {
+        let result = match failure {
+            Some(why) => Err(StoreError::Unavailable(why.into())),
+            None => result,
+        };
+        // The requester may have gone (client timeout); the data is committed regardless.
+        let _ = reply.send(result);
+    }
+}
+
+/// Commits a group of deliveries in one transaction and returns each one's answer. The fast
+/// path runs them back to back; if one fails (a bug, not an outage) the group is rolled back
+/// and replayed with a savepoint per delivery, so that one failure does not take the others
+/// down with it.
+fn commit_group(
+    conn: &mut rusqlite::Connection,
+    group: &mut Vec<(Box<IngestBatch>, Reply)>,
+) -> Vec<Answer> {
     let outcome = match fast_path(conn, group) {
         Ok(Some(outcomes)) => Ok(outcomes.into_iter().map(Ok).collect()),
         Ok(None) => isolated_path(conn, group),
@@ -158,15 +209,16 @@ fn commit_group(conn: &mut rusqlite::Connection, group: &mut Vec<(Box<IngestBatc
         Ok(results) => (results, None),
         Err(e) => (Vec::new(), Some(from_rusqlite(e))),
     };
+    let mut answers = Vec::with_capacity(group.len());
     for (i, (_, reply)) in group.drain(..).enumerate() {
         let result = match (&failure, results.get(i)) {
             (Some(e), _) => Err(StoreError::Unavailable(e.to_string())),
-            (None, Some(r)) => r.as_ref().map(|o| *o).map_err(clone_error),
+            (None, Some(r)) => r.clone(),
             (None, None) => Err(StoreError::Other("missing result".into())),
         };
-        // The requester may have gone (client timeout); the data is committed regardless.
-        let _ = reply.send(result);
+        answers.push((reply, result));
     }
+    answers
 }
 
 /// All deliveries in one transaction without savepoints; `None` when one of them failed
@@ -212,14 +264,6 @@ fn isolated_path(
     }
     tx.commit()?;
     Ok(results)
-}
-
-fn clone_error(e: &StoreError) -> StoreError {
-    match e {
-        StoreError::Unavailable(m) => StoreError::Unavailable(m.clone()),
-        StoreError::Other(m) => StoreError::Other(m.clone()),
-        StoreError::Conflict(m) => StoreError::Conflict(m.clone()),
-    }
 }
 
 super::shared_impl::store_impl!(SqliteStore, read, {

@@ -14,6 +14,7 @@ use rusqlite::{CachedStatement, Connection};
 pub mod checkpoint;
 pub mod open;
 mod plan;
+pub mod sync;
 
 use self::plan::{execute_plan, insert_outbox};
 use super::plan::NewOutbox;
@@ -76,8 +77,8 @@ pub(super) fn first_i64(
     rows.next()?.map(|r| r.get(0)).transpose()
 }
 
-/// Everything one delivery writes, inside the caller's transaction; same rules as the
-/// sqlx path's `ingest_tx`.
+/// Everything one delivery writes, inside the caller's transaction; same rules as
+/// PostgreSQL's group writer (`pg_group.rs`).
 pub fn ingest(tx: &Connection, batch: &IngestBatch) -> rusqlite::Result<IngestOutcome> {
     let d = &batch.delivery;
     let received = ts(d.received_at);

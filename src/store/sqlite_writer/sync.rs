@@ -1,0 +1,73 @@
+//! The WAL's fsync, off the writer thread.
+//!
+//! With `synchronous = full` SQLite syncs the WAL inside every commit, and the writer thread
+//! waits for the disk before it can start the next group. Instead the writer commits with
+//! `synchronous = normal` (the frames reach the OS, not yet the disk) and hands the group's
+//! answers to this thread, which syncs the WAL file and only then answers. One sync covers
+//! every group committed before it, and the writer is already writing the next group while
+//! the disk works. A request is still answered only once its commit is on disk, which is what
+//! `full` promises; SQLite's recovery keeps every commit whose frames are in the WAL.
+//!
+//! One difference remains: between the commit and the sync, other connections can already
+//! read the rows (a worker could queue a reply). After a power cut in that window the
+//! delivery is gone but was never answered 200, so Meta sends it again.
+
+use std::fs::File;
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender};
+
+use crate::store::{IngestOutcome, StoreError};
+
+pub type Answer = (
+    tokio::sync::oneshot::Sender<Result<IngestOutcome, StoreError>>,
+    Result<IngestOutcome, StoreError>,
+);
+
+/// Starts the syncing thread for the database at `db`. Dropping the returned sender lets it
+/// answer what it holds and stop.
+pub fn start(db: PathBuf) -> std::io::Result<(Sender<Vec<Answer>>, std::thread::JoinHandle<()>)> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let handle = std::thread::Builder::new()
+        .name("sqlite-wal-sync".into())
+        .spawn(move || run(wal_path(&db), rx))?;
+    Ok((tx, handle))
+}
+
+fn wal_path(db: &std::path::Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push("-wal");
+    PathBuf::from(name)
+}
+
+fn run(wal: PathBuf, groups: Receiver<Vec<Answer>>) {
+    // Opened at the first sync: SQLite creates the WAL with the first write. The writer's
+    // connection keeps it from being deleted while this thread runs.
+    let mut file: Option<File> = None;
+    while let Ok(first) = groups.recv() {
+        let mut answers = first;
+        while let Ok(more) = groups.try_recv() {
+            answers.extend(more);
+        }
+        let synced = match &file {
+            Some(f) => f.sync_data(),
+            None => File::open(&wal).and_then(|f| {
+                let done = f.sync_data();
+                file = Some(f);
+                done
+            }),
+        };
+        if synced.is_err() {
+            // Reopen next time rather than trust a descriptor whose sync failed.
+            file = None;
+        }
+        for (reply, result) in answers {
+            let result = match &synced {
+                Ok(()) => result,
+                // Committed but perhaps not durable: 503 makes Meta retry, and the retry is
+                // recognised by its body.
+                Err(e) => Err(StoreError::Unavailable(format!("syncing the WAL: {e}"))),
+            };
+            let _ = reply.send(result);
+        }
+    }
+}
