@@ -4,7 +4,9 @@
 //!
 //! `cargo bench --bench intake` — knobs: INTAKE_BENCH_REQUESTS (default 20000),
 //! INTAKE_BENCH_CONCURRENCY (64), INTAKE_BENCH_RATE (offered req/s, default unlimited),
-//! INTAKE_BENCH_MAX_BATCH (1), INTAKE_BENCH_SYNCHRONOUS (full|normal),
+//! INTAKE_BENCH_MAX_BATCH (1), INTAKE_BENCH_DUPLICATES and INTAKE_BENCH_STATUSES (shares of
+//! requests that repeat an earlier body or carry shuffled statuses; 0),
+//! INTAKE_BENCH_SYNCHRONOUS (full|normal),
 //! INTAKE_BENCH_WORKERS (true: the sender and escalation run beside intake, as in production),
 //! INTAKE_BENCH_MAX_CONNECTIONS (the pool for reads and the workers),
 //! INTAKE_BENCH_GROUP_COMMIT (most webhooks in one transaction, either backend),
@@ -66,8 +68,8 @@ async fn main() -> anyhow::Result<()> {
             .ok()
             .and_then(|r| r.parse().ok()),
         max_batch: env_or("INTAKE_BENCH_MAX_BATCH", 1),
-        duplicates: 0.0,
-        statuses: 0.0,
+        duplicates: env_or("INTAKE_BENCH_DUPLICATES", 0.0),
+        statuses: env_or("INTAKE_BENCH_STATUSES", 0.0),
         seed: 1,
         timeout: Duration::from_secs(10),
     };

@@ -11,6 +11,7 @@ mod outbox;
 mod pg_bulk;
 mod pg_bulk_plans;
 mod pg_bulk_rows;
+mod pg_bulk_statuses;
 mod pg_group;
 mod pg_ingest;
 mod plan;

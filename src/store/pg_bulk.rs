@@ -1,6 +1,7 @@
 //! The set-based half of PostgreSQL's group commit (`pg_group.rs`): a group's deliveries,
-//! their messages, and the folios, reports, audit entries and outbox rows those open, each
-//! kind written by one statement for the whole group. Statement by statement, a delivery
+//! their messages, and the folios, reports, audit entries and outbox rows those open
+//! (`pg_bulk_plans.rs`), and their statuses (`pg_bulk_statuses.rs`), each kind written by
+//! one statement for the whole group. Statement by statement, a delivery
 //! cost about ten round trips and a commit; here a group of fifty costs six and one commit.
 //!
 //! Rows travel as one JSON array per statement, unpacked by `json_populate_recordset` into
@@ -65,13 +66,12 @@ FROM UNNEST($1::int8[], $2::int8[]) AS w(id, window_us)
 WHERE l.id = w.id";
 
 /// Whether the set-based path covers everything a delivery writes. Coordinator commands
-/// read the report before they change it, statuses must apply in rank order, and a
-/// delivery that did not parse gets an audit entry; those deliveries go statement by
-/// statement (`pg_ingest::write_contents`) after the set-based part, in the same
-/// transaction, so they see what it wrote.
+/// read the report before they change it, events (group lifecycle, template reviews) are
+/// rare, and a delivery that did not parse gets an audit entry; those deliveries go
+/// statement by statement (`pg_ingest::write_contents`) after the set-based part, in the
+/// same transaction, so they see what it wrote.
 pub(super) fn set_based(b: &IngestBatch) -> bool {
     b.delivery.outcome == DeliveryOutcome::Parsed
-        && b.statuses.is_empty()
         && b.events.is_empty()
         && b.messages
             .iter()

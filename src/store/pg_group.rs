@@ -16,7 +16,7 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{pg_bulk, pg_ingest, IngestBatch, IngestOutcome, StoreError};
+use super::{pg_bulk, pg_bulk_statuses, pg_ingest, IngestBatch, IngestOutcome, StoreError};
 
 type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
 
@@ -150,6 +150,7 @@ async fn write_group(
     let (bulk, serial): (Vec<usize>, Vec<usize>) =
         new.into_iter().partition(|&i| pg_bulk::set_based(group[i]));
     pg_bulk::write_messages(&mut tx, group, &bulk, &mut outcomes).await?;
+    pg_bulk_statuses::write_statuses(&mut tx, group, &bulk, &mut outcomes).await?;
     for i in serial {
         pg_ingest::write_contents(&mut tx, group[i], &mut outcomes[i]).await?;
     }

@@ -1,15 +1,15 @@
 //! Deliveries that arrive together share one transaction (group commit) on both backends;
 //! on PostgreSQL most of a group is written set-based. Whatever the grouping, the result
 //! must be what one delivery at a time would give: each body and wamid stored once,
-//! gap-free folios, one privacy notice per new sender, locations attached, and a delivery
-//! the database refuses failing alone.
+//! gap-free folios, one privacy notice per new sender, locations attached, statuses only
+//! moving forward, and a delivery the database refuses failing alone.
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
 use alerta::store::{
     self, Attribution, DeliveryOutcome, IngestBatch, IngestOutcome, MessagePlan, NewDelivery,
-    NewInbound, NewOutbox, NewReport, Store, StoreError, StoreOptions,
+    NewInbound, NewOutbox, NewReport, NewStatus, Store, StoreError, StoreOptions,
 };
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -278,6 +278,62 @@ async fn a_delivery_the_database_refuses_fails_alone() {
             .map(|n| format!("SON-2026-{n:06}"))
             .collect();
         assert_eq!(folios, expected, "{name}: a refused group burns no folio");
+    })
+    .await;
+}
+
+fn status_delivery(body: &str, wamid: &str, status: &str, rank: i32) -> IngestBatch {
+    let mut b = delivery(body, vec![]);
+    b.statuses.push(NewStatus {
+        wamid: wamid.into(),
+        status: status.into(),
+        rank,
+        status_at: Some(at(rank.into())),
+        recipient_id: (status == "read").then(|| "5216621000101".into()),
+        recipient_user_id: None,
+        error_code: None,
+        error_title: None,
+    });
+    b
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn statuses_arriving_together_end_at_the_highest_rank() {
+    each_backend(async |store| {
+        let name = store.backend();
+        let mut burst = Vec::new();
+        for (k, wamid) in ["out.1", "out.2", "out.3"].into_iter().enumerate() {
+            // Shuffled differently for each message, as Meta delivers them.
+            let mut order = vec![("sent", 1), ("delivered", 2), ("read", 3)];
+            order.rotate_left(k);
+            for (status, rank) in order {
+                burst.push(status_delivery(
+                    &format!("{wamid}-{status}"),
+                    wamid,
+                    status,
+                    rank,
+                ));
+            }
+        }
+        let applied: usize = ingest_together(&store, burst)
+            .await
+            .into_iter()
+            .map(|r| r.unwrap().statuses_applied)
+            .sum();
+        assert!((3..=9).contains(&applied), "{name}: {applied}");
+        for wamid in ["out.1", "out.2", "out.3"] {
+            let s = store.status(wamid).await.unwrap().unwrap();
+            assert_eq!((s.status.as_str(), s.rank), ("read", 3), "{name}: {wamid}");
+            assert_eq!(s.recipient_id.as_deref(), Some("5216621000101"), "{name}");
+        }
+        // A late "delivered" in a new body does not move anything back.
+        let late = store
+            .ingest(status_delivery("late", "out.1", "delivered", 2))
+            .await
+            .unwrap();
+        assert_eq!(late.statuses_applied, 0, "{name}");
+        let s = store.status("out.1").await.unwrap().unwrap();
+        assert_eq!(s.status, "read", "{name}");
     })
     .await;
 }

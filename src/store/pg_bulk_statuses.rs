@@ -1,0 +1,181 @@
+//! Status updates for a whole group at once (`pg_bulk.rs`). Every reply we send comes back
+//! as two or three status webhooks (sent, delivered, read), so they outnumber messages.
+//!
+//! One at a time, each status is an upsert that applies only when its rank is higher than
+//! the stored one, and an applied status is copied onto its outbox row. Here the stored
+//! ranks are read (and locked) first, the group's statuses are replayed over them in arrival
+//! order, exactly as one at a time would, and the final row of each message is written once.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::postgres::PgConnection;
+
+use super::{IngestBatch, IngestOutcome, NewStatus};
+
+/// Stored ranks, locked in wamid order (the order every replica takes them in).
+const LOCK_RANKS: &str = "\
+SELECT wamid, rank FROM message_statuses WHERE wamid = ANY($1) ORDER BY wamid FOR UPDATE";
+
+/// `sql::UPSERT_STATUS` for many rows; the rank guard still holds against a replica that
+/// inserted the same wamid meanwhile.
+const UPSERT_STATUSES: &str = "\
+INSERT INTO message_statuses (wamid, status, rank, status_at, recipient_id, recipient_user_id,
+                              error_code, error_title, updated_at)
+SELECT * FROM UNNEST($1::text[], $2::text[], $3::int4[], $4::timestamptz[], $5::text[],
+                     $6::text[], $7::int8[], $8::text[], $9::timestamptz[])
+ON CONFLICT (wamid) DO UPDATE SET
+    status = excluded.status,
+    rank = excluded.rank,
+    status_at = excluded.status_at,
+    recipient_id = COALESCE(excluded.recipient_id, message_statuses.recipient_id),
+    recipient_user_id = COALESCE(excluded.recipient_user_id, message_statuses.recipient_user_id),
+    error_code = COALESCE(excluded.error_code, message_statuses.error_code),
+    error_title = COALESCE(excluded.error_title, message_statuses.error_title),
+    updated_at = excluded.updated_at
+WHERE excluded.rank > message_statuses.rank";
+
+/// `sql::OUTBOX_DELIVERY` for many rows: the last applied status of each message.
+const OUTBOX_DELIVERIES: &str = "\
+UPDATE outbox o SET delivery_status = u.status, delivery_error = u.error
+FROM UNNEST($1::text[], $2::text[], $3::int8[]) AS u(wamid, status, error)
+WHERE o.wamid = u.wamid";
+
+/// One message's status after the group's updates.
+struct Merged<'a> {
+    last: &'a NewStatus,
+    recipient_id: Option<&'a str>,
+    recipient_user_id: Option<&'a str>,
+    error_code: Option<i64>,
+    error_title: Option<&'a str>,
+    updated_at: DateTime<Utc>,
+}
+
+/// Applies the statuses of the new deliveries `new` and counts them in `outcomes`.
+pub(super) async fn write_statuses(
+    conn: &mut PgConnection,
+    group: &[&IngestBatch],
+    new: &[usize],
+    outcomes: &mut [IngestOutcome],
+) -> Result<(), sqlx::Error> {
+    let arriving: Vec<(usize, &NewStatus)> = new
+        .iter()
+        .flat_map(|&i| group[i].statuses.iter().map(move |s| (i, s)))
+        .collect();
+    if arriving.is_empty() {
+        return Ok(());
+    }
+    let mut wamids: Vec<&str> = arriving.iter().map(|(_, s)| s.wamid.as_str()).collect();
+    wamids.sort_unstable();
+    wamids.dedup();
+    let mut rank: HashMap<String, i32> = sqlx::query_as(LOCK_RANKS)
+        .bind(&wamids)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect();
+
+    let mut merged: BTreeMap<&str, Merged> = BTreeMap::new();
+    for (i, s) in arriving {
+        let current = rank.get(s.wamid.as_str()).copied();
+        if current.is_some_and(|r| s.rank <= r) {
+            continue;
+        }
+        rank.insert(s.wamid.clone(), s.rank);
+        outcomes[i].statuses_applied += 1;
+        let at = group[i].delivery.received_at;
+        merged
+            .entry(&s.wamid)
+            .and_modify(|m| {
+                m.last = s;
+                m.recipient_id = s.recipient_id.as_deref().or(m.recipient_id);
+                m.recipient_user_id = s.recipient_user_id.as_deref().or(m.recipient_user_id);
+                m.error_code = s.error_code.or(m.error_code);
+                m.error_title = s.error_title.as_deref().or(m.error_title);
+                m.updated_at = at;
+            })
+            .or_insert(Merged {
+                last: s,
+                recipient_id: s.recipient_id.as_deref(),
+                recipient_user_id: s.recipient_user_id.as_deref(),
+                error_code: s.error_code,
+                error_title: s.error_title.as_deref(),
+                updated_at: at,
+            });
+    }
+    if merged.is_empty() {
+        return Ok(());
+    }
+    upsert(conn, &merged).await
+}
+
+async fn upsert(
+    conn: &mut PgConnection,
+    merged: &BTreeMap<&str, Merged<'_>>,
+) -> Result<(), sqlx::Error> {
+    let n = merged.len();
+    let mut cols = Columns::with_capacity(n);
+    for (wamid, m) in merged {
+        cols.wamid.push(*wamid);
+        cols.status.push(m.last.status.as_str());
+        cols.rank.push(m.last.rank);
+        cols.status_at.push(m.last.status_at);
+        cols.recipient_id.push(m.recipient_id);
+        cols.recipient_user_id.push(m.recipient_user_id);
+        cols.error_code.push(m.error_code);
+        cols.error_title.push(m.error_title);
+        cols.updated_at.push(m.updated_at);
+        // The outbox row takes the last applied status's own error, not the merged one.
+        cols.last_error.push(m.last.error_code);
+    }
+    sqlx::query(UPSERT_STATUSES)
+        .bind(&cols.wamid)
+        .bind(&cols.status)
+        .bind(&cols.rank)
+        .bind(&cols.status_at)
+        .bind(&cols.recipient_id)
+        .bind(&cols.recipient_user_id)
+        .bind(&cols.error_code)
+        .bind(&cols.error_title)
+        .bind(&cols.updated_at)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query(OUTBOX_DELIVERIES)
+        .bind(&cols.wamid)
+        .bind(&cols.status)
+        .bind(&cols.last_error)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The statuses' columns as arrays, for `UNNEST`.
+struct Columns<'a> {
+    wamid: Vec<&'a str>,
+    status: Vec<&'a str>,
+    rank: Vec<i32>,
+    status_at: Vec<Option<DateTime<Utc>>>,
+    recipient_id: Vec<Option<&'a str>>,
+    recipient_user_id: Vec<Option<&'a str>>,
+    error_code: Vec<Option<i64>>,
+    error_title: Vec<Option<&'a str>>,
+    updated_at: Vec<DateTime<Utc>>,
+    last_error: Vec<Option<i64>>,
+}
+
+impl Columns<'_> {
+    fn with_capacity(n: usize) -> Self {
+        Columns {
+            wamid: Vec::with_capacity(n),
+            status: Vec::with_capacity(n),
+            rank: Vec::with_capacity(n),
+            status_at: Vec::with_capacity(n),
+            recipient_id: Vec::with_capacity(n),
+            recipient_user_id: Vec::with_capacity(n),
+            error_code: Vec::with_capacity(n),
+            error_title: Vec::with_capacity(n),
+            updated_at: Vec::with_capacity(n),
+            last_error: Vec::with_capacity(n),
+        }
+    }
+}
