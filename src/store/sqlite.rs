@@ -1,11 +1,12 @@
 //! SQLite in WAL mode: the embedded default.
 //!
 //! SQLite has one writer at a time, so webhook deliveries go through a single thread that
-//! owns a write connection (`sqlite_writer.rs`, rusqlite with prepared statements). Deliveries
-//! that arrive while a transaction is committing are folded into the next one (group commit):
-//! many webhooks share one fsync, and each is answered only after the commit that contains
-//! it. A third connection checkpoints the WAL on its own thread (`sqlite_writer/checkpoint.rs`).
-//! Reads, and the workers' small writes, use a sqlx pool.
+//! owns a write connection (`sqlite_writer/`, rusqlite with prepared statements). Deliveries
+//! that arrive while a transaction is committing are folded into the next one (group commit,
+//! `sqlite_writer/group.rs`), and each is answered only once the WAL holding its commit has
+//! been synced (`sqlite_writer/sync.rs`). Another connection checkpoints the WAL on its own
+//! thread (`sqlite_writer/checkpoint.rs`). Reads, and the workers' small writes, use a sqlx
+//! pool.
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -17,8 +18,9 @@ use sqlx::sqlite::{
 use sqlx::{Connection, SqliteConnection as _Conn};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use super::sqlite_writer::group::{writer_loop, Job};
 use super::sqlite_writer::open::{open_writer, MMAP_SIZE};
-use super::sqlite_writer::sync::{self as wal_sync, Answer};
+use super::sqlite_writer::sync as wal_sync;
 use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
 
 super::shared_reports::report_fns!(
@@ -31,13 +33,6 @@ super::shared::backend_fns!(SqliteConnection, SqlitePool);
 super::privacy_impl::privacy_impl!(SqliteStore, read);
 super::queue_impl::queue_impl!(SqliteStore, read, sqlx::Sqlite);
 super::media_impl::media_impl!(SqliteStore, read, super::media_impl::claim_media_sql!(""));
-
-type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
-
-enum Job {
-    Ingest(Box<IngestBatch>, Reply),
-    Shutdown,
-}
 
 /// The SQLite store.
 pub struct SqliteStore {
@@ -110,7 +105,7 @@ impl SqliteStore {
 }
 
 /// Busy, locked, I/O and full-disk failures are outages (503, Meta retries); the rest are bugs.
-fn from_rusqlite(e: rusqlite::Error) -> StoreError {
+pub(super) fn from_rusqlite(e: rusqlite::Error) -> StoreError {
     use rusqlite::ErrorCode::*;
     match &e {
         rusqlite::Error::SqliteFailure(f, _)
@@ -131,139 +126,6 @@ fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {
             .map_err(|e| StoreError::Unavailable(format!("{}: {e}", dir.display()))),
         _ => Ok(()),
     }
-}
-
-type Syncer = (
-    std::sync::mpsc::Sender<Vec<Answer>>,
-    std::thread::JoinHandle<()>,
-);
-
-fn writer_loop(
-    mut conn: rusqlite::Connection,
-    mut rx: mpsc::Receiver<Job>,
-    max_group: usize,
-    syncer: Option<Syncer>,
-) {
-    let mut group: Vec<(Box<IngestBatch>, Reply)> = Vec::with_capacity(max_group);
-    let mut stop = false;
-    while !stop {
-        match rx.blocking_recv() {
-            Some(Job::Ingest(batch, reply)) => group.push((batch, reply)),
-            Some(Job::Shutdown) | None => break,
-        }
-        while group.len() < max_group {
-            match rx.try_recv() {
-                Ok(Job::Ingest(batch, reply)) => group.push((batch, reply)),
-                Ok(Job::Shutdown) => {
-                    stop = true;
-                    break;
-                }
-                Err(_) => break,
-            }
-        }
-        let answers = commit_group(&mut conn, &mut group);
-        match &syncer {
-            Some((sync, _)) => {
-                if let Err(unsent) = sync.send(answers) {
-                    answer(unsent.0, Some("the WAL sync thread has stopped"));
-                }
-            }
-            None => answer(answers, None),
-        }
-    }
-    if let Some((sync, handle)) = syncer {
-        drop(sync);
-        let _ = handle.join();
-    }
-    if let Err((_, e)) = conn.close() {
-        tracing::warn!(error = %e, "closing the SQLite write connection");
-    }
-}
-
-/// Sends each answer; with `failure`, an outage instead.
-fn answer(answers: Vec<Answer>, failure: Option<&str>) {
-    for (reply, result) in answers {
-        let result = match failure {
-            Some(why) => Err(StoreError::Unavailable(why.into())),
-            None => result,
-        };
-        // The requester may have gone (client timeout); the data is committed regardless.
-        let _ = reply.send(result);
-    }
-}
-
-/// Commits a group of deliveries in one transaction and returns each one's answer. The fast
-/// path runs them back to back; if one fails (a bug, not an outage) the group is rolled back
-/// and replayed with a savepoint per delivery, so that one failure does not take the others
-/// down with it.
-fn commit_group(
-    conn: &mut rusqlite::Connection,
-    group: &mut Vec<(Box<IngestBatch>, Reply)>,
-) -> Vec<Answer> {
-    let outcome = match fast_path(conn, group) {
-        Ok(Some(outcomes)) => Ok(outcomes.into_iter().map(Ok).collect()),
-        Ok(None) => isolated_path(conn, group),
-        Err(e) => Err(e),
-    };
-    let (results, failure) = match outcome {
-        Ok(results) => (results, None),
-        Err(e) => (Vec::new(), Some(from_rusqlite(e))),
-    };
-    let mut answers = Vec::with_capacity(group.len());
-    for (i, (_, reply)) in group.drain(..).enumerate() {
-        let result = match (&failure, results.get(i)) {
-            (Some(e), _) => Err(StoreError::Unavailable(e.to_string())),
-            (None, Some(r)) => r.clone(),
-            (None, None) => Err(StoreError::Other("missing result".into())),
-        };
-        answers.push((reply, result));
-    }
-    answers
-}
-
-/// All deliveries in one transaction without savepoints; `None` when one of them failed
-/// (everything was rolled back).
-fn fast_path(
-    conn: &mut rusqlite::Connection,
-    group: &[(Box<IngestBatch>, Reply)],
-) -> rusqlite::Result<Option<Vec<IngestOutcome>>> {
-    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let mut outcomes = Vec::with_capacity(group.len());
-    for (batch, _) in group {
-        match super::sqlite_writer::ingest(&tx, batch) {
-            Ok(o) => outcomes.push(o),
-            Err(e) => {
-                tracing::warn!(error = %e, "a delivery failed inside a group; replaying one by one");
-                tx.rollback()?;
-                return Ok(None);
-            }
-        }
-    }
-    tx.commit()?;
-    Ok(Some(outcomes))
-}
-
-fn isolated_path(
-    conn: &mut rusqlite::Connection,
-    group: &[(Box<IngestBatch>, Reply)],
-) -> rusqlite::Result<Vec<Result<IngestOutcome, StoreError>>> {
-    let mut results = Vec::with_capacity(group.len());
-    let mut tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    for (batch, _) in group {
-        let mut savepoint = tx.savepoint()?;
-        match super::sqlite_writer::ingest(&savepoint, batch) {
-            Ok(outcome) => {
-                savepoint.commit()?;
-                results.push(Ok(outcome));
-            }
-            Err(e) => {
-                savepoint.rollback()?;
-                results.push(Err(from_rusqlite(e)));
-            }
-        }
-    }
-    tx.commit()?;
-    Ok(results)
 }
 
 super::shared_impl::store_impl!(SqliteStore, read, {

@@ -12,6 +12,7 @@ use rusqlite::types::ToSql;
 use rusqlite::{CachedStatement, Connection};
 
 pub mod checkpoint;
+pub mod group;
 pub mod open;
 mod plan;
 pub mod sync;
