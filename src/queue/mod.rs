@@ -10,6 +10,7 @@ pub mod auth;
 pub mod detail;
 pub mod events;
 pub mod filter;
+mod history;
 pub mod media;
 pub mod openapi;
 pub mod principal;
