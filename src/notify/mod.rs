@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod clock;
+mod delivery;
 pub mod render;
 pub mod texts;
 mod transport;

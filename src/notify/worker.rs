@@ -1,6 +1,7 @@
 //! The sender: claims due outbox rows with a lease, renders and sends them (or records them
 //! as dry-run), and writes back what happened. Several replicas may run it at once; the
-//! lease and `SKIP LOCKED` keep each row with one of them.
+//! lease and `SKIP LOCKED` keep each row with one of them. What happens to each claimed row
+//! is in `delivery.rs`.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,16 +10,11 @@ use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::backoff::{backoff, Throughput};
+use super::backoff::Throughput;
 use super::clock::Clock;
-use super::render::{render, RenderError, MAX_MERGED, MAY_NEED_TEMPLATE, MERGEABLE};
 use super::texts::Replies;
 use super::transport::Transport;
-use super::window::window_keys;
-use crate::store::{OutboxOutcome, OutboxRow, Store, StoreError};
-use crate::telemetry::metrics::metrics;
-use crate::whatsapp::client::SendErrorKind;
-use crate::whatsapp::outbound::{OutboundMessage, Recipient};
+use crate::store::{OutboxOutcome, Store, StoreError};
 
 /// How often, at most, the sender looks for 131047 failures reported by status webhooks.
 const REQUEUE_EVERY_SECS: i64 = 5;
@@ -68,11 +64,12 @@ pub struct Sender {
     /// Identifies this worker's leases.
     pub owner: String,
     pub wakeup: Arc<Notify>,
-    throughput: Throughput,
+    /// Spaces sends across rows; `delivery.rs` waits on it before each send.
+    pub(super) throughput: Throughput,
     last_requeue: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
-fn secs(d: Duration) -> chrono::Duration {
+pub(super) fn secs(d: Duration) -> chrono::Duration {
     chrono::Duration::from_std(d).unwrap_or(chrono::Duration::zero())
 }
 
@@ -206,154 +203,5 @@ impl Sender {
         tracing::info!("a new access token is configured: resuming sending");
         self.store.resume_sender().await?;
         Ok(false)
-    }
-
-    async fn attempt(&self, row: &OutboxRow) -> Result<OutboxOutcome, StoreError> {
-        let now = self.clock.now();
-        let use_template = row.use_template || self.outside_window(row, now).await?;
-        let merged = if !use_template && MERGEABLE.contains(&row.purpose.as_str()) {
-            self.store
-                .mergeable_outbox(row, now)
-                .await?
-                .into_iter()
-                .filter(|m| MERGEABLE.contains(&m.purpose.as_str()) && !m.use_template)
-                .take(MAX_MERGED)
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let message = match render(
-            self.store.as_ref(),
-            &self.replies,
-            row,
-            &merged,
-            use_template,
-        )
-        .await
-        {
-            Ok(m) => m,
-            Err(RenderError::Store(e)) => return Err(e),
-            Err(e) => {
-                tracing::error!(outbox_id = row.id, purpose = %row.purpose, error = %e, "cannot render");
-                return Ok(OutboxOutcome::Failed {
-                    code: None,
-                    error: e.to_string(),
-                    payload: None,
-                });
-            }
-        };
-        let merged_ids: Vec<i64> = merged.iter().map(|m| m.id).collect();
-        self.deliver(row, &message, merged_ids, use_template).await
-    }
-
-    /// A free-form message only reaches someone who wrote in the last 24 hours.
-    async fn outside_window(
-        &self,
-        row: &OutboxRow,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        if !MAY_NEED_TEMPLATE.contains(&row.purpose.as_str())
-            || !self.replies.has_template(&row.purpose)
-        {
-            return Ok(false);
-        }
-        let Ok(to) = serde_json::from_str::<Recipient>(&row.recipient) else {
-            return Ok(false);
-        };
-        let mut last = None;
-        for key in window_keys(&to) {
-            let seen = self.store.last_inbound(key.as_key()).await?;
-            last = last.max(seen);
-        }
-        Ok(last.is_none_or(|t| now - t > secs(self.settings.window)))
-    }
-
-    async fn deliver(
-        &self,
-        row: &OutboxRow,
-        message: &OutboundMessage,
-        merged: Vec<i64>,
-        use_template: bool,
-    ) -> Result<OutboxOutcome, StoreError> {
-        let payload = message.to_request_body().to_string();
-        let pace_until = |now: DateTime<Utc>| now + secs(self.settings.pair_gap);
-        let client = match &self.transport {
-            Transport::DryRun => {
-                tracing::info!(outbox_id = row.id, purpose = %row.purpose, "dry-run: recorded, not sent");
-                let now = self.clock.now();
-                return Ok(OutboxOutcome::DryRun {
-                    payload,
-                    merged,
-                    pace_until: pace_until(now),
-                });
-            }
-            Transport::Graph { client, .. } => client,
-        };
-        self.throughput.acquire().await;
-        let result = client.send(message).await;
-        let now = self.clock.now();
-        let err = match result {
-            Ok(sent) => {
-                tracing::info!(outbox_id = row.id, purpose = %row.purpose, "sent");
-                return Ok(OutboxOutcome::Sent {
-                    wamid: sent.wamid,
-                    payload,
-                    merged,
-                    pace_until: pace_until(now),
-                });
-            }
-            Err(e) => e,
-        };
-        tracing::warn!(outbox_id = row.id, kind = ?err.kind, code = ?err.code, attempt = row.attempts, "send failed");
-        metrics().send_failure(err.code);
-        let retry_at = |rate_limited: bool| {
-            let seed = (row.id as u64) << 8 | row.attempts as u64;
-            now + secs(backoff(
-                row.attempts,
-                rate_limited,
-                self.settings.backoff_base,
-                self.settings.backoff_max,
-                seed,
-            ))
-        };
-        Ok(match err.kind {
-            SendErrorKind::Retryable | SendErrorKind::RateLimited
-                if row.attempts < self.settings.max_attempts =>
-            {
-                OutboxOutcome::Retry {
-                    at: retry_at(err.kind == SendErrorKind::RateLimited),
-                    code: err.code,
-                    error: err.message,
-                    use_template,
-                }
-            }
-            SendErrorKind::WindowClosed
-                if !use_template && self.replies.has_template(&row.purpose) =>
-            {
-                OutboxOutcome::Retry {
-                    at: now,
-                    code: err.code,
-                    error: err.message,
-                    use_template: true,
-                }
-            }
-            SendErrorKind::TokenExpired => {
-                tracing::error!("ALERTA: the WhatsApp access token expired; sending is paused until a new token is deployed");
-                if let Transport::Graph {
-                    token_fingerprint, ..
-                } = &self.transport
-                {
-                    self.store
-                        .pause_sender(now, "token expirado (190)", token_fingerprint)
-                        .await?;
-                }
-                OutboxOutcome::Release { at: now }
-            }
-            _ => OutboxOutcome::Failed {
-                code: err.code,
-                error: err.message,
-                payload: Some(payload),
-            },
-        })
     }
 }

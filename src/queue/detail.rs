@@ -1,15 +1,18 @@
 //! The report page's content: the thread, the classifier's reasons, the reporter (masked),
-//! and the timeline of everything that happened to the report.
+//! and the timeline of everything that happened to the report. The timeline and the list of
+//! messages we sent are built in `history.rs`.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::history::{outbound, timeline};
+pub use super::history::{OutboundView, TimelineItem};
 use super::principal::{Permission, Principal};
 use super::service::visible_report;
 use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, QueueEntry};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::{AuditRow, InboundRow, OutboxRow};
+use crate::store::InboundRow;
 
 #[derive(Debug, Serialize)]
 pub struct ReportView {
@@ -70,28 +73,6 @@ pub struct ReporterView {
     pub name: Option<String>,
     pub contact: String,
     pub attribution_es: &'static str,
-}
-
-#[derive(Debug, Serialize)]
-pub struct TimelineItem {
-    pub at: DateTime<Utc>,
-    pub at_local: String,
-    pub actor: String,
-    pub action: String,
-    pub what_es: String,
-    pub detail: Option<serde_json::Value>,
-}
-
-#[derive(Debug, Serialize)]
-pub struct OutboundView {
-    pub at_local: String,
-    pub purpose: String,
-    pub purpose_es: &'static str,
-    pub state: String,
-    pub state_es: &'static str,
-    pub delivery_status: Option<String>,
-    pub delivery_es: Option<&'static str>,
-    pub template: bool,
 }
 
 pub async fn detail(
@@ -267,73 +248,5 @@ fn reporter(m: Option<&InboundRow>) -> ReporterView {
             "coordinator" => "coordinador(a)",
             _ => "remitente no registrado",
         },
-    }
-}
-
-fn timeline(a: &AuditRow, tz: chrono_tz::Tz) -> TimelineItem {
-    let what = match a.action.as_str() {
-        "report.created" => "Reporte creado por el clasificador",
-        "report.claim" => "Tomado",
-        "report.release" => "Liberado",
-        "report.acknowledge" | "report.acknowledged" => "Acuse de recibo",
-        "report.reclassify" => "Reclasificado",
-        "report.set_priority" => "Cambio de prioridad",
-        "report.assign" => "Asignado a coordinador(a)",
-        "report.note" => "Nota interna",
-        "report.reply" => "Respuesta al reportante",
-        "report.resolve" | "report.resolved" => "Resuelto",
-        "report.dismiss" => "Descartado",
-        "report.mark_duplicate" => "Marcado como duplicado",
-        "report.reopen" => "Reabierto",
-        "report.reveal_contact" => "Se mostró el contacto del reportante",
-        a if a.starts_with("report.escalat") => "Escalamiento",
-        other => other,
-    };
-    TimelineItem {
-        at: a.at,
-        at_local: local(a.at, tz),
-        actor: a.actor.clone(),
-        action: a.action.clone(),
-        what_es: what.to_owned(),
-        detail: a
-            .detail
-            .as_deref()
-            .and_then(|d| serde_json::from_str(d).ok()),
-    }
-}
-
-fn outbound(o: &OutboxRow, tz: chrono_tz::Tz) -> OutboundView {
-    OutboundView {
-        at_local: local(o.sent_at.unwrap_or(o.created_at), tz),
-        purpose: o.purpose.clone(),
-        purpose_es: match o.purpose.as_str() {
-            "reply_emergency" => "Aviso de llamar al 9-1-1",
-            "reply_tip" => "Redirección al 089",
-            "reply_ack" => "Acuse con folio",
-            "coordinator_notice" => "Aviso a coordinador(a)",
-            "escalation_notice" => "Escalamiento",
-            "reporter_status" => "Estado al reportante",
-            "operator_reply" => "Respuesta del operador",
-            _ => "Mensaje",
-        },
-        state: o.state.clone(),
-        state_es: match o.state.as_str() {
-            "pending" => "en cola",
-            "sending" => "enviándose",
-            "sent" => "enviado",
-            "dry_run" => "simulado (sin token de WhatsApp)",
-            "merged" => "enviado junto con otro mensaje",
-            "failed" => "falló",
-            _ => "desconocido",
-        },
-        delivery_status: o.delivery_status.clone(),
-        delivery_es: o.delivery_status.as_deref().map(|d| match d {
-            "sent" => "enviado",
-            "delivered" => "entregado",
-            "read" | "played" => "leído",
-            "failed" => "no entregado",
-            _ => "otro",
-        }),
-        template: o.use_template,
     }
 }

@@ -1,8 +1,8 @@
 //! The operators' queue: the web app and the JSON API over one service layer, with
 //! accounts, roles, region scope, claims and an append-only audit trail.
 //!
-//! `service` and `detail` are the only places that read or change reports; `api` (JSON) and
-//! `web` (HTML) are thin adapters over them.
+//! `service` (with `notices`, which only it calls) and `detail` are the only places that read
+//! or change reports; `api` (JSON) and `web` (HTML) are thin adapters over them.
 
 pub mod actions;
 pub mod api;
@@ -10,7 +10,9 @@ pub mod auth;
 pub mod detail;
 pub mod events;
 pub mod filter;
+mod history;
 pub mod media;
+mod notices;
 pub mod openapi;
 pub mod principal;
 pub mod service;

@@ -1,212 +1,99 @@
 //! `impl QueueStore` for both backends, stamped out by a macro for the same reason as
 //! `shared.rs`: sqlx's executors are generic in ways that make one generic function harder
-//! to read than the SQL it runs.
+//! to read than the SQL it runs. The filtered report lists (`queue_query.rs`) and accounts
+//! and sessions (`queue_accounts.rs`) are stamped out beside it, and the impl calls into them.
 
 /// `queue_impl!(Type, pool_field, Database)`.
 macro_rules! queue_impl {
     ($ty:ty, $pool:ident, $db:ty) => {
-        mod queue_sql {
-            use $crate::store::queue::ReportQuery;
-            use $crate::store::sql_queue as qsql;
-
-            /// Appends the filters of `q` (all of them, or all but category and status).
-            pub(super) fn filters(
-                b: &mut sqlx::QueryBuilder<'static, $db>,
-                q: &ReportQuery,
-                with_category_status: bool,
-            ) {
-                fn any_of(b: &mut sqlx::QueryBuilder<'static, $db>, col: &str, v: &[String]) {
-                    b.push(format!(" AND {col} IN ("));
-                    let mut list = b.separated(", ");
-                    for item in v {
-                        list.push_bind(item.clone());
-                    }
-                    list.push_unseparated(")");
-                }
-                if let Some(regions) = &q.regions {
-                    if regions.is_empty() {
-                        b.push(" AND 1 = 0");
-                    } else {
-                        any_of(b, "r.region", regions);
-                    }
-                }
-                if let Some(groups) = &q.groups {
-                    if groups.is_empty() {
-                        b.push(" AND 1 = 0");
-                    } else {
-                        any_of(b, "r.group_ref", groups);
-                    }
-                }
-                if with_category_status && !q.categories.is_empty() {
-                    any_of(b, "r.category", &q.categories);
-                }
-                if with_category_status && !q.statuses.is_empty() {
-                    any_of(b, "r.status", &q.statuses);
-                }
-                if let Some(since) = q.since {
-                    b.push(" AND r.created_at >= ").push_bind(since);
-                }
-                if let Some(until) = q.until {
-                    b.push(" AND r.created_at < ").push_bind(until);
-                }
-                if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                    // LIKE wildcards typed by the operator are literal characters.
-                    let escaped = text
-                        .to_lowercase()
-                        .replace('\\', "\\\\")
-                        .replace('%', "\\%")
-                        .replace('_', "\\_");
-                    let pattern = format!("%{escaped}%");
-                    b.push(" AND (LOWER(COALESCE(m.body, '') || ' ' || COALESCE(m.note, '')) LIKE ")
-                        .push_bind(pattern.clone())
-                        .push(" ESCAPE '\\' OR LOWER(r.folio) LIKE ")
-                        .push_bind(pattern)
-                        .push(" ESCAPE '\\')");
-                }
-            }
-
-            pub(super) fn list(q: &ReportQuery) -> sqlx::QueryBuilder<'static, $db> {
-                let mut b = sqlx::QueryBuilder::new(qsql::QUEUE_SELECT);
-                filters(&mut b, q, true);
-                b.push(if q.chronological { qsql::CHRONOLOGICAL_ORDER } else { qsql::QUEUE_ORDER });
-                b.push(" LIMIT ").push_bind(q.limit.clamp(1, 5000));
-                b.push(" OFFSET ").push_bind(q.offset.max(0));
-                b
-            }
-
-            pub(super) fn counts(q: &ReportQuery) -> sqlx::QueryBuilder<'static, $db> {
-                let mut b = sqlx::QueryBuilder::new(qsql::COUNT_SELECT);
-                filters(&mut b, q, false);
-                b.push(" GROUP BY r.category, r.status ORDER BY r.category, r.status");
-                b
-            }
-        }
+        $crate::store::queue_query::report_query_fns!($db);
+        $crate::store::queue_accounts::account_fns!($db);
 
         #[async_trait::async_trait]
         impl $crate::store::QueueStore for $ty {
             async fn create_user(&self, u: &$crate::store::NewUser) -> Result<i64, StoreError> {
-                use $crate::store::sql_queue as qsql;
-                let mut tx = begin_write(&self.$pool).await?;
-                let regions = serde_json::to_string(&u.regions).unwrap_or_else(|_| "[]".into());
-                let inserted: Result<(i64,), sqlx::Error> = sqlx::query_as(qsql::INSERT_USER)
-                    .bind(&u.name)
-                    .bind(&u.role)
-                    .bind(regions)
-                    .bind(&u.password_hash)
-                    .bind(u.at)
-                    .fetch_one(&mut *tx)
-                    .await;
-                let (id,) = match inserted {
-                    Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                        return Err(StoreError::Conflict(format!("el usuario {} ya existe", u.name)))
-                    }
-                    other => other?,
-                };
-                sqlx::query(qsql::INSERT_TOKEN)
-                    .bind(&u.token_sha256)
-                    .bind(id)
-                    .bind(u.at)
-                    .execute(&mut *tx)
-                    .await?;
-                let created = $crate::store::NewAudit {
-                    at: u.at,
-                    actor: "system:cli".into(),
-                    action: "user.created".into(),
-                    entity_kind: "user".into(),
-                    entity_id: u.name.clone(),
-                    detail: serde_json::json!({ "role": u.role, "regions": u.regions }),
-                };
-                insert_audit_entry(&mut tx, &created).await?;
-                tx.commit().await?;
-                Ok(id)
+                accounts::create_user(&self.$pool, u).await
             }
 
-            async fn user_by_name(&self, name: &str) -> Result<Option<$crate::store::UserRow>, StoreError> {
-                Ok(sqlx::query_as($crate::store::sql_queue::USER_BY_NAME)
-                    .bind(name)
-                    .fetch_optional(&self.$pool)
-                    .await?)
+            async fn user_by_name(
+                &self,
+                name: &str,
+            ) -> Result<Option<$crate::store::UserRow>, StoreError> {
+                accounts::user_by_name(&self.$pool, name).await
             }
 
-            async fn user_by_id(&self, id: i64) -> Result<Option<$crate::store::UserRow>, StoreError> {
-                Ok(sqlx::query_as($crate::store::sql_queue::USER_BY_ID)
-                    .bind(id)
-                    .fetch_optional(&self.$pool)
-                    .await?)
+            async fn user_by_id(
+                &self,
+                id: i64,
+            ) -> Result<Option<$crate::store::UserRow>, StoreError> {
+                accounts::user_by_id(&self.$pool, id).await
             }
 
-            async fn user_by_token(&self, sha: &str) -> Result<Option<$crate::store::UserRow>, StoreError> {
-                Ok(sqlx::query_as($crate::store::sql_queue::USER_BY_TOKEN)
-                    .bind(sha)
-                    .fetch_optional(&self.$pool)
-                    .await?)
+            async fn user_by_token(
+                &self,
+                sha: &str,
+            ) -> Result<Option<$crate::store::UserRow>, StoreError> {
+                accounts::user_by_token(&self.$pool, sha).await
             }
 
             async fn users(&self) -> Result<Vec<$crate::store::UserRow>, StoreError> {
-                Ok(sqlx::query_as($crate::store::sql_queue::USERS)
+                accounts::users(&self.$pool).await
+            }
+
+            async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
+                accounts::set_password(&self.$pool, user_id, hash).await
+            }
+
+            async fn add_token(
+                &self,
+                user_id: i64,
+                sha: &str,
+                at: DateTime<Utc>,
+            ) -> Result<(), StoreError> {
+                accounts::add_token(&self.$pool, user_id, sha, at).await
+            }
+
+            async fn create_session(
+                &self,
+                s: &$crate::store::SessionRow,
+            ) -> Result<(), StoreError> {
+                accounts::create_session(&self.$pool, s).await
+            }
+
+            async fn session(
+                &self,
+                sha: &str,
+                now: DateTime<Utc>,
+            ) -> Result<Option<$crate::store::SessionRow>, StoreError> {
+                accounts::session(&self.$pool, sha, now).await
+            }
+
+            async fn delete_session(
+                &self,
+                sha: &str,
+                expired_before: Option<DateTime<Utc>>,
+            ) -> Result<(), StoreError> {
+                accounts::delete_session(&self.$pool, sha, expired_before).await
+            }
+
+            async fn query_reports(
+                &self,
+                q: &$crate::store::ReportQuery,
+            ) -> Result<Vec<$crate::store::QueueItem>, StoreError> {
+                Ok(report_query::list(q)
+                    .build_query_as()
                     .fetch_all(&self.$pool)
                     .await?)
             }
 
-            async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
-                sqlx::query($crate::store::sql_queue::SET_PASSWORD)
-                    .bind(user_id)
-                    .bind(hash)
-                    .execute(&self.$pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn add_token(&self, user_id: i64, sha: &str, at: DateTime<Utc>) -> Result<(), StoreError> {
-                sqlx::query($crate::store::sql_queue::INSERT_TOKEN)
-                    .bind(sha)
-                    .bind(user_id)
-                    .bind(at)
-                    .execute(&self.$pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn create_session(&self, s: &$crate::store::SessionRow) -> Result<(), StoreError> {
-                sqlx::query($crate::store::sql_queue::INSERT_SESSION)
-                    .bind(&s.id_sha256)
-                    .bind(s.user_id)
-                    .bind(&s.csrf_token)
-                    .bind(s.created_at)
-                    .bind(s.expires_at)
-                    .execute(&self.$pool)
-                    .await?;
-                Ok(())
-            }
-
-            async fn session(&self, sha: &str, now: DateTime<Utc>) -> Result<Option<$crate::store::SessionRow>, StoreError> {
-                Ok(sqlx::query_as($crate::store::sql_queue::SESSION)
-                    .bind(sha)
-                    .bind(now)
-                    .fetch_optional(&self.$pool)
+            async fn count_reports(
+                &self,
+                q: &$crate::store::ReportQuery,
+            ) -> Result<Vec<$crate::store::QueueCount>, StoreError> {
+                Ok(report_query::counts(q)
+                    .build_query_as()
+                    .fetch_all(&self.$pool)
                     .await?)
-            }
-
-            async fn delete_session(&self, sha: &str, expired_before: Option<DateTime<Utc>>) -> Result<(), StoreError> {
-                sqlx::query($crate::store::sql_queue::DELETE_SESSION)
-                    .bind(sha)
-                    .execute(&self.$pool)
-                    .await?;
-                if let Some(t) = expired_before {
-                    sqlx::query($crate::store::sql_queue::DELETE_EXPIRED_SESSIONS)
-                        .bind(t)
-                        .execute(&self.$pool)
-                        .await?;
-                }
-                Ok(())
-            }
-
-            async fn query_reports(&self, q: &$crate::store::ReportQuery) -> Result<Vec<$crate::store::QueueItem>, StoreError> {
-                Ok(queue_sql::list(q).build_query_as().fetch_all(&self.$pool).await?)
-            }
-
-            async fn count_reports(&self, q: &$crate::store::ReportQuery) -> Result<Vec<$crate::store::QueueCount>, StoreError> {
-                Ok(queue_sql::counts(q).build_query_as().fetch_all(&self.$pool).await?)
             }
 
             async fn inbound_by_id(&self, id: i64) -> Result<Option<InboundRow>, StoreError> {
@@ -239,7 +126,10 @@ macro_rules! queue_impl {
                     .await?)
             }
 
-            async fn update_report(&self, c: &$crate::store::ReportChange) -> Result<bool, StoreError> {
+            async fn update_report(
+                &self,
+                c: &$crate::store::ReportChange,
+            ) -> Result<bool, StoreError> {
                 use $crate::store::sql_queue as qsql;
                 let f = &c.fields;
                 let mut tx = begin_write(&self.$pool).await?;
@@ -292,13 +182,21 @@ macro_rules! queue_impl {
                 Ok(true)
             }
 
-            async fn append_audit(&self, entry: &$crate::store::NewAudit) -> Result<(), StoreError> {
+            async fn append_audit(
+                &self,
+                entry: &$crate::store::NewAudit,
+            ) -> Result<(), StoreError> {
                 let mut conn = self.$pool.acquire().await?;
                 insert_audit_entry(&mut conn, entry).await?;
                 Ok(())
             }
 
-            async fn audit_after(&self, kind: &str, after: i64, limit: i64) -> Result<Vec<AuditRow>, StoreError> {
+            async fn audit_after(
+                &self,
+                kind: &str,
+                after: i64,
+                limit: i64,
+            ) -> Result<Vec<AuditRow>, StoreError> {
                 Ok(sqlx::query_as($crate::store::sql_queue::AUDIT_AFTER)
                     .bind(kind)
                     .bind(after)
@@ -320,13 +218,17 @@ macro_rules! queue_impl {
                 limit: i64,
             ) -> Result<(Vec<$crate::store::ReportChangeRow>, Option<i64>), StoreError> {
                 use $crate::store::rows::ChangeJoin;
-                let found: Vec<ChangeJoin> = sqlx::query_as($crate::store::sql_queue::REPORT_CHANGES_AFTER)
-                    .bind(after)
-                    .bind(limit)
-                    .fetch_all(&self.$pool)
-                    .await?;
+                let found: Vec<ChangeJoin> =
+                    sqlx::query_as($crate::store::sql_queue::REPORT_CHANGES_AFTER)
+                        .bind(after)
+                        .bind(limit)
+                        .fetch_all(&self.$pool)
+                        .await?;
                 let cursor = found.last().map(|row| row.id);
-                let changes = found.into_iter().filter_map(ChangeJoin::into_change).collect();
+                let changes = found
+                    .into_iter()
+                    .filter_map(ChangeJoin::into_change)
+                    .collect();
                 Ok((changes, cursor))
             }
 

@@ -4,6 +4,7 @@
 pub mod address;
 pub mod client;
 pub mod media;
+mod media_error;
 pub mod outbound;
 pub mod payload;
 mod payload_parts;

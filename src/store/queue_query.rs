@@ -1,0 +1,94 @@
+//! The queue's filtered report lists and their per-category and per-status counts, built
+//! with `sqlx::QueryBuilder` because which filters apply depends on the request. Stamped
+//! out per backend as a `mod report_query` that the impl in `queue_impl.rs` calls (see
+//! there for why a macro); the fixed SQL pieces live in `sql_queue.rs`.
+
+/// `report_query_fns!(Database)`; expanded by `queue_impl!`.
+macro_rules! report_query_fns {
+    ($db:ty) => {
+        mod report_query {
+            use $crate::store::queue::ReportQuery;
+            use $crate::store::sql_queue as qsql;
+
+            /// Appends the filters of `q` (all of them, or all but category and status).
+            pub(super) fn filters(
+                b: &mut sqlx::QueryBuilder<'static, $db>,
+                q: &ReportQuery,
+                with_category_status: bool,
+            ) {
+                fn any_of(b: &mut sqlx::QueryBuilder<'static, $db>, col: &str, v: &[String]) {
+                    b.push(format!(" AND {col} IN ("));
+                    let mut list = b.separated(", ");
+                    for item in v {
+                        list.push_bind(item.clone());
+                    }
+                    list.push_unseparated(")");
+                }
+                if let Some(regions) = &q.regions {
+                    if regions.is_empty() {
+                        b.push(" AND 1 = 0");
+                    } else {
+                        any_of(b, "r.region", regions);
+                    }
+                }
+                if let Some(groups) = &q.groups {
+                    if groups.is_empty() {
+                        b.push(" AND 1 = 0");
+                    } else {
+                        any_of(b, "r.group_ref", groups);
+                    }
+                }
+                if with_category_status && !q.categories.is_empty() {
+                    any_of(b, "r.category", &q.categories);
+                }
+                if with_category_status && !q.statuses.is_empty() {
+                    any_of(b, "r.status", &q.statuses);
+                }
+                if let Some(since) = q.since {
+                    b.push(" AND r.created_at >= ").push_bind(since);
+                }
+                if let Some(until) = q.until {
+                    b.push(" AND r.created_at < ").push_bind(until);
+                }
+                if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+                    // LIKE wildcards typed by the operator are literal characters.
+                    let escaped = text
+                        .to_lowercase()
+                        .replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_");
+                    let pattern = format!("%{escaped}%");
+                    b.push(
+                        " AND (LOWER(COALESCE(m.body, '') || ' ' || COALESCE(m.note, '')) LIKE ",
+                    )
+                    .push_bind(pattern.clone())
+                    .push(" ESCAPE '\\' OR LOWER(r.folio) LIKE ")
+                    .push_bind(pattern)
+                    .push(" ESCAPE '\\')");
+                }
+            }
+
+            pub(super) fn list(q: &ReportQuery) -> sqlx::QueryBuilder<'static, $db> {
+                let mut b = sqlx::QueryBuilder::new(qsql::QUEUE_SELECT);
+                filters(&mut b, q, true);
+                b.push(if q.chronological {
+                    qsql::CHRONOLOGICAL_ORDER
+                } else {
+                    qsql::QUEUE_ORDER
+                });
+                b.push(" LIMIT ").push_bind(q.limit.clamp(1, 5000));
+                b.push(" OFFSET ").push_bind(q.offset.max(0));
+                b
+            }
+
+            pub(super) fn counts(q: &ReportQuery) -> sqlx::QueryBuilder<'static, $db> {
+                let mut b = sqlx::QueryBuilder::new(qsql::COUNT_SELECT);
+                filters(&mut b, q, false);
+                b.push(" GROUP BY r.category, r.status ORDER BY r.category, r.status");
+                b
+            }
+        }
+    };
+}
+
+pub(crate) use report_query_fns;
