@@ -1,5 +1,5 @@
 //! SQL for accounts, sessions and the queue, shared by both backends. Filtered report lists
-//! are built with `sqlx::QueryBuilder` in `queue_impl.rs`; the pieces they share live here.
+//! are built with `sqlx::QueryBuilder` in `queue_query.rs`; the pieces they share live here.
 
 pub const INSERT_USER: &str = "\
 INSERT INTO users (name, role, regions, password_hash, created_at)
