@@ -35,11 +35,15 @@ ON CONFLICT (wamid) DO UPDATE SET
     updated_at = excluded.updated_at
 WHERE excluded.rank > message_statuses.rank";
 
-/// `sql::OUTBOX_DELIVERY` for many rows: the last applied status of each message.
+/// `sql::OUTBOX_DELIVERY` for many rows: the last applied status of each message. Written
+/// as one table and `= ANY` rather than a join with `UNNEST`: while the outbox's wamids are
+/// mostly NULL (dry run, or a young deployment) PostgreSQL's estimate for a join was 1,800
+/// rows, and its generic plan read the whole outbox for every group (16 ms at 50k rows).
 const OUTBOX_DELIVERIES: &str = "\
-UPDATE outbox o SET delivery_status = u.status, delivery_error = u.error
-FROM UNNEST($1::text[], $2::text[], $3::int8[]) AS u(wamid, status, error)
-WHERE o.wamid = u.wamid";
+UPDATE outbox
+SET delivery_status = ($2::text[])[array_position($1::text[], wamid)],
+    delivery_error = ($3::int8[])[array_position($1::text[], wamid)]
+WHERE wamid = ANY($1::text[])";
 
 /// One message's status after the group's updates.
 struct Merged<'a> {

@@ -149,8 +149,10 @@ async fn write_group(
     let new = pg_bulk::upsert_deliveries(&mut tx, group, &mut outcomes).await?;
     let (bulk, serial): (Vec<usize>, Vec<usize>) =
         new.into_iter().partition(|&i| pg_bulk::set_based(group[i]));
-    pg_bulk::write_messages(&mut tx, group, &bulk, &mut outcomes).await?;
+    // Statuses first: the messages' plans lock the folio counters, which every other writer
+    // waits on until this transaction commits, so as little as possible comes after them.
     pg_bulk_statuses::write_statuses(&mut tx, group, &bulk, &mut outcomes).await?;
+    pg_bulk::write_messages(&mut tx, group, &bulk, &mut outcomes).await?;
     for i in serial {
         pg_ingest::write_contents(&mut tx, group[i], &mut outcomes[i]).await?;
     }
