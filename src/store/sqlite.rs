@@ -64,8 +64,9 @@ impl SqliteStore {
         migrate::sqlite().run_direct(&mut migrate_conn).await?;
         migrate_conn.close().await?;
         // `full`: the WAL is synced before each answer, by its own thread (see
-        // `sqlite_writer/sync.rs`), so the writer's commits need not wait for the disk.
-        let sync_apart = options.sqlite_synchronous.eq_ignore_ascii_case("full");
+        // `sqlite_writer/sync.rs`), so the writer's commits need not wait for the disk. Only
+        // in WAL mode: another journal (a VFS without shared memory) keeps SQLite's own sync.
+        let mut sync_apart = options.sqlite_synchronous.eq_ignore_ascii_case("full");
         let writer_sync = if sync_apart {
             "normal"
         } else {
@@ -73,6 +74,12 @@ impl SqliteStore {
         };
         let writer_conn =
             open_writer(connect.get_filename(), writer_sync).map_err(from_rusqlite)?;
+        if sync_apart && !in_wal_mode(&writer_conn).map_err(from_rusqlite)? {
+            writer_conn
+                .pragma_update(None, "synchronous", "full")
+                .map_err(from_rusqlite)?;
+            sync_apart = false;
+        }
         let syncer = sync_apart
             .then(|| wal_sync::start(connect.get_filename().to_owned()))
             .transpose()
@@ -118,6 +125,11 @@ pub(super) fn from_rusqlite(e: rusqlite::Error) -> StoreError {
         }
         _ => StoreError::Other(e.to_string()),
     }
+}
+
+fn in_wal_mode(conn: &rusqlite::Connection) -> rusqlite::Result<bool> {
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?;
+    Ok(mode.eq_ignore_ascii_case("wal"))
 }
 
 fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {

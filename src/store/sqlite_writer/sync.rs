@@ -48,6 +48,13 @@ fn run(wal: PathBuf, groups: Receiver<Vec<Answer>>) {
         while let Ok(more) = groups.try_recv() {
             answers.extend(more);
         }
+        // A group that failed wrote nothing to wait for; its errors pass through as they are.
+        if answers.iter().all(|(_, result)| result.is_err()) {
+            answers
+                .into_iter()
+                .for_each(|(reply, result)| drop(reply.send(result)));
+            continue;
+        }
         let synced = match &file {
             Some(f) => f.sync_data(),
             None => File::open(&wal).and_then(|f| {
@@ -69,5 +76,47 @@ fn run(wal: PathBuf, groups: Receiver<Vec<Answer>>) {
             };
             let _ = reply.send(result);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer() -> (
+        Answer,
+        tokio::sync::oneshot::Receiver<Result<IngestOutcome, StoreError>>,
+    ) {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        ((tx, Ok(IngestOutcome::default())), rx)
+    }
+
+    #[test]
+    fn answers_wait_for_a_sync_that_worked_and_errors_pass_through() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("a.db");
+        let (groups, handle) = start(db.clone()).unwrap();
+
+        // No WAL file yet: a success cannot be confirmed, so it becomes an outage.
+        let (ok, mut rx) = answer();
+        groups.send(vec![ok]).unwrap();
+        let got = rx.blocking_recv().unwrap();
+        assert!(matches!(got, Err(StoreError::Unavailable(m)) if m.contains("WAL")));
+
+        // A group that failed is answered with its own error, without a sync.
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        let failed = Err(StoreError::Other("constraint".into()));
+        groups.send(vec![(tx, failed)]).unwrap();
+        let got = rx.blocking_recv().unwrap();
+        assert!(matches!(got, Err(StoreError::Other(m)) if m == "constraint"));
+
+        // Once the WAL exists, answers go through after the sync.
+        std::fs::write(wal_path(&db), b"frames").unwrap();
+        let (ok, mut rx) = answer();
+        groups.send(vec![ok]).unwrap();
+        assert!(rx.blocking_recv().unwrap().is_ok());
+
+        drop(groups);
+        handle.join().unwrap();
     }
 }
