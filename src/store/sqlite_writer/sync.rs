@@ -98,13 +98,13 @@ mod tests {
         let (groups, handle) = start(db.clone()).unwrap();
 
         // No WAL file yet: a success cannot be confirmed, so it becomes an outage.
-        let (ok, mut rx) = answer();
+        let (ok, rx) = answer();
         groups.send(vec![ok]).unwrap();
         let got = rx.blocking_recv().unwrap();
         assert!(matches!(got, Err(StoreError::Unavailable(m)) if m.contains("WAL")));
 
         // A group that failed is answered with its own error, without a sync.
-        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        let (tx, rx) = tokio::sync::oneshot::channel();
         let failed = Err(StoreError::Other("constraint".into()));
         groups.send(vec![(tx, failed)]).unwrap();
         let got = rx.blocking_recv().unwrap();
@@ -112,7 +112,7 @@ mod tests {
 
         // Once the WAL exists, answers go through after the sync.
         std::fs::write(wal_path(&db), b"frames").unwrap();
-        let (ok, mut rx) = answer();
+        let (ok, rx) = answer();
         groups.send(vec![ok]).unwrap();
         assert!(rx.blocking_recv().unwrap().is_ok());
 
