@@ -92,18 +92,8 @@ pub(super) async fn upsert_deliveries(
     for (i, b) in group.iter().enumerate() {
         copies.entry(&b.delivery.body_sha256).or_default().push(i);
     }
-    let n = copies.len();
-    let (mut sha, mut body, mut outcome, mut detail) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
-    let (mut first, mut last, mut count) = (
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-        Vec::with_capacity(n),
-    );
+    let (mut sha, mut body, mut outcome, mut detail) = (vec![], vec![], vec![], vec![]);
+    let (mut first, mut last, mut count) = (vec![], vec![], vec![]);
     for (s, idx) in &copies {
         let d = &group[idx[0]].delivery;
         let at = idx.iter().map(|&i| group[i].delivery.received_at);

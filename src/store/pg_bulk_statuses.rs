@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 
+use super::sql::status_conflict;
 use super::{IngestBatch, IngestOutcome, NewStatus};
 
 /// Stored ranks, locked in wamid order (the order every replica takes them in).
@@ -19,21 +20,14 @@ SELECT wamid, rank FROM message_statuses WHERE wamid = ANY($1) ORDER BY wamid FO
 
 /// `sql::UPSERT_STATUS` for many rows; the rank guard still holds against a replica that
 /// inserted the same wamid meanwhile.
-const UPSERT_STATUSES: &str = "\
-INSERT INTO message_statuses (wamid, status, rank, status_at, recipient_id, recipient_user_id,
+const UPSERT_STATUSES: &str = concat!(
+    "INSERT INTO message_statuses (wamid, status, rank, status_at, recipient_id, recipient_user_id,
                               error_code, error_title, updated_at)
 SELECT * FROM UNNEST($1::text[], $2::text[], $3::int4[], $4::timestamptz[], $5::text[],
                      $6::text[], $7::int8[], $8::text[], $9::timestamptz[])
-ON CONFLICT (wamid) DO UPDATE SET
-    status = excluded.status,
-    rank = excluded.rank,
-    status_at = excluded.status_at,
-    recipient_id = COALESCE(excluded.recipient_id, message_statuses.recipient_id),
-    recipient_user_id = COALESCE(excluded.recipient_user_id, message_statuses.recipient_user_id),
-    error_code = COALESCE(excluded.error_code, message_statuses.error_code),
-    error_title = COALESCE(excluded.error_title, message_statuses.error_title),
-    updated_at = excluded.updated_at
-WHERE excluded.rank > message_statuses.rank";
+",
+    status_conflict!()
+);
 
 /// `sql::OUTBOX_DELIVERY` for many rows: the last applied status of each message. Written
 /// as one table and `= ANY` rather than a join with `UNNEST`: while the outbox's wamids are
@@ -117,8 +111,7 @@ async fn upsert(
     conn: &mut PgConnection,
     merged: &BTreeMap<&str, Merged<'_>>,
 ) -> Result<(), sqlx::Error> {
-    let n = merged.len();
-    let mut cols = Columns::with_capacity(n);
+    let mut cols = Columns::default();
     for (wamid, m) in merged {
         cols.wamid.push(*wamid);
         cols.status.push(m.last.status.as_str());
@@ -154,6 +147,7 @@ async fn upsert(
 }
 
 /// The statuses' columns as arrays, for `UNNEST`.
+#[derive(Default)]
 struct Columns<'a> {
     wamid: Vec<&'a str>,
     status: Vec<&'a str>,
@@ -165,21 +159,4 @@ struct Columns<'a> {
     error_title: Vec<Option<&'a str>>,
     updated_at: Vec<DateTime<Utc>>,
     last_error: Vec<Option<i64>>,
-}
-
-impl Columns<'_> {
-    fn with_capacity(n: usize) -> Self {
-        Columns {
-            wamid: Vec::with_capacity(n),
-            status: Vec::with_capacity(n),
-            rank: Vec::with_capacity(n),
-            status_at: Vec::with_capacity(n),
-            recipient_id: Vec::with_capacity(n),
-            recipient_user_id: Vec::with_capacity(n),
-            error_code: Vec::with_capacity(n),
-            error_title: Vec::with_capacity(n),
-            updated_at: Vec::with_capacity(n),
-            last_error: Vec::with_capacity(n),
-        }
-    }
 }

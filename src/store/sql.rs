@@ -44,12 +44,12 @@ SELECT id FROM inbound_messages
 WHERE sender_phone = $1 AND kind <> 'location' AND sent_at >= $2 AND sent_at <= $3
 ORDER BY sent_at DESC, id DESC LIMIT 1";
 
-/// Statuses only move forward: the update applies when the new rank is higher.
-pub const UPSERT_STATUS: &str = "\
-INSERT INTO message_statuses (wamid, status, rank, status_at, recipient_id, recipient_user_id,
-                              error_code, error_title, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (wamid) DO UPDATE SET
+/// How a status meets the stored one: statuses only move forward (the update applies when
+/// the new rank is higher), and details a later status lacks are kept. Shared with the
+/// group writer's set-based upsert (`pg_bulk_statuses.rs`).
+macro_rules! status_conflict {
+    () => {
+        "ON CONFLICT (wamid) DO UPDATE SET
     status = excluded.status,
     rank = excluded.rank,
     status_at = excluded.status_at,
@@ -58,7 +58,18 @@ ON CONFLICT (wamid) DO UPDATE SET
     error_code = COALESCE(excluded.error_code, message_statuses.error_code),
     error_title = COALESCE(excluded.error_title, message_statuses.error_title),
     updated_at = excluded.updated_at
-WHERE excluded.rank > message_statuses.rank";
+WHERE excluded.rank > message_statuses.rank"
+    };
+}
+pub(crate) use status_conflict;
+
+pub const UPSERT_STATUS: &str = concat!(
+    "INSERT INTO message_statuses (wamid, status, rank, status_at, recipient_id, recipient_user_id,
+                              error_code, error_title, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+",
+    status_conflict!()
+);
 
 /// Mirrors an applied status onto the outbound record it belongs to.
 pub const OUTBOX_DELIVERY: &str = "\

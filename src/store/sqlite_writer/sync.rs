@@ -48,35 +48,35 @@ fn run(wal: PathBuf, groups: Receiver<Vec<Answer>>) {
         while let Ok(more) = groups.try_recv() {
             answers.extend(more);
         }
-        // A group that failed wrote nothing to wait for; its errors pass through as they are.
-        if answers.iter().all(|(_, result)| result.is_err()) {
-            answers
-                .into_iter()
-                .for_each(|(reply, result)| drop(reply.send(result)));
-            continue;
-        }
-        let synced = match &file {
-            Some(f) => f.sync_data(),
-            None => File::open(&wal).and_then(|f| {
-                let done = f.sync_data();
-                file = Some(f);
-                done
-            }),
+        // Groups that failed wrote nothing to wait for; their errors pass through as they are.
+        let synced = if answers.iter().any(|(_, result)| result.is_ok()) {
+            sync(&wal, &mut file)
+        } else {
+            Ok(())
         };
-        if synced.is_err() {
-            // Reopen next time rather than trust a descriptor whose sync failed.
-            file = None;
-        }
         for (reply, result) in answers {
-            let result = match &synced {
-                Ok(()) => result,
+            let result = match (&synced, result) {
                 // Committed but perhaps not durable: 503 makes Meta retry, and the retry is
                 // recognised by its body.
-                Err(e) => Err(StoreError::Unavailable(format!("syncing the WAL: {e}"))),
+                (Err(e), Ok(_)) => Err(StoreError::Unavailable(format!("syncing the WAL: {e}"))),
+                (_, result) => result,
             };
             let _ = reply.send(result);
         }
     }
+}
+
+fn sync(wal: &std::path::Path, file: &mut Option<File>) -> std::io::Result<()> {
+    let f = match file {
+        Some(f) => f,
+        None => file.insert(File::open(wal)?),
+    };
+    let synced = f.sync_data();
+    if synced.is_err() {
+        // Reopen next time rather than trust a descriptor whose sync failed.
+        *file = None;
+    }
+    synced
 }
 
 #[cfg(test)]
