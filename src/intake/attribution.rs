@@ -11,6 +11,8 @@ pub struct Attributed {
     pub group: Option<String>,
     /// The registry id of the coordinator who wrote, for `Attribution::Coordinator`.
     pub coordinator: Option<String>,
+    /// The region that coordinator answers for: their commands reach only its reports.
+    pub coordinator_region: Option<String>,
 }
 
 /// A message in a Cloud API group belongs to the group registered with that `group_id`;
@@ -23,6 +25,7 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
         how: Attribution::Unregistered,
         group: None,
         coordinator: None,
+        coordinator_region: None,
     };
     if let Some(cloud_id) = &msg.cloud_group_id {
         // A group we never registered must not fall through to the member lookup: the
@@ -33,6 +36,7 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
                 how: Attribution::CloudGroup,
                 group: Some(g.id.clone()),
                 coordinator: None,
+                coordinator_region: None,
             });
     }
     if let Some((group, _)) = msg
@@ -44,6 +48,7 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
             how: Attribution::MemberBsuid,
             group: Some(group.id.clone()),
             coordinator: None,
+            coordinator_region: None,
         };
     }
     if let Some((group, _)) = msg
@@ -55,6 +60,7 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
             how: Attribution::MemberPhone,
             group: Some(group.id.clone()),
             coordinator: None,
+            coordinator_region: None,
         };
     }
     // Coordinators write to acknowledge and resolve reports; they are not reporters.
@@ -67,11 +73,12 @@ pub fn attribute(registry: &Registry, msg: &InboundMessage) -> Attributed {
                 .as_deref()
                 .and_then(|p| registry.coordinator_by_phone(p))
         });
-    if let Some((_, c)) = coordinator {
+    if let Some((region, c)) = coordinator {
         return Attributed {
             how: Attribution::Coordinator,
             group: None,
             coordinator: Some(c.id.clone()),
+            coordinator_region: Some(region.id.clone()),
         };
     }
     unregistered

@@ -45,6 +45,7 @@ pub(super) fn timeline(a: &AuditRow, tz: chrono_tz::Tz) -> TimelineItem {
         "report.mark_duplicate" => "Marcado como duplicado",
         "report.reopen" => "Reabierto",
         "report.reveal_contact" => "Se mostró el contacto del reportante",
+        "report.command_refused" => "Orden de coordinador(a) rechazada",
         a if a.starts_with("report.escalat") => "Escalamiento",
         other => other,
     };

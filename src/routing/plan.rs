@@ -178,6 +178,9 @@ fn coordinator_command(
         .and_then(parse_button)
         .or_else(|| msg.body.as_deref().and_then(parse_command))?;
     let folio = command.folio.to_string();
+    // Attribution always names the region of a coordinator it recognised; without one there
+    // is no scope to act in, so nothing is planned.
+    let region = who.coordinator_region.clone()?;
     Some(MessagePlan::Command(NewCommand {
         action: match command.action {
             CoordinatorAction::Acknowledge => ReportAction::Acknowledge,
@@ -187,6 +190,7 @@ fn coordinator_command(
             "coordinator:{}",
             who.coordinator.as_deref().unwrap_or("desconocido")
         ),
+        region,
         at: ctx.now,
         reporter_purpose: "reporter_status".into(),
         on_no_match: Some(answer("command_unknown", 2, json!({ "folio": folio }))),

@@ -194,9 +194,18 @@ async fn apply_command(
         .bind(&c.folio)
         .bind(c.at)
         .bind(&c.actor)
+        .bind(&c.region)
         .fetch_optional(&mut *conn)
         .await?;
     let Some((report_id, origin_id)) = row else {
+        let found: Option<(String, String)> = sqlx::query_as(rsql::REPORT_SCOPE)
+            .bind(&c.folio)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let found = found.as_ref().map(|(r, s)| (r.as_str(), s.as_str()));
+        let detail = c.refusal(found);
+        let action = "report.command_refused";
+        audit(conn, c.at, &c.actor, action, &c.folio, &detail).await?;
         if let Some(o) = &c.on_no_match {
             insert_outbox(conn, o, None, Some(message_id)).await?;
         }

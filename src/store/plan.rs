@@ -89,11 +89,34 @@ pub struct NewCommand {
     pub action: ReportAction,
     /// Who acted, e.g. `coordinator:son-centro-patrulla-1`.
     pub actor: String,
+    /// The only region whose reports this command may change: the coordinator's own. A folio
+    /// of another region is treated as unknown (and audited), never acted on.
+    pub region: String,
     pub at: DateTime<Utc>,
     /// Purpose of the notice to the reporter (recipient: where the report came from).
     pub reporter_purpose: String,
-    /// Sent to the coordinator when the folio is unknown or already closed.
+    /// Sent to the coordinator when the folio is unknown, of another region or already closed.
     pub on_no_match: Option<NewOutbox>,
+}
+
+impl NewCommand {
+    /// The audit detail of a command that changed nothing, from the folio's region and
+    /// status when it exists. Both backends write it; the coordinator hears the same answer
+    /// whatever the reason, so another region's folios cannot be probed from WhatsApp.
+    pub fn refusal(&self, found: Option<(&str, &str)>) -> serde_json::Value {
+        let reason = match found {
+            None => "unknown_folio",
+            Some((region, _)) if region != self.region => "other_region",
+            Some(_) => "not_open",
+        };
+        serde_json::json!({
+            "by": self.actor,
+            "action": self.action.status(),
+            "reason": reason,
+            "coordinator_region": self.region,
+            "status": found.map(|(_, status)| status),
+        })
+    }
 }
 
 /// What a message sets in motion.

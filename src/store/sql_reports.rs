@@ -19,10 +19,11 @@ INSERT INTO outbox (purpose, priority, report_id, message_id, recipient_key, rec
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, 0, $10, $11)";
 
 /// Acknowledge: only an open report; resolve: open or acknowledged. Either stops escalation.
+/// `$4` is the acting coordinator's region: a folio of another region matches nothing.
 pub const APPLY_ACK: &str = "\
 UPDATE reports SET status = 'acknowledged', acknowledged_at = $2, acknowledged_by = $3,
                    escalate_at = NULL, updated_at = $2
-WHERE folio = $1 AND status = 'open'
+WHERE folio = $1 AND region = $4 AND status = 'open'
 RETURNING id, message_id";
 
 pub const APPLY_RESOLVE: &str = "\
@@ -30,8 +31,11 @@ UPDATE reports SET status = 'resolved', resolved_at = $2, resolved_by = $3,
                    acknowledged_at = COALESCE(acknowledged_at, $2),
                    acknowledged_by = COALESCE(acknowledged_by, $3),
                    escalate_at = NULL, updated_at = $2
-WHERE folio = $1 AND status IN ('open', 'acknowledged')
+WHERE folio = $1 AND region = $4 AND status IN ('open', 'acknowledged')
 RETURNING id, message_id";
+
+/// Why a coordinator's command matched nothing: the folio's region and status, if it exists.
+pub const REPORT_SCOPE: &str = "SELECT region, status FROM reports WHERE folio = $1";
 
 /// Where a report came from: the reporter's group or chat.
 pub const REPORT_ORIGIN: &str = "\

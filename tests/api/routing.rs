@@ -7,7 +7,7 @@ use alerta::store::ReportLookup;
 use alerta::triage::Category;
 use chrono::Utc;
 
-use crate::helpers::{text_webhook, Backend, TestApp, JOSE, LAURA, MARIA};
+use crate::helpers::{backends, text_webhook, Backend, TestApp, JOSE, LAURA, MARIA};
 
 async fn post(app: &TestApp, body: Vec<u8>) {
     let (status, text) = app.post_signed(&body).await;
@@ -143,6 +143,128 @@ async fn coordinators_acknowledge_and_resolve_by_text_and_button() {
         .filter(|r| r.purpose == "command_unknown")
         .count();
     assert_eq!(unknown, 2);
+}
+
+/// Jesús, a member of a Cajeme committee (region son-valle-yaqui), as Meta sends his number.
+const JESUS_CAJEME: &str = "5216441000202";
+
+/// Hermosillo's duty coordinator writes about a Valle del Yaqui emergency, by text and by
+/// button: nothing changes, the answer is the one for an unknown folio, and each attempt is
+/// in that report's audit trail. Then Valle del Yaqui's own coordinator can acknowledge it.
+#[tokio::test]
+async fn coordinators_cannot_act_on_another_regions_reports() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        post(
+            &app,
+            text_webhook(
+                "w.e1",
+                Some(JESUS_CAJEME),
+                None,
+                None,
+                "estan asaltando la tienda de la esquina traen pistola, manden patrulla ya",
+            ),
+        )
+        .await;
+        let report = app.report(ReportLookup::MessageWamid("w.e1")).await;
+        assert_eq!(report.region, "son-valle-yaqui", "{backend:?}");
+        let (_, outsider) = patrol_coordinator(&app);
+        for (wamid, body) in [
+            (
+                "w.x1",
+                text_webhook(
+                    "w.x1",
+                    Some(&outsider),
+                    None,
+                    None,
+                    &format!("ok {}", report.folio),
+                ),
+            ),
+            (
+                "w.x2",
+                text_webhook(
+                    "w.x2",
+                    Some(&outsider),
+                    None,
+                    None,
+                    &format!("atendido {}", report.folio),
+                ),
+            ),
+            (
+                "w.x3",
+                button_webhook(
+                    "w.x3",
+                    &outsider,
+                    &format!("resolve:{}", report.folio),
+                    "Atendido",
+                ),
+            ),
+        ] {
+            post(&app, body).await;
+            assert_eq!(app.message(wamid).await.attribution, "coordinator");
+        }
+        let after = app.report(ReportLookup::Id(report.id)).await;
+        assert_eq!(after.status, "open", "{backend:?}");
+        assert_eq!(after.acknowledged_by, None, "{backend:?}");
+        assert_eq!(
+            after.escalate_at, report.escalate_at,
+            "escalation still runs"
+        );
+        let outbox = app.state.store.outbox().await.unwrap();
+        assert!(
+            !outbox.iter().any(|r| r.purpose == "reporter_status"),
+            "the reporter is told nothing: {backend:?}"
+        );
+        let unknown = outbox.iter().filter(|r| r.purpose == "command_unknown");
+        assert_eq!(
+            unknown.count(),
+            3,
+            "answered as an unknown folio: {backend:?}"
+        );
+        let trail = app
+            .state
+            .store
+            .audit_trail("report", &report.folio)
+            .await
+            .unwrap();
+        let refused: Vec<_> = trail
+            .iter()
+            .filter(|a| a.action == "report.command_refused")
+            .map(|a| {
+                serde_json::from_str::<serde_json::Value>(a.detail.as_deref().unwrap()).unwrap()
+            })
+            .collect();
+        assert_eq!(refused.len(), 3, "{backend:?}");
+        assert!(
+            refused
+                .iter()
+                .all(|d| d["reason"] == "other_region" && d["coordinator_region"] == "son-centro"),
+            "{refused:?}"
+        );
+
+        // The region's own coordinator still can.
+        let region = app.state.registry.region("son-valle-yaqui").unwrap();
+        let own = region
+            .coordinators
+            .iter()
+            .find_map(|c| c.phone.as_ref())
+            .expect("a Valle del Yaqui coordinator with a phone")
+            .as_str();
+        let own = format!("521{}", &own[own.len() - 10..]);
+        post(
+            &app,
+            text_webhook(
+                "w.x4",
+                Some(&own),
+                None,
+                None,
+                &format!("ok {}", report.folio),
+            ),
+        )
+        .await;
+        let acked = app.report(ReportLookup::Id(report.id)).await;
+        assert_eq!(acked.status, "acknowledged", "{backend:?}");
+    }
 }
 
 #[tokio::test]

@@ -67,13 +67,27 @@ fn apply_command(tx: &Connection, c: &NewCommand, message_id: i64) -> rusqlite::
     let at = ts(c.at);
     let row: Option<(i64, i64)> = {
         let mut stmt = tx.prepare_cached(sql)?;
-        bind(&mut stmt, &[&c.folio, &at, &c.actor])?;
+        bind(&mut stmt, &[&c.folio, &at, &c.actor, &c.region])?;
         let mut rows = stmt.raw_query();
         rows.next()?
             .map(|r| Ok::<_, rusqlite::Error>((r.get(0)?, r.get(1)?)))
             .transpose()?
     };
     let Some((report_id, origin_id)) = row else {
+        let found: Option<(String, String)> = tx
+            .prepare_cached(rsql::REPORT_SCOPE)?
+            .query_row([&c.folio], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?;
+        let found = found.as_ref().map(|(r, s)| (r.as_str(), s.as_str()));
+        let detail = c.refusal(found);
+        audit(
+            tx,
+            c.at,
+            &c.actor,
+            "report.command_refused",
+            &c.folio,
+            &detail,
+        )?;
         if let Some(o) = &c.on_no_match {
             insert_outbox(tx, o, None, Some(message_id))?;
         }
