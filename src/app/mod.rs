@@ -34,7 +34,11 @@ pub struct AppState {
     pub outbox_wakeup: Arc<Notify>,
     /// Report changes for the queue's live streams.
     pub changes: crate::queue::ChangeFeed,
-    pub login_throttle: Arc<crate::queue::auth::LoginThrottle>,
+    pub login_throttle: Arc<crate::queue::login_throttle::LoginThrottle>,
+    /// The budget for argon2 checks: a login flood waits or is refused, never piles up.
+    pub password_work: Arc<crate::queue::password::PasswordWork>,
+    /// Proxies whose `X-Forwarded-For` names the real client of a login.
+    pub trusted_proxies: Arc<crate::queue::client_addr::TrustedProxies>,
     /// Where fetched media files live.
     pub blobs: Arc<crate::store::blobs::BlobStore>,
     pub pseudonyms: Arc<crate::privacy::Pseudonymizer>,
@@ -56,10 +60,19 @@ impl AppState {
             classifier = classifier.version(),
             "state ready"
         );
-        let login_throttle = Arc::new(crate::queue::auth::LoginThrottle::new(
-            config.web.login_attempts,
-            std::time::Duration::from_secs(config.web.login_lockout_secs),
+        let web = &config.web;
+        let login_throttle = Arc::new(crate::queue::login_throttle::LoginThrottle::new(
+            web.login_attempts,
+            web.login_attempts_per_address,
+            std::time::Duration::from_secs(web.login_lockout_secs),
         ));
+        let password_work = Arc::new(crate::queue::password::PasswordWork::new(
+            web.password_workers,
+            web.password_queue,
+        ));
+        let trusted_proxies =
+            crate::queue::client_addr::TrustedProxies::parse(&web.trusted_proxies)
+                .map_err(|e| anyhow::anyhow!(e))?;
         let media = &config.media;
         let blobs = crate::store::blobs::BlobStore::open(
             media.dir.clone(),
@@ -72,6 +85,8 @@ impl AppState {
             pseudonyms: Arc::new(pseudonyms),
             blobs: Arc::new(blobs),
             login_throttle,
+            password_work,
+            trusted_proxies: Arc::new(trusted_proxies),
             changes: crate::queue::ChangeFeed::default(),
             config: Arc::new(config),
             store,

@@ -38,6 +38,10 @@ pub fn check_config() -> anyhow::Result<ExitCode> {
             eprintln!("{e}");
         }
     }
+    if let Err(e) = crate::queue::client_addr::TrustedProxies::parse(&config.web.trusted_proxies) {
+        ok = false;
+        eprintln!("{e}");
+    }
     if config.whatsapp.app_secret.is_none() {
         ok = false;
         eprintln!("WHATSAPP_APP_SECRET: no está definido (requerido para recibir webhooks)");

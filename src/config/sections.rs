@@ -20,9 +20,18 @@ pub struct WebSettings {
     /// Roles allowed to reveal a reporter's phone number or BSUID.
     pub reveal_roles: Vec<String>,
     pub page_size: i64,
-    /// Failed logins per account before it is locked for `login_lockout_secs`.
+    /// Failed logins on one account from one address before that address is locked out of
+    /// it for `login_lockout_secs`.
     pub login_attempts: u32,
+    /// Failed logins from one address, whatever the names, before it is refused for all.
+    pub login_attempts_per_address: u32,
     pub login_lockout_secs: u64,
+    /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
+    pub trusted_proxies: Vec<String>,
+    /// Password checks that run at once (0: one per core) and that may wait for one; more
+    /// are answered 503 at once.
+    pub password_workers: usize,
+    pub password_queue: usize,
     /// Where coordinators reach the web app; links in digests point here.
     pub public_url: String,
 }

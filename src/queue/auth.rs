@@ -1,9 +1,5 @@
 //! Who is calling: bearer tokens for the API, session cookies (with a CSRF token per
-//! session) for the web app, argon2id passwords, and login throttling.
-
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+//! session) for the web app, and argon2id passwords.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -185,67 +181,6 @@ pub fn csrf_ok(expected: &str, submitted: Option<&str>) -> bool {
     }
 }
 
-/// Failed logins: after `max` failures from one address an account is locked for that
-/// address for `lockout`; after ten times as many from anywhere, for everyone (distributed
-/// guessing). Keying by address as well means a stranger typing an operator's name cannot
-/// lock them out of their own workstation. Per process: each replica keeps its own counts.
-pub struct LoginThrottle {
-    max: u32,
-    lockout: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
-}
-
-impl LoginThrottle {
-    pub fn new(max: u32, lockout: Duration) -> LoginThrottle {
-        LoginThrottle {
-            max: max.max(1),
-            lockout,
-            failures: Mutex::new(HashMap::new()),
-        }
-    }
-
-    fn keys(name: &str, from: Option<std::net::IpAddr>) -> [String; 2] {
-        let name = name.to_lowercase();
-        let from = from.map_or("-".to_owned(), |ip| ip.to_string());
-        [format!("{name}|{from}"), name]
-    }
-
-    /// `Some(wait)` while the account is locked for this address.
-    pub fn locked(&self, name: &str, from: Option<std::net::IpAddr>) -> Option<Duration> {
-        let map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        let [here, anywhere] = Self::keys(name, from);
-        [(here, self.max), (anywhere, self.max.saturating_mul(10))]
-            .iter()
-            .filter_map(|(k, max)| {
-                let (count, since) = map.get(k)?;
-                let elapsed = since.elapsed();
-                (*count >= *max && elapsed < self.lockout).then(|| self.lockout - elapsed)
-            })
-            .max()
-    }
-
-    pub fn failed(&self, name: &str, from: Option<std::net::IpAddr>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        if map.len() > 10_000 {
-            let lockout = self.lockout;
-            map.retain(|_, (_, since)| since.elapsed() < lockout);
-        }
-        for key in Self::keys(name, from) {
-            let entry = map.entry(key).or_insert((0, Instant::now()));
-            if entry.1.elapsed() >= self.lockout {
-                *entry = (0, Instant::now());
-            }
-            entry.0 += 1;
-            entry.1 = Instant::now();
-        }
-    }
-
-    pub fn succeeded(&self, name: &str, from: Option<std::net::IpAddr>) {
-        let mut map = self.failures.lock().unwrap_or_else(|p| p.into_inner());
-        map.remove(&Self::keys(name, from)[0]);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,31 +198,5 @@ mod tests {
         assert_eq!(digest("abc").len(), 64);
         assert!(csrf_ok("tok", Some("tok")) && !csrf_ok("tok", Some("tak")));
         assert!(!csrf_ok("", Some("")) && !csrf_ok("tok", None));
-    }
-
-    #[test]
-    fn throttle_locks_after_failures() {
-        let t = LoginThrottle::new(3, Duration::from_secs(60));
-        let desk: Option<std::net::IpAddr> = "10.0.0.5".parse().ok();
-        let stranger: Option<std::net::IpAddr> = "10.0.0.9".parse().ok();
-        for _ in 0..2 {
-            t.failed("Ana", stranger);
-        }
-        assert!(t.locked("ana", stranger).is_none());
-        t.failed("ana", stranger);
-        assert!(t.locked("ANA", stranger).is_some());
-        assert!(
-            t.locked("ana", desk).is_none(),
-            "her own desk still gets in"
-        );
-        t.succeeded("ana", stranger);
-        assert!(t.locked("ana", stranger).is_none());
-        for _ in 0..30 {
-            t.failed("beto", None);
-        }
-        assert!(
-            t.locked("beto", desk).is_some(),
-            "guessing from everywhere locks everyone"
-        );
     }
 }

@@ -7,13 +7,17 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+pub mod client_addr;
 pub mod detail;
 pub mod events;
 pub mod filter;
 mod history;
+pub mod login_throttle;
 pub mod media;
 mod notices;
 pub mod openapi;
+pub mod password;
+pub mod password_policy;
 pub mod principal;
 pub mod service;
 pub mod stream;

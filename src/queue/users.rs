@@ -4,6 +4,7 @@
 use chrono::Utc;
 
 use super::auth::{digest, hash_password, random_token};
+use super::password_policy;
 use super::principal::Role;
 use crate::registry::Registry;
 use crate::store::{NewUser, Store};
@@ -45,10 +46,10 @@ pub async fn add_user(
         _ => {}
     }
     let password_hash = match password {
-        Some(p) if p.chars().count() < 10 => {
-            anyhow::bail!("la contraseña debe tener al menos 10 caracteres")
+        Some(p) => {
+            password_policy::check(name, p).map_err(|e| anyhow::anyhow!(e))?;
+            Some(hash_password(p).map_err(|e| anyhow::anyhow!("{e}"))?)
         }
-        Some(p) => Some(hash_password(p).map_err(|e| anyhow::anyhow!("{e}"))?),
         None => None,
     };
     let token = random_token();
@@ -67,9 +68,7 @@ pub async fn add_user(
 
 /// Sets or replaces a user's web password.
 pub async fn set_password(store: &dyn Store, name: &str, password: &str) -> anyhow::Result<()> {
-    if password.chars().count() < 10 {
-        anyhow::bail!("la contraseña debe tener al menos 10 caracteres");
-    }
+    password_policy::check(name, password).map_err(|e| anyhow::anyhow!(e))?;
     let user = store
         .user_by_name(name)
         .await?

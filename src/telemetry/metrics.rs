@@ -19,6 +19,7 @@ pub struct Metrics {
     webhooks: Labelled,
     send_failures: Labelled,
     escalations: Labelled,
+    logins: Labelled,
     ingest_buckets: [AtomicU64; BUCKETS.len()],
     ingest_count: AtomicU64,
     ingest_sum_micros: AtomicU64,
@@ -75,6 +76,13 @@ impl Metrics {
         self.escalations.inc(&level.to_string());
     }
 
+    /// One login attempt and how it ended (`ok`, `bad_credentials`, `locked_account`,
+    /// `locked_address`, `busy`). Refusals while locked are counted here, not audited one
+    /// by one: the lock itself is audited once.
+    pub fn login(&self, outcome: &str) {
+        self.logins.inc(outcome);
+    }
+
     /// Renders the in-process metrics in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         counter(
@@ -111,6 +119,13 @@ impl Metrics {
             "Escalation steps applied by this process, by level.",
             "level",
             &self.escalations.snapshot(),
+        );
+        counter(
+            out,
+            "alerta_logins_total",
+            "Web login attempts by outcome.",
+            "outcome",
+            &self.logins.snapshot(),
         );
     }
 }

@@ -7,6 +7,7 @@ mod fake_graph;
 mod group_commit;
 mod helpers;
 mod hot_paths;
+mod login_defences;
 mod media;
 mod outbox;
 mod outbox_window;

@@ -10,14 +10,14 @@ use tower::ServiceExt;
 
 use crate::helpers::{backends, text_webhook, Backend, TestApp, MARIA};
 
-const PASSWORD: &str = "contraseña-de-prueba";
+pub(crate) const PASSWORD: &str = "contraseña-de-prueba";
 const PATROL_TEXT: &str =
     "Solicitamos rondines de patrulla en la colonia por las noches, se juntan a tomar en el parque";
 
-struct Resp {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: String,
+pub(crate) struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl Resp {
@@ -39,7 +39,7 @@ impl Resp {
     }
 }
 
-async fn send(app: &TestApp, req: Request<Body>) -> Resp {
+pub(crate) async fn send(app: &TestApp, req: Request<Body>) -> Resp {
     let res = app.router.clone().oneshot(req).await.expect("infallible");
     let status = res.status();
     let headers = res.headers().clone();
@@ -62,12 +62,12 @@ fn hidden_csrf(html: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
 
 /// GET /login: the double-submit cookie and the same token in the form.
-async fn login_form(app: &TestApp) -> (String, String) {
+pub(crate) async fn login_form(app: &TestApp) -> (String, String) {
     let r = send(app, Request::get("/login").body(Body::empty()).unwrap()).await;
     assert_eq!(r.status, StatusCode::OK);
     let cookie = r.set_cookie("alerta_login").expect("login cookie");
@@ -129,7 +129,7 @@ async fn act(app: &TestApp, s: &Session, folio: &str, pairs: &[(&str, &str)]) ->
     post(app, s, &format!("/reportes/{folio}/accion"), &all).await
 }
 
-async fn add_user(app: &TestApp, name: &str, role: &str, regions: &[&str]) {
+pub(crate) async fn add_user(app: &TestApp, name: &str, role: &str, regions: &[&str]) {
     let regions: Vec<String> = regions.iter().map(|s| s.to_string()).collect();
     alerta::queue::users::add_user(
         app.state.store.as_ref(),

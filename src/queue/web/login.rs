@@ -1,6 +1,7 @@
 //! Signing in and out. The login form is protected by a double-submit token (there is no
-//! session yet to hold one); failures all look alike and cost the same time, and repeated
-//! failures lock the account name for a while.
+//! session yet to hold one); failures all look alike and cost the same time; repeated
+//! failures lock the guessing address out (`login_throttle`), and password checks run
+//! under a budget (`password`).
 
 use askama::Template;
 use axum::extract::{Form, Query, State};
@@ -14,11 +15,13 @@ use super::security::{csrf_refused, csrf_valid};
 use super::view::{error_page, render, Layout};
 use crate::app::AppState;
 use crate::queue::auth::{
-    cookie, csrf_ok, digest, random_token, set_cookie, verify_password, WebUser, LOGIN_COOKIE,
-    SESSION_COOKIE,
+    cookie, csrf_ok, digest, random_token, set_cookie, WebUser, LOGIN_COOKIE, SESSION_COOKIE,
 };
+use crate::queue::client_addr::throttle_key;
+use crate::queue::login_throttle::{LockScope, Locked};
 use crate::queue::principal::Principal;
 use crate::store::{NewAudit, SessionRow};
+use crate::telemetry::metrics::metrics;
 
 /// An argon2id hash (default parameters, like real ones) of a password nobody has: checked
 /// when the account does not exist or has no password, so the answer takes as long as for a
@@ -108,7 +111,10 @@ pub async fn submit(
     peer: Option<axum::Extension<axum::extract::ConnectInfo<std::net::SocketAddr>>>,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    let from = peer.map(|p| p.0 .0.ip());
+    let from = state
+        .trusted_proxies
+        .client(peer.map(|p| p.0 .0.ip()), &headers)
+        .map(throttle_key);
     let next = form.next.as_deref();
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
     let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
@@ -123,44 +129,45 @@ pub async fn submit(
             Some(msg),
         );
     }
-    let now = Utc::now();
-    if let Some(wait) = state.login_throttle.locked(&name, from) {
-        audit(
-            &state,
-            &name,
-            "user.login_failed",
-            json!({ "reason": "locked" }),
-        )
-        .await;
-        let minutes = wait.as_secs().div_ceil(60).max(1);
-        let msg = format!("Demasiados intentos; espere {minutes} minutos.");
-        return login_page(
-            &state,
-            &headers,
-            StatusCode::TOO_MANY_REQUESTS,
-            next,
-            &name,
-            Some(msg),
-        );
+    let refuse = |status: StatusCode, msg: String| {
+        login_page(&state, &headers, status, next, &name, Some(msg))
+    };
+    if let Err(locked) = state.login_throttle.admit(&name, from) {
+        // Not audited: the lock was, once, when it began; refusals are a counter.
+        metrics().login(match locked.scope {
+            LockScope::Account => "locked_account",
+            LockScope::Address => "locked_address",
+        });
+        return refuse(StatusCode::TOO_MANY_REQUESTS, locked_message(locked));
     }
     let user = match state.store.user_by_name(&name).await {
         Ok(u) => u.filter(|u| u.disabled_at.is_none()),
-        Err(e) => return error_page(e.into(), None),
+        Err(e) => {
+            state.login_throttle.abandoned(&name, from);
+            return error_page(e.into(), None);
+        }
     };
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
-    let password = form.password.unwrap_or_default();
     let has_hash = hash.is_some();
-    // argon2 takes tens of milliseconds of CPU: off the async workers.
-    let matches = tokio::task::spawn_blocking(move || {
-        verify_password(&password, hash.as_deref().unwrap_or(DUMMY_HASH))
-    })
-    .await
-    .unwrap_or(false);
+    let password = form.password.unwrap_or_default();
+    let phc = hash.unwrap_or_else(|| DUMMY_HASH.to_owned());
+    let Ok(matches) = state.password_work.verify(password, phc).await else {
+        state.login_throttle.abandoned(&name, from);
+        metrics().login("busy");
+        let mut res = refuse(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "El servicio está ocupado; vuelva a intentarlo en unos segundos.".into(),
+        );
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
+        return res;
+    };
     let principal = user
         .filter(|_| matches && has_hash)
         .and_then(|u| Principal::from_user(&u, &state.config.web.reveal_roles));
     let Some(who) = principal else {
-        state.login_throttle.failed(&name, from);
+        let lock = state.login_throttle.failed(&name, from);
+        metrics().login("bad_credentials");
         audit(
             &state,
             &name,
@@ -168,17 +175,18 @@ pub async fn submit(
             json!({ "reason": "credentials" }),
         )
         .await;
-        let msg = BAD_CREDENTIALS.to_owned();
-        return login_page(
-            &state,
-            &headers,
-            StatusCode::UNAUTHORIZED,
-            next,
-            &name,
-            Some(msg),
-        );
+        if let Some(lock) = lock {
+            let detail = json!({
+                "scope": lock.scope.as_str(),
+                "minutes": lock.wait.as_secs().div_ceil(60),
+            });
+            audit(&state, &name, "user.login_locked", detail).await;
+        }
+        return refuse(StatusCode::UNAUTHORIZED, BAD_CREDENTIALS.to_owned());
     };
     state.login_throttle.succeeded(&name, from);
+    metrics().login("ok");
+    let now = Utc::now();
     let id = random_token();
     let hours = state.config.web.session_hours.max(1);
     let session = SessionRow {
@@ -206,6 +214,17 @@ pub async fn submit(
         Redirect::to(safe_next(next)),
     )
         .into_response()
+}
+
+/// What a refused person reads: how long, and whether it is their account or their address.
+fn locked_message(locked: Locked) -> String {
+    let minutes = locked.wait.as_secs().div_ceil(60).max(1);
+    match locked.scope {
+        LockScope::Account => format!("Demasiados intentos; espere {minutes} minutos."),
+        LockScope::Address => {
+            format!("Demasiados intentos desde esta conexión; espere {minutes} minutos.")
+        }
+    }
 }
 
 pub async fn logout(
@@ -299,6 +318,6 @@ mod tests {
             (params.m_cost(), params.t_cost()),
             (default.m_cost(), default.t_cost())
         );
-        assert!(!verify_password("", DUMMY_HASH));
+        assert!(!crate::queue::auth::verify_password("", DUMMY_HASH));
     }
 }
