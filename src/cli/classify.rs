@@ -1,7 +1,7 @@
 //! `alerta classify` (stdin → JSON lines) and `alerta triage eval`.
 
 use std::io::{BufRead, BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -9,8 +9,8 @@ use chrono::NaiveDate;
 use serde_json::{json, Map, Value};
 
 use crate::config::Config;
-use crate::triage::eval::{evaluate, parse_corpus, Thresholds};
-use crate::triage::{Classifier, Input};
+use crate::triage::eval::{evaluate, parse_corpus, LabelledExample, Thresholds};
+use crate::triage::{normalize, Category, Classifier, Input};
 
 fn classifier() -> anyhow::Result<Classifier> {
     let config = Config::load()?;
@@ -78,9 +78,8 @@ pub fn classify_line(classifier: &Classifier, raw: &[u8]) -> Result<Value, Strin
     Ok(Value::Object(echo))
 }
 
-/// Evaluates on labelled files; exits non-zero when a quality threshold is missed.
-pub fn eval(files: &[PathBuf], no_fail: bool) -> anyhow::Result<ExitCode> {
-    let classifier = classifier()?;
+/// Every labelled example of `files`, in order; a bad line names its file and line.
+fn read_corpora(files: &[PathBuf]) -> anyhow::Result<Vec<LabelledExample>> {
     let mut examples = Vec::new();
     for file in files {
         let text = std::fs::read_to_string(file)
@@ -88,6 +87,32 @@ pub fn eval(files: &[PathBuf], no_fail: bool) -> anyhow::Result<ExitCode> {
         let parsed = parse_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         examples.extend(parsed);
     }
+    Ok(examples)
+}
+
+/// The model file trained on `files` with the shipped hyperparameters
+/// ([`train_shipped`](crate::triage::model::train_shipped)); deterministic, so a rebuilt model
+/// can be diffed against the shipped one.
+pub fn train(files: &[PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let examples = read_corpora(files)?;
+    let normalised: Vec<(String, Category)> = examples
+        .iter()
+        .map(|e| (normalize(&e.text), e.category))
+        .collect();
+    let tsv = crate::triage::model::train_shipped(&normalised);
+    match out {
+        Some(path) => std::fs::write(path, &tsv)
+            .with_context(|| format!("no se pudo escribir {}", path.display()))?,
+        None => std::io::stdout().write_all(tsv.as_bytes())?,
+    }
+    eprintln!("modelo entrenado con {} ejemplos", examples.len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Evaluates on labelled files; exits non-zero when a quality threshold is missed.
+pub fn eval(files: &[PathBuf], no_fail: bool) -> anyhow::Result<ExitCode> {
+    let classifier = classifier()?;
+    let examples = read_corpora(files)?;
     let report = evaluate(&classifier, &examples);
     println!(
         "clasificador {}, {} ejemplos\n",

@@ -145,6 +145,15 @@ enum TriageCommand {
         #[arg(long)]
         no_fail: bool,
     },
+    /// Trains the naive Bayes model on labelled JSONL files and writes the model file.
+    Train {
+        /// Labelled corpus files (JSON lines with "text" and "category").
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Where to write the model (default: standard output).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Prints operators' corrections of the classifier as labelled JSONL for the corpus.
     Corrections,
 }
@@ -165,6 +174,9 @@ pub fn main() -> ExitCode {
         Command::Triage {
             command: TriageCommand::Eval { files, no_fail },
         } => classify::eval(&files, no_fail),
+        Command::Triage {
+            command: TriageCommand::Train { files, out },
+        } => classify::train(&files, out.as_deref()),
         Command::Triage {
             command: TriageCommand::Corrections,
         } => users::corrections(),

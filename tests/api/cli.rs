@@ -139,3 +139,29 @@ fn triage_eval_meets_the_thresholds_on_the_test_split() {
     );
     assert!(text(&out.stdout).contains("umbrales: OK"));
 }
+
+/// The shipped model is exactly what `alerta triage train` makes of the training corpora
+/// (dev and train, never test or sealed): nobody edits it by hand, and anyone can rebuild it.
+#[test]
+fn the_shipped_model_is_rebuilt_from_the_training_corpora() {
+    let mut files = Vec::new();
+    for split in ["fixtures/triage/dev", "fixtures/triage/train"] {
+        let mut in_split: Vec<String> = std::fs::read_dir(repo_path(split))
+            .unwrap()
+            .map(|e| e.unwrap().path().display().to_string())
+            .collect();
+        in_split.sort();
+        files.extend(in_split);
+    }
+    let mut args = vec!["triage", "train"];
+    args.extend(files.iter().map(String::as_str));
+    let out = alerta(&args, &[], b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let shipped = std::fs::read(repo_path("config/triage/model.tsv")).unwrap();
+    assert!(
+        out.stdout == shipped,
+        "config/triage/model.tsv differs from a fresh training run: rebuild it with \
+         alerta triage train fixtures/triage/dev/*.jsonl fixtures/triage/train/*.jsonl \
+         --out config/triage/model.tsv"
+    );
+}

@@ -1,5 +1,5 @@
 //! The labelled corpus format: JSON Lines, one message per line (see
-//! `fixtures/triage/{dev,test}/*.jsonl`).
+//! `fixtures/triage/{dev,train,test,sealed}/*.jsonl` and their README).
 
 use chrono::NaiveDate;
 use serde::Deserialize;
