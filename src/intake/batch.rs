@@ -9,7 +9,7 @@ use crate::registry::Registry;
 use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::store::{
     Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewOutbox,
-    NewStatus, NewTriage,
+    NewPricing, NewStatus, NewTriage,
 };
 use crate::triage::{Classification, Classifier, Input};
 use crate::whatsapp::address::reply_target;
@@ -194,5 +194,14 @@ fn new_status(s: &StatusUpdate) -> NewStatus {
         recipient_user_id: s.recipient_user_id.clone(),
         error_code: error.and_then(|e| e.code),
         error_title: error.and_then(|e| e.title.clone()),
+        pricing: s.pricing.as_ref().map(|p| NewPricing {
+            participant: s.participant.as_deref().map_or_else(String::new, |id| {
+                use sha2::Digest;
+                hex::encode(&sha2::Sha256::digest(id.as_bytes())[..8])
+            }),
+            category: p.category.clone(),
+            kind: p.kind.clone(),
+            billable: p.billable,
+        }),
     }
 }

@@ -2,6 +2,7 @@
 //! 24-hour window, dry-run). It never decides categories or recipients; `routing` does.
 
 pub mod backoff;
+pub mod catalogue;
 pub mod clock;
 mod delivery;
 pub mod render;

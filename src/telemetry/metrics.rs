@@ -19,6 +19,9 @@ pub struct Metrics {
     webhooks: Labelled,
     send_failures: Labelled,
     escalations: Labelled,
+    undeliverable: Labelled,
+    /// The cost ledger by pricing category, as the sender last read it from the database.
+    billed: Mutex<Vec<(String, f64)>>,
     ingest_buckets: [AtomicU64; BUCKETS.len()],
     ingest_count: AtomicU64,
     ingest_sum_micros: AtomicU64,
@@ -75,6 +78,18 @@ impl Metrics {
         self.escalations.inc(&level.to_string());
     }
 
+    /// A message that will never reach its recipient (a permanent send error, or a `failed`
+    /// status webhook that no template can fix), by purpose.
+    pub fn undeliverable(&self, purpose: &str) {
+        self.undeliverable.inc(purpose);
+    }
+
+    /// Messages billed so far by pricing category (read from the cost ledger by the sender,
+    /// so the figure is the database's, the same whichever replica is scraped).
+    pub fn set_billed(&self, by_category: Vec<(String, f64)>) {
+        *self.billed.lock().unwrap_or_else(|e| e.into_inner()) = by_category;
+    }
+
     /// Renders the in-process metrics in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         counter(
@@ -111,6 +126,25 @@ impl Metrics {
             "Escalation steps applied by this process, by level.",
             "level",
             &self.escalations.snapshot(),
+        );
+        counter(
+            out,
+            "alerta_outbound_undeliverable_total",
+            "Messages this process found undeliverable for good, by purpose.",
+            "purpose",
+            &self.undeliverable.snapshot(),
+        );
+        let billed = self
+            .billed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        gauge(
+            out,
+            "alerta_outbound_messages",
+            "Messages billed by Meta so far, by pricing category (cost ledger).",
+            "category",
+            &billed,
         );
     }
 }

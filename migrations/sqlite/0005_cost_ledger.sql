@@ -1,0 +1,14 @@
+-- The cost ledger: what Meta bills for each message we send, from the `pricing` object of
+-- the status webhooks. Pricing comes on `sent` and again on one of `delivered` / `read`; the
+-- primary key keeps one line per message (per participant in a group, where Meta bills each
+-- member who receives it), so nothing is counted twice whatever order statuses arrive in.
+CREATE TABLE outbound_pricing (
+    wamid        TEXT    NOT NULL,
+    participant  TEXT    NOT NULL DEFAULT '',  -- short hash of the group member; '' for 1:1
+    category     TEXT    NOT NULL,             -- utility, service, marketing, group_utility, …
+    pricing_type TEXT    NOT NULL,             -- regular, free_customer_service, …
+    billable     INTEGER,
+    billed_at    TEXT    NOT NULL,             -- the status's own timestamp
+    PRIMARY KEY (wamid, participant)
+);
+CREATE INDEX outbound_pricing_billed_at ON outbound_pricing (billed_at);
