@@ -4,7 +4,7 @@
 -- member who receives it), so nothing is counted twice whatever order statuses arrive in.
 CREATE TABLE outbound_pricing (
     wamid        TEXT        NOT NULL,
-    participant  TEXT        NOT NULL DEFAULT '',  -- short hash of the group member; '' for 1:1
+    participant  TEXT        NOT NULL DEFAULT '',  -- the group member's pseudonym; '' for 1:1
     category     TEXT        NOT NULL,             -- utility, service, marketing, group_utility, …
     pricing_type TEXT        NOT NULL,             -- regular, free_customer_service, …
     billable     BOOLEAN,

@@ -132,7 +132,7 @@ pub struct NewStatus {
 /// `delivered`/`read` status that both carry pricing count once.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPricing {
-    /// A short hash of the group participant ("" for 1:1 messages): enough to count each
+    /// The group participant's keyed pseudonym ("" for 1:1 messages): enough to count each
     /// member once without storing their number again.
     pub participant: String,
     pub category: String,

@@ -190,6 +190,8 @@ mod tests {
         m.ingest_latency(Duration::from_millis(300));
         m.send_failure(Some(131047));
         m.send_failure(None);
+        m.undeliverable("reply_ack");
+        m.set_billed(vec![("utility".into(), 3.0), ("service".into(), 1.0)]);
         let mut out = String::new();
         m.render(&mut out);
         assert!(out.contains("alerta_webhooks_total{outcome=\"stored\"} 2"));
@@ -198,5 +200,8 @@ mod tests {
         assert!(out.contains("alerta_ingest_seconds_count 2"));
         assert!(out.contains("alerta_send_failures_total{code=\"131047\"} 1"));
         assert!(out.contains("alerta_send_failures_total{code=\"network\"} 1"));
+        assert!(out.contains("alerta_outbound_undeliverable_total{purpose=\"reply_ack\"} 1"));
+        assert!(out.contains("# TYPE alerta_outbound_messages gauge"));
+        assert!(out.contains("alerta_outbound_messages{category=\"utility\"} 3"));
     }
 }
