@@ -12,3 +12,9 @@ CREATE TABLE outbound_pricing (
     PRIMARY KEY (wamid, participant)
 );
 CREATE INDEX outbound_pricing_billed_at ON outbound_pricing (billed_at);
+
+-- The sender now checks the 24-hour window before every send, group replies included:
+-- "when did anyone in this Cloud API group last write" must be an index lookup, not a scan
+-- of every message.
+CREATE INDEX inbound_messages_cloud_group ON inbound_messages (cloud_group_id, received_at)
+    WHERE cloud_group_id IS NOT NULL;
