@@ -7,6 +7,7 @@ pub mod clock;
 mod delivery;
 pub mod render;
 pub mod texts;
+mod texts_check;
 mod transport;
 mod window;
 pub mod worker;

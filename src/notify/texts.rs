@@ -4,6 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use super::catalogue::{self, CATALOGUE};
+use super::texts_check::{is_marker, line_of, marker_problems, section_line};
 use crate::whatsapp::outbound::{Content, TemplateParam};
 
 const BUILTIN: &str = include_str!("../../config/replies.toml");
@@ -23,9 +24,9 @@ pub const PURPOSES: [&str; CATALOGUE.len()] = {
 const EMPTY_PARAM: &str = "—";
 
 #[derive(Debug, Clone)]
-struct PurposeTexts {
+pub(super) struct PurposeTexts {
     /// `text`, plus `text_<variant>` alternatives.
-    texts: HashMap<String, String>,
+    pub(super) texts: HashMap<String, String>,
 }
 
 /// The loaded reply texts.
@@ -217,88 +218,6 @@ fn purpose_from(key: &str, section: toml::Table) -> Result<PurposeTexts, String>
     Ok(PurposeTexts { texts })
 }
 
-/// `{markers}` of `texts` that `def` does not provide, each with the line it is on.
-fn marker_problems(
-    source: &str,
-    def: &catalogue::PurposeDef,
-    texts: &PurposeTexts,
-) -> Vec<Problem> {
-    let mut keys: Vec<&String> = texts.texts.keys().collect();
-    keys.sort();
-    let section = section_offset(source, def.purpose).unwrap_or(0);
-    let mut out = Vec::new();
-    for key in keys {
-        for marker in markers(&texts.texts[key]) {
-            if def.markers.contains(&marker) {
-                continue;
-            }
-            let needle = format!("{{{marker}}}");
-            let line = source[section..]
-                .find(&needle)
-                .map(|at| line_of(source, section + at));
-            let known = if def.markers.is_empty() {
-                "ninguno".to_owned()
-            } else {
-                def.markers
-                    .iter()
-                    .map(|m| format!("{{{m}}}"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            out.push(Problem {
-                line,
-                message: format!(
-                    "[{}].{key}: marcador desconocido {needle} (disponibles: {known})",
-                    def.purpose
-                ),
-            });
-        }
-    }
-    out
-}
-
-/// The `{marker}` names in a text (lowercase letters and `_` between braces).
-fn markers(text: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(start) = rest.find('{') {
-        let after = &rest[start + 1..];
-        match after.find('}') {
-            Some(end) if is_marker(&after[..end]) => {
-                out.push(&after[..end]);
-                rest = &after[end + 1..];
-            }
-            _ => rest = after,
-        }
-    }
-    out
-}
-
-fn is_marker(name: &str) -> bool {
-    !name.is_empty() && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
-}
-
-/// Byte offset of the `[key]` header line.
-fn section_offset(source: &str, key: &str) -> Option<usize> {
-    let header = format!("[{key}]");
-    let mut offset = 0;
-    for line in source.split_inclusive('\n') {
-        if line.trim() == header {
-            return Some(offset);
-        }
-        offset += line.len();
-    }
-    None
-}
-
-fn section_line(source: &str, key: &str) -> Option<usize> {
-    section_offset(source, key).map(|at| line_of(source, at))
-}
-
-fn line_of(source: &str, at: usize) -> usize {
-    source[..at.min(source.len())].matches('\n').count() + 1
-}
-
 /// Replaces `{marker}` with its value. Markers are validated against the catalogue when the
 /// file is read; one that has no value for this row (a folio before there is a report) is empty.
 fn fill(text: &str, vars: &Vars) -> String {
@@ -325,108 +244,5 @@ fn fill(text: &str, vars: &Vars) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builtin_texts_cover_every_purpose() {
-        let r = Replies::builtin();
-        let mut vars = Vars::new();
-        vars.insert("folio", "SON-2026-000001".into());
-        for p in PURPOSES {
-            assert!(r.text(p, None, &vars).is_some(), "{p}");
-        }
-        assert!(r
-            .text("reply_ack", None, &vars)
-            .unwrap()
-            .contains("SON-2026-000001"));
-        assert!(r
-            .text("reply_unregistered", Some("emergency"), &vars)
-            .unwrap()
-            .contains("9-1-1"));
-        for p in PURPOSES {
-            assert!(r.template(p, None, &vars).is_some(), "{p} has a template");
-        }
-        let Some(Content::Template { name, params, .. }) =
-            r.template("reply_follow_up", Some("none"), &vars)
-        else {
-            panic!("a template")
-        };
-        assert_eq!((name.as_str(), params.len()), ("alerta_sin_solicitud", 0));
-        let Some(Content::Template { params, .. }) = r.template("reply_ack", None, &vars) else {
-            panic!("a template")
-        };
-        assert_eq!(params[1].value, "—", "an empty value is never sent empty");
-    }
-
-    #[test]
-    fn markers_are_filled_and_braces_survive() {
-        let mut vars = Vars::new();
-        vars.insert("folio", "X".into());
-        assert_eq!(
-            fill("a {folio} {nada} {Raro} {} {", &vars),
-            "a X  {Raro} {} {"
-        );
-    }
-
-    #[test]
-    fn missing_sections_and_unknown_keys_are_errors() {
-        assert!(Replies::parse("[reply_tip]\ntext = \"x\"")
-            .unwrap_err()
-            .contains("falta"));
-        let mut all: String = PURPOSES
-            .iter()
-            .map(|p| format!("[{p}]\ntext = \"x\"\n"))
-            .collect();
-        assert!(Replies::parse(&all).is_ok());
-        let mut unknown_key = all.clone();
-        unknown_key.push_str("[reply_ack]\ntexto = \"x\"\n");
-        assert!(
-            Replies::parse(&unknown_key.replacen("[reply_ack]\ntext = \"x\"\n", "", 1))
-                .unwrap_err()
-                .contains("texto")
-        );
-        all.push_str("[reply_ack2]\ntext = \"x\"\n");
-        assert!(Replies::parse(&all).unwrap_err().contains("reply_ack2"));
-    }
-
-    #[test]
-    fn an_unknown_marker_is_an_error_with_its_line() {
-        let mut source: String = PURPOSES
-            .iter()
-            .filter(|p| **p != "reply_ack")
-            .map(|p| format!("[{p}]\ntext = \"x\"\n"))
-            .collect();
-        let line = source.lines().count() + 2;
-        source.push_str("[reply_ack]\ntext = \"ok\"\ntext_x = \"Folio {folio}, región {regon}\"\n");
-        let problems = Replies::parse_located(&source).unwrap_err();
-        assert_eq!(problems.len(), 1, "{problems:?}");
-        assert_eq!(problems[0].line, Some(line + 1));
-        assert!(problems[0].message.contains("{regon}"), "{problems:?}");
-        assert!(
-            problems[0].message.contains("{region}"),
-            "names the valid ones"
-        );
-        // A template table is no longer configured here: the catalogue holds them.
-        let with_template = source.replace("{regon}", "{region}") + "";
-        assert!(Replies::parse(&with_template).is_ok());
-        let mut old = with_template.clone();
-        old.push_str("[privacy_notice]\ntext = \"x\"\ntemplate = { name = \"a\", language = \"es_MX\", params = [] }\n");
-        let old = old.replacen("[privacy_notice]\ntext = \"x\"\n", "", 1);
-        assert!(Replies::parse(&old).unwrap_err().contains("catálogo"));
-    }
-
-    #[test]
-    fn the_shipped_file_validates_with_its_path() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("replies.toml");
-        std::fs::write(
-            &path,
-            BUILTIN.replace("{folio}. La región", "{folo}. La región"),
-        )
-        .unwrap();
-        let err = Replies::load(&path).unwrap_err();
-        assert!(err.starts_with(&format!("{}:", path.display())), "{err}");
-        assert!(err.contains("{folo}"), "{err}");
-    }
-}
+#[path = "texts_tests.rs"]
+mod tests;
