@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 mod sections;
 use sections::*;
-pub use sections::{MediaSection, PrivacySection, WebSettings};
+pub use sections::{CostRates, MediaSection, PrivacySection, WebSettings};
 
 use crate::notify::SenderSettings;
 use crate::routing::Deadlines;
@@ -81,6 +81,8 @@ pub struct Config {
     pub web: WebSettings,
     pub media: MediaSection,
     pub privacy: PrivacySection,
+    /// Estimated MXN per billed message, by pricing category (`[costs]`).
+    pub costs: CostRates,
     /// Key of the reporters' pseudonyms. Env: ALERTA_PSEUDONYM_KEY (when absent, derived
     /// from WHATSAPP_APP_SECRET, so a deployment without it still never shows numbers).
     pub pseudonym_key: Option<Secret>,
@@ -103,6 +105,7 @@ struct FileConfig {
     web: WebSettings,
     media: MediaSection,
     privacy: PrivacySection,
+    costs: CostRates,
 }
 
 /// A configuration problem, naming where it came from.
@@ -200,6 +203,7 @@ impl Config {
             },
             web: f.web,
             privacy: f.privacy,
+            costs: f.costs,
             pseudonym_key: env("ALERTA_PSEUDONYM_KEY").map(Secret),
             media: MediaSection {
                 dir: env("ALERTA_MEDIA_DIR").map_or(f.media.dir, PathBuf::from),

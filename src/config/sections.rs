@@ -1,5 +1,6 @@
 //! Settings sections that map one to one onto `config/alerta.toml` tables.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::Deserialize;
@@ -110,6 +111,30 @@ pub(super) struct RoutingSection {
     #[serde(flatten)]
     pub(super) deadlines: Deadlines,
     pub(super) escalation_poll_secs: u64,
+}
+
+/// Estimated price of one billed message by Meta's pricing category, in MXN (`[costs]`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct CostRates(pub BTreeMap<String, f64>);
+
+impl CostRates {
+    /// The rate of a status webhook's pricing: nothing for Meta's free types
+    /// (`free_customer_service`, `free_entry_point`, `free_group_customer_service`); a group
+    /// category at its base category's rate (Meta bills each participant); a category the
+    /// table does not know at `other`.
+    pub fn rate(&self, category: &str, kind: &str) -> f64 {
+        if kind.starts_with("free") {
+            return 0.0;
+        }
+        let base = category.strip_prefix("group_").unwrap_or(category);
+        self.0
+            .get(category)
+            .or_else(|| self.0.get(base))
+            .or_else(|| self.0.get("other"))
+            .copied()
+            .unwrap_or(0.0)
+    }
 }
 
 #[derive(Deserialize)]

@@ -9,7 +9,7 @@ use crate::registry::Registry;
 use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::store::{
     Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewOutbox,
-    NewStatus, NewTriage,
+    NewPricing, NewStatus, NewTriage,
 };
 use crate::triage::{Classification, Classifier, Input};
 use crate::whatsapp::address::reply_target;
@@ -66,7 +66,7 @@ pub fn build_batch(body: &[u8], ctx: &BatchContext<'_>) -> IngestBatch {
     };
     if let Ok(n) = parsed {
         batch.messages = n.messages.iter().map(|m| new_inbound(m, ctx)).collect();
-        batch.statuses = n.statuses.iter().map(new_status).collect();
+        batch.statuses = n.statuses.iter().map(|s| new_status(s, ctx)).collect();
         batch.events = n
             .events
             .into_iter()
@@ -183,7 +183,7 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
     }
 }
 
-fn new_status(s: &StatusUpdate) -> NewStatus {
+fn new_status(s: &StatusUpdate, ctx: &BatchContext<'_>) -> NewStatus {
     let error = s.errors.first();
     NewStatus {
         wamid: s.wamid.clone(),
@@ -194,5 +194,19 @@ fn new_status(s: &StatusUpdate) -> NewStatus {
         recipient_user_id: s.recipient_user_id.clone(),
         error_code: error.and_then(|e| e.code),
         error_title: error.and_then(|e| e.title.clone()),
+        pricing: s.pricing.as_ref().map(|p| NewPricing {
+            // The keyed pseudonym, never the number: the ledger only needs each member once.
+            participant: s.participant.as_deref().map_or_else(String::new, |id| {
+                let who = if id.chars().all(|c| c.is_ascii_digit() || c == '+') {
+                    crate::privacy::Identity::Phone(id)
+                } else {
+                    crate::privacy::Identity::Bsuid(id)
+                };
+                ctx.pseudonyms.of(who)
+            }),
+            category: p.category.clone(),
+            kind: p.kind.clone(),
+            billable: p.billable,
+        }),
     }
 }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 
 use super::backoff::backoff;
-use super::render::{render, RenderError, MAX_MERGED, MAY_NEED_TEMPLATE, MERGEABLE};
+use super::render::{render, RenderError, MAX_MERGED, MERGEABLE};
 use super::transport::Transport;
 use super::window::window_keys;
 use super::worker::{secs, Sender};
@@ -43,6 +43,7 @@ impl Sender {
             Err(RenderError::Store(e)) => return Err(e),
             Err(e) => {
                 tracing::error!(outbox_id = row.id, purpose = %row.purpose, error = %e, "cannot render");
+                metrics().undeliverable(&row.purpose);
                 return Ok(OutboxOutcome::Failed {
                     code: None,
                     error: e.to_string(),
@@ -54,17 +55,15 @@ impl Sender {
         self.deliver(row, &message, merged_ids, use_template).await
     }
 
-    /// A free-form message only reaches someone who wrote in the last 24 hours.
+    /// A free-form message only reaches someone who wrote in the last 24 hours. Every
+    /// purpose is checked before it is sent (a reply waits in the queue while sending is
+    /// paused; a coordinator or a digest's reader may never have written): each has a
+    /// template (`catalogue.rs`), so a closed window costs one template, not a 131047.
     async fn outside_window(
         &self,
         row: &OutboxRow,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
-        if !MAY_NEED_TEMPLATE.contains(&row.purpose.as_str())
-            || !self.replies.has_template(&row.purpose)
-        {
-            return Ok(false);
-        }
         let Ok(to) = serde_json::from_str::<Recipient>(&row.recipient) else {
             return Ok(false);
         };
@@ -93,6 +92,7 @@ impl Sender {
                     payload,
                     merged,
                     pace_until: pace_until(now),
+                    use_template,
                 });
             }
             Transport::Graph { client, .. } => client,
@@ -108,6 +108,7 @@ impl Sender {
                     payload,
                     merged,
                     pace_until: pace_until(now),
+                    use_template,
                 });
             }
             Err(e) => e,
@@ -133,18 +134,18 @@ impl Sender {
                     code: err.code,
                     error: err.message,
                     use_template,
+                    window_closed: false,
                 }
             }
-            SendErrorKind::WindowClosed
-                if !use_template && self.replies.has_template(&row.purpose) =>
-            {
-                OutboxOutcome::Retry {
-                    at: now,
-                    code: err.code,
-                    error: err.message,
-                    use_template: true,
-                }
-            }
+            // Meta's occasional in-window 131047 too: the row, and the rows of the same
+            // recipient that were to ride along or wait behind it, go as templates.
+            SendErrorKind::WindowClosed if !use_template => OutboxOutcome::Retry {
+                at: now,
+                code: err.code,
+                error: err.message,
+                use_template: true,
+                window_closed: true,
+            },
             SendErrorKind::TokenExpired => {
                 tracing::error!("ALERTA: the WhatsApp access token expired; sending is paused until a new token is deployed");
                 if let Transport::Graph {
@@ -157,11 +158,14 @@ impl Sender {
                 }
                 OutboxOutcome::Release { at: now }
             }
-            _ => OutboxOutcome::Failed {
-                code: err.code,
-                error: err.message,
-                payload: Some(payload),
-            },
+            _ => {
+                metrics().undeliverable(&row.purpose);
+                OutboxOutcome::Failed {
+                    code: err.code,
+                    error: err.message,
+                    payload: Some(payload),
+                }
+            }
         })
     }
 }

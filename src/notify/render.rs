@@ -29,10 +29,6 @@ pub const MERGEABLE: [&str; 11] = [
 /// Merged messages are capped so they stay readable and under Meta's 4,096 characters.
 pub const MAX_MERGED: usize = 8;
 
-/// Purposes that may go out long after the recipient last wrote, so may need a template.
-pub const MAY_NEED_TEMPLATE: [&str; 3] =
-    ["coordinator_notice", "escalation_notice", "reporter_status"];
-
 /// Why a row cannot be rendered; it is failed, not retried.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -59,7 +55,7 @@ pub async fn render(
     let (vars, variant) = vars_for(store, replies, row).await?;
     let content = if use_template {
         replies
-            .template(&row.purpose, &vars)
+            .template(&row.purpose, variant, &vars)
             .ok_or_else(|| RenderError::NoTemplate(row.purpose.clone()))?
     } else {
         let mut body = replies
@@ -136,6 +132,8 @@ async fn vars_for(
         "total",
         "en_plazo",
         "abiertas",
+        "mensajes",
+        "costo",
         "enlace",
         "aviso",
     ] {

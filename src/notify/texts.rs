@@ -3,42 +3,30 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use serde::Deserialize;
-
+use super::catalogue::{self, CATALOGUE};
+use super::texts_check::{is_marker, line_of, marker_problems, section_line};
 use crate::whatsapp::outbound::{Content, TemplateParam};
 
 const BUILTIN: &str = include_str!("../../config/replies.toml");
 
-/// Every purpose the code sends; each must have a text.
-pub const PURPOSES: [&str; 12] = [
-    "reply_emergency",
-    "reply_tip",
-    "reply_ack",
-    "reply_follow_up",
-    "reply_unregistered",
-    "coordinator_notice",
-    "escalation_notice",
-    "reporter_status",
-    "command_unknown",
-    "operator_reply",
-    "weekly_digest",
-    "privacy_notice",
-];
+/// Every purpose the code sends; each must have a text (the catalogue's order).
+pub const PURPOSES: [&str; CATALOGUE.len()] = {
+    let mut out = [""; CATALOGUE.len()];
+    let mut i = 0;
+    while i < CATALOGUE.len() {
+        out[i] = CATALOGUE[i].purpose;
+        i += 1;
+    }
+    out
+};
 
-/// An approved template and which markers fill its parameters.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TemplateSpec {
-    pub name: String,
-    pub language: String,
-    pub params: Vec<String>,
-}
+/// A template parameter Meta would reject when empty gets this instead.
+const EMPTY_PARAM: &str = "—";
 
 #[derive(Debug, Clone)]
-struct PurposeTexts {
+pub(super) struct PurposeTexts {
     /// `text`, plus `text_<variant>` alternatives.
-    texts: HashMap<String, String>,
-    template: Option<TemplateSpec>,
+    pub(super) texts: HashMap<String, String>,
 }
 
 /// The loaded reply texts.
@@ -51,44 +39,117 @@ pub struct Replies {
 /// Values for the `{markers}` of a text.
 pub type Vars = BTreeMap<&'static str, String>;
 
+/// One problem in a replies file, with its line when it has one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub line: Option<usize>,
+    pub message: String,
+}
+
 impl Replies {
     /// The texts shipped in the binary.
     pub fn builtin() -> Replies {
         Replies::parse(BUILTIN).expect("the shipped config/replies.toml is valid")
     }
 
-    /// Reads `path`, or the built-in texts when the file does not exist.
+    /// Reads `path`, or the built-in texts when the file does not exist. Every problem is
+    /// reported, each as `file:line: message`.
     pub fn load(path: &Path) -> Result<Replies, String> {
         match std::fs::read_to_string(path) {
-            Ok(text) => Replies::parse(&text).map_err(|e| format!("{}: {e}", path.display())),
+            Ok(text) => Replies::parse_located(&text).map_err(|problems| {
+                problems
+                    .iter()
+                    .map(|p| match p.line {
+                        Some(line) => format!("{}:{line}: {}", path.display(), p.message),
+                        None => format!("{}: {}", path.display(), p.message),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Replies::builtin()),
             Err(e) => Err(format!("{}: {e}", path.display())),
         }
     }
 
+    /// Parses a replies file; every problem, one per line (`línea N: …` when located).
     pub fn parse(source: &str) -> Result<Replies, String> {
-        let table: toml::Table = source.parse().map_err(|e: toml::de::Error| e.to_string())?;
+        Replies::parse_located(source).map_err(|problems| {
+            problems
+                .iter()
+                .map(|p| match p.line {
+                    Some(line) => format!("línea {line}: {}", p.message),
+                    None => p.message.clone(),
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
+    /// Parses and validates against the catalogue: every purpose present, no unknown key,
+    /// and no `{marker}` its purpose does not provide (it would be sent as an empty string).
+    pub fn parse_located(source: &str) -> Result<Replies, Vec<Problem>> {
+        let table: toml::Table = source.parse().map_err(|e: toml::de::Error| {
+            vec![Problem {
+                line: e.span().map(|s| line_of(source, s.start)),
+                message: e.message().trim().to_owned(),
+            }]
+        })?;
+        let mut problems = Vec::new();
         let mut purposes = HashMap::new();
         let mut status_words = HashMap::new();
+        let present: Vec<String> = table.keys().cloned().collect();
         for (key, value) in table {
+            let line = section_line(source, &key);
             let toml::Value::Table(section) = value else {
-                return Err(format!("[{key}] debe ser una tabla"));
+                problems.push(Problem {
+                    line,
+                    message: format!("[{key}] debe ser una tabla"),
+                });
+                continue;
             };
             if key == "status_words" {
                 for (k, v) in section {
-                    let v = v
-                        .as_str()
-                        .ok_or(format!("status_words.{k} debe ser texto"))?;
-                    status_words.insert(k, v.to_owned());
+                    match v.as_str() {
+                        Some(v) => {
+                            status_words.insert(k, v.to_owned());
+                        }
+                        None => problems.push(Problem {
+                            line,
+                            message: format!("status_words.{k} debe ser texto"),
+                        }),
+                    }
                 }
                 continue;
             }
-            purposes.insert(key.clone(), purpose_from(&key, section)?);
+            let Some(def) = catalogue::purpose(&key) else {
+                problems.push(Problem {
+                    line,
+                    message: format!(
+                        "[{key}]: propósito desconocido (válidos: {})",
+                        PURPOSES.join(", ")
+                    ),
+                });
+                continue;
+            };
+            match purpose_from(&key, section) {
+                Ok(texts) => {
+                    problems.extend(marker_problems(source, def, &texts));
+                    purposes.insert(key.clone(), texts);
+                }
+                Err(message) => problems.push(Problem { line, message }),
+            }
         }
         for p in PURPOSES {
-            if !purposes.contains_key(p) {
-                return Err(format!("falta la sección [{p}]"));
+            if !present.iter().any(|k| k == p) {
+                problems.push(Problem {
+                    line: None,
+                    message: format!("falta la sección [{p}]"),
+                });
             }
+        }
+        if !problems.is_empty() {
+            problems.sort_by_key(|p| p.line);
+            return Err(problems);
         }
         Ok(Replies {
             purposes,
@@ -105,27 +166,26 @@ impl Replies {
         Some(fill(chosen, vars))
     }
 
-    /// The template message for `purpose`, when one is configured.
-    pub fn template(&self, purpose: &str, vars: &Vars) -> Option<Content> {
-        let spec = self.purposes.get(purpose)?.template.as_ref()?;
+    /// The template message for `purpose` (and its text variant): every purpose has one
+    /// (`catalogue.rs`). An empty value becomes "—": Meta rejects empty parameters.
+    pub fn template(&self, purpose: &str, variant: Option<&str>, vars: &Vars) -> Option<Content> {
+        let spec = catalogue::purpose(purpose)?.template_for(variant);
         Some(Content::Template {
-            name: spec.name.clone(),
-            language: spec.language.clone(),
+            name: spec.name.to_owned(),
+            language: spec.language.to_owned(),
             params: spec
                 .params
                 .iter()
                 .map(|name| TemplateParam {
-                    name: name.clone(),
-                    value: vars.get(name.as_str()).cloned().unwrap_or_default(),
+                    name: (*name).to_owned(),
+                    value: vars
+                        .get(name)
+                        .filter(|v| !v.trim().is_empty())
+                        .cloned()
+                        .unwrap_or_else(|| EMPTY_PARAM.to_owned()),
                 })
                 .collect(),
         })
-    }
-
-    pub fn has_template(&self, purpose: &str) -> bool {
-        self.purposes
-            .get(purpose)
-            .is_some_and(|p| p.template.is_some())
     }
 
     /// How a report status reads to a citizen.
@@ -139,13 +199,12 @@ impl Replies {
 
 fn purpose_from(key: &str, section: toml::Table) -> Result<PurposeTexts, String> {
     let mut texts = HashMap::new();
-    let mut template = None;
     for (k, v) in section {
         if k == "template" {
-            template = Some(
-                v.try_into::<TemplateSpec>()
-                    .map_err(|e| format!("[{key}].template: {e}"))?,
-            );
+            return Err(format!(
+                "[{key}].template: las plantillas ya no se configuran aquí; están en el catálogo \
+                 del código (README, «Plantillas»)"
+            ));
         } else if k == "text" || k.starts_with("text_") {
             let text = v.as_str().ok_or(format!("[{key}].{k} debe ser texto"))?;
             texts.insert(k, text.to_owned());
@@ -156,10 +215,11 @@ fn purpose_from(key: &str, section: toml::Table) -> Result<PurposeTexts, String>
     if !texts.contains_key("text") {
         return Err(format!("[{key}] necesita `text`"));
     }
-    Ok(PurposeTexts { texts, template })
+    Ok(PurposeTexts { texts })
 }
 
-/// Replaces `{marker}` with its value; unknown markers become empty.
+/// Replaces `{marker}` with its value. Markers are validated against the catalogue when the
+/// file is read; one that has no value for this row (a folio before there is a report) is empty.
 fn fill(text: &str, vars: &Vars) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = text;
@@ -167,11 +227,7 @@ fn fill(text: &str, vars: &Vars) -> String {
         out.push_str(&rest[..start]);
         let after = &rest[start + 1..];
         match after.find('}') {
-            Some(end)
-                if after[..end]
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '_') =>
-            {
+            Some(end) if is_marker(&after[..end]) => {
                 if let Some(v) = vars.get(&after[..end]) {
                     out.push_str(v);
                 }
@@ -188,47 +244,5 @@ fn fill(text: &str, vars: &Vars) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builtin_texts_cover_every_purpose() {
-        let r = Replies::builtin();
-        let mut vars = Vars::new();
-        vars.insert("folio", "SON-2026-000001".into());
-        for p in PURPOSES {
-            assert!(r.text(p, None, &vars).is_some(), "{p}");
-        }
-        assert!(r
-            .text("reply_ack", None, &vars)
-            .unwrap()
-            .contains("SON-2026-000001"));
-        assert!(r
-            .text("reply_unregistered", Some("emergency"), &vars)
-            .unwrap()
-            .contains("9-1-1"));
-        assert!(r.has_template("coordinator_notice"));
-        assert!(!r.has_template("reply_ack"));
-    }
-
-    #[test]
-    fn markers_are_filled_and_braces_survive() {
-        let mut vars = Vars::new();
-        vars.insert("folio", "X".into());
-        assert_eq!(fill("a {folio} {nada} {Raro} {", &vars), "a X  {Raro} {");
-    }
-
-    #[test]
-    fn missing_sections_and_unknown_keys_are_errors() {
-        assert!(Replies::parse("[reply_tip]\ntext = \"x\"")
-            .unwrap_err()
-            .contains("falta"));
-        let mut all: String = PURPOSES
-            .iter()
-            .map(|p| format!("[{p}]\ntext = \"x\"\n"))
-            .collect();
-        assert!(Replies::parse(&all).is_ok());
-        all.push_str("[reply_ack2]\ntexto = \"x\"\n");
-        assert!(Replies::parse(&all).unwrap_err().contains("texto"));
-    }
-}
+#[path = "texts_tests.rs"]
+mod tests;

@@ -15,9 +15,13 @@ use super::clock::Clock;
 use super::texts::Replies;
 use super::transport::Transport;
 use crate::store::{OutboxOutcome, Store, StoreError};
+use crate::telemetry::metrics::metrics;
 
 /// How often, at most, the sender looks for 131047 failures reported by status webhooks.
 const REQUEUE_EVERY_SECS: i64 = 5;
+
+/// How often the sender refreshes the billed-messages metric from the cost ledger.
+const LEDGER_EVERY_SECS: i64 = 60;
 
 /// The shortest gap between two sender passes that found nothing to do.
 const MIN_PASS_INTERVAL: Duration = Duration::from_millis(50);
@@ -67,6 +71,7 @@ pub struct Sender {
     /// Spaces sends across rows; `delivery.rs` waits on it before each send.
     pub(super) throughput: Throughput,
     last_requeue: std::sync::Mutex<Option<DateTime<Utc>>>,
+    last_ledger: std::sync::Mutex<Option<DateTime<Utc>>>,
 }
 
 pub(super) fn secs(d: Duration) -> chrono::Duration {
@@ -85,6 +90,7 @@ impl Sender {
         Sender {
             throughput: Throughput::new(settings.per_second),
             last_requeue: std::sync::Mutex::new(None),
+            last_ledger: std::sync::Mutex::new(None),
             owner: format!(
                 "sender-{}-{}",
                 std::process::id(),
@@ -137,6 +143,7 @@ impl Sender {
             return Ok(0);
         }
         self.requeue_window_closed(now).await?;
+        self.refresh_ledger_metric(now).await?;
         let lease_until = now + secs(self.settings.lease);
         let rows = self
             .store
@@ -167,9 +174,11 @@ impl Sender {
         Ok(rows.len())
     }
 
-    /// Free-form messages that Meta later failed with 131047 go again as templates. The
-    /// check is an UPDATE, so under a burst (a pass per webhook) it runs every few seconds
-    /// rather than on every pass.
+    /// Acts on `failed` status webhooks: free-form messages that Meta failed with 131047
+    /// go again as templates, together with every row that had been merged into them; other
+    /// failures are undeliverable (counted, and in the report's timeline). The check is an
+    /// UPDATE, so under a burst (a pass per webhook) it runs every few seconds rather than on
+    /// every pass.
     async fn requeue_window_closed(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
         {
             let mut last = self.last_requeue.lock().unwrap_or_else(|e| e.into_inner());
@@ -178,10 +187,31 @@ impl Sender {
             }
             *last = Some(now);
         }
-        let requeued = self.store.requeue_window_closed(now).await?;
-        if requeued > 0 {
-            tracing::info!(requeued, "closed-window failures requeued as templates");
+        let settled = self.store.settle_failed_statuses(now).await?;
+        if settled.requeued > 0 {
+            tracing::info!(
+                requeued = settled.requeued,
+                "closed-window failures requeued as templates"
+            );
         }
+        for purpose in &settled.undeliverable {
+            tracing::warn!(purpose = %purpose, "Meta reported a message as undeliverable");
+            metrics().undeliverable(purpose);
+        }
+        Ok(())
+    }
+
+    /// `alerta_outbound_messages{category}`: the ledger's totals, read once a minute.
+    async fn refresh_ledger_metric(&self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        {
+            let mut last = self.last_ledger.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|t| now - t < chrono::Duration::seconds(LEDGER_EVERY_SECS)) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let totals = self.store.ledger_totals().await?;
+        metrics().set_billed(totals.into_iter().map(|(c, n)| (c, n as f64)).collect());
         Ok(())
     }
 

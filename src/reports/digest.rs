@@ -53,7 +53,10 @@ impl Digester {
         }
     }
 
-    /// Queues every digest that is due; returns how many this call queued.
+    /// Settles every digest that is due (queued, or skipped when the week brought nothing
+    /// new); returns how many regions this call settled. Whether a coordinator gets it as
+    /// text or as the `alerta_resumen_semanal` template is the sender's decision, taken
+    /// before sending from the 24-hour window like for every other message.
     pub async fn tick(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
         let mut queued = 0;
@@ -103,25 +106,32 @@ impl Digester {
             "total": s.total,
             "en_plazo": s.ack_within_deadline.share.map_or("sin plazos".to_owned(), |x| format!("{:.0} %", x * 100.0)),
             "abiertas": s.open_at_week_end,
+            "mensajes": s.messages.messages_es(),
+            "costo": s.messages.cost_es(),
             "enlace": link,
         });
-        let coordinators = self
-            .state
-            .registry
-            .region(region)
-            .map(|r| r.coordinators.clone())
-            .unwrap_or_default();
-        let outbox: Vec<_> = coordinators
-            .iter()
-            .filter_map(|c| crate::routing::to_coordinator(c, "weekly_digest", 3, &params, now))
-            .collect();
+        // A week without a single request carries nothing new: every message is billed
+        // (reference §9.1a), so none is sent. The week is still recorded, so it is settled
+        // once for every replica.
+        let outbox: Vec<_> = if s.total == 0 {
+            Vec::new()
+        } else {
+            self.state
+                .registry
+                .region(region)
+                .map(|r| r.coordinators.clone())
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|c| crate::routing::to_coordinator(c, "weekly_digest", 3, &params, now))
+                .collect()
+        };
         let recorded = self
             .state
             .store
             .record_digest(region, &week.to_string(), now, &outbox)
             .await?;
         if recorded {
-            tracing::info!(region, %week, recipients = outbox.len(), "weekly digest queued");
+            tracing::info!(region, %week, recipients = outbox.len(), "weekly digest settled");
         }
         Ok(recorded)
     }

@@ -230,7 +230,13 @@ pub async fn summary(
         Ok(())
     })
     .await?;
-    let summary = WeeklySummary::compute(scope.week, scope.tz, &rows, &rows);
+    let mut summary = WeeklySummary::compute(scope.week, scope.tz, &rows, &rows);
+    let (start, end) = scope.week.bounds(scope.tz);
+    let ledger = state
+        .store
+        .cost_ledger(start, end, scope.region.as_deref())
+        .await?;
+    summary.messages = super::MessageCosts::price(&ledger, &state.config.costs);
     Ok((summary, rows))
 }
 

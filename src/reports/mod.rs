@@ -15,6 +15,7 @@
 //! coordinator reads is Spanish.
 
 pub mod charts;
+pub mod costs;
 pub mod csv;
 pub mod digest;
 pub mod export;
@@ -39,6 +40,7 @@ mod week_tests;
 mod xlsx_tests;
 
 pub use self::charts::{ack_times_svg, category_color, category_weeks_svg, CHART_WEEKS};
+pub use self::costs::{CostLine, MessageCosts};
 pub use self::csv::{write_csv, CsvExport, DETAIL_HEADERS};
 pub use self::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};
 pub use self::stats::{format_duration_es, AckHistogram, DurationStats, ACK_BUCKET_LABELS};

@@ -6,6 +6,7 @@
 use chrono_tz::Tz;
 
 use super::charts::{ack_times_svg, category_weeks_svg, CHART_WEEKS};
+use super::costs::pesos;
 use super::labels::{category_es, category_rank};
 use super::stats::{format_duration_es, DurationStats};
 use super::summary::{series, RequestRow, WeeklySummary, PREVIOUS_WEEKS};
@@ -32,6 +33,21 @@ pub struct SummaryPage {
     /// SVG markup built by `charts`, which escapes every label it writes.
     pub category_chart: String,
     pub ack_chart: String,
+    /// Messages sent in the week, by pricing category and type (the cost ledger).
+    pub messages: Vec<MessageRow>,
+    /// "12 (utilidad 9, servicio 3)".
+    pub messages_total: String,
+    /// "$1.35 MXN (estimado)".
+    pub messages_cost: String,
+}
+
+pub struct MessageRow {
+    pub category: String,
+    pub kind: String,
+    pub count: u64,
+    /// "$0.15".
+    pub rate: String,
+    pub cost: String,
 }
 
 pub struct CategoryRow {
@@ -124,6 +140,20 @@ pub fn summary_page(s: &WeeklySummary, tz: Tz, rows: &[RequestRow]) -> SummaryPa
         previous_weeks: PREVIOUS_WEEKS,
         category_chart: category_weeks_svg(&series(&weeks, tz, rows)),
         ack_chart: ack_times_svg(&s.ack_histogram),
+        messages: s
+            .messages
+            .lines
+            .iter()
+            .map(|l| MessageRow {
+                category: l.category_es.clone(),
+                kind: l.kind_es.clone(),
+                count: l.messages,
+                rate: pesos(l.rate_mxn),
+                cost: pesos(l.cost_mxn),
+            })
+            .collect(),
+        messages_total: s.messages.messages_es(),
+        messages_cost: s.messages.cost_es(),
     }
 }
 
@@ -178,6 +208,22 @@ mod tests {
         assert_eq!(p.municipality_totals.iter().sum::<u64>(), 5);
         assert_eq!(p.categories[0].key, "emergency_911", "category order");
         assert_eq!(p.groups[0].name, "Comité Villa Bonita");
+        assert_eq!(p.messages_total, "0", "no ledger in a bare computation");
+    }
+
+    #[test]
+    fn messages_and_their_cost() {
+        let mut s = WeeklySummary::compute(week(), Hermosillo, &this_week(), &previous_weeks());
+        let rates = crate::config::CostRates([("utility".to_owned(), 0.15)].into_iter().collect());
+        s.messages =
+            crate::reports::MessageCosts::price(&[("utility".into(), "regular".into(), 7)], &rates);
+        let p = summary_page(&s, Hermosillo, &this_week());
+        assert_eq!(p.messages_total, "7 (utilidad 7)");
+        assert_eq!(p.messages_cost, "$1.05 MXN (estimado)");
+        assert_eq!(
+            (p.messages[0].kind.as_str(), p.messages[0].rate.as_str()),
+            ("cobrado", "$0.15")
+        );
     }
 
     #[test]

@@ -94,6 +94,9 @@ pub struct WeeklySummary {
     pub open_at_week_end: u64,
     /// In category order (known categories first).
     pub change_vs_previous: Vec<CategoryChange>,
+    /// Messages sent in the week and what they cost (the cost ledger); filled by
+    /// `export::summary`, which has the store.
+    pub messages: super::costs::MessageCosts,
 }
 
 /// Number of earlier weeks the change column compares against.
@@ -136,6 +139,7 @@ impl WeeklySummary {
             ack_histogram: AckHistogram::from_rows(rows.iter().copied()),
             open_at_week_end: 0,
             change_vs_previous: Vec::new(),
+            messages: Default::default(),
         };
 
         let mut groups: HashMap<&str, GroupCount> = HashMap::new();

@@ -168,6 +168,23 @@ pub(crate) fn write_summary_sheet(
         sh.row += 1;
     }
 
+    // The cost ledger: what the status webhooks said each message was billed as.
+    let pesos = Format::new().set_num_format("$#,##0.00");
+    sh.section("Mensajes de WhatsApp enviados (costo estimado en MXN)")?;
+    sh.header(&["Categoría", "Tipo", "Mensajes", "Tarifa", "Costo estimado"])?;
+    for l in &s.messages.lines {
+        sh.text(0, &l.category_es)?;
+        sh.text(1, &l.kind_es)?;
+        sh.number(2, l.messages as f64, None)?;
+        sh.number(3, l.rate_mxn, Some(&pesos))?;
+        sh.number(4, l.cost_mxn, Some(&pesos))?;
+        sh.row += 1;
+    }
+    sh.text(0, "Total")?;
+    sh.number(2, s.messages.messages as f64, None)?;
+    sh.number(4, s.messages.cost_mxn, Some(&pesos))?;
+    sh.row += 1;
+
     sh.section("Tiempo para acuse (distribución)")?;
     sh.header(&["Intervalo", "Solicitudes"])?;
     for (label, n) in ACK_BUCKET_LABELS.iter().zip(s.ack_histogram.counts) {

@@ -123,6 +123,21 @@ pub struct NewStatus {
     pub recipient_user_id: Option<String>,
     pub error_code: Option<i64>,
     pub error_title: Option<String>,
+    /// What Meta bills for the message, when this status carries `pricing`.
+    pub pricing: Option<NewPricing>,
+}
+
+/// One line of the cost ledger (`outbound_pricing`): unique on the message and, in a group,
+/// the participant (Meta bills each member who receives it), so the `sent` and the
+/// `delivered`/`read` status that both carry pricing count once.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPricing {
+    /// The group participant's keyed pseudonym ("" for 1:1 messages): enough to count each
+    /// member once without storing their number again.
+    pub participant: String,
+    pub category: String,
+    pub kind: String,
+    pub billable: Option<bool>,
 }
 
 /// A change that is neither a message nor a status (group lifecycle, template status, errors).

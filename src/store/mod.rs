@@ -41,10 +41,10 @@ use chrono::{DateTime, Utc};
 
 pub use ingest::{
     Attribution, DeliveryOutcome, IngestBatch, IngestOutcome, NewDelivery, NewEvent, NewInbound,
-    NewStatus, NewTriage,
+    NewPricing, NewStatus, NewTriage,
 };
 pub use media::{MediaOutcome, MediaRow, MediaStore};
-pub use outbox::{EscalationStep, OutboxOutcome, ReportLookup, WindowKey};
+pub use outbox::{EscalationStep, FailedSettlement, OutboxOutcome, ReportLookup, WindowKey};
 pub use plan::{MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use postgres::PgStore;
 pub use privacy::{PersonData, PrivacyStore, PurgeCounts, RetentionCutoffs};
@@ -130,9 +130,22 @@ pub trait Store: QueueStore + MediaStore + PrivacyStore + Send + Sync + 'static 
         outcome: &OutboxOutcome,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError>;
-    /// Requeues as templates the free-form messages Meta failed with 131047.
-    async fn requeue_window_closed(&self, now: DateTime<Utc>) -> Result<u64, StoreError>;
+    /// Acts on `failed` status webhooks: requeues as templates the free-form messages Meta
+    /// failed with 131047 and every row merged into them; marks the rest undeliverable.
+    async fn settle_failed_statuses(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<FailedSettlement, StoreError>;
     async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError>;
+    /// The cost ledger between `since` and `until`: (category, type, messages).
+    async fn cost_ledger(
+        &self,
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        region: Option<&str>,
+    ) -> Result<Vec<(String, String, i64)>, StoreError>;
+    /// Messages billed so far, by pricing category.
+    async fn ledger_totals(&self) -> Result<Vec<(String, i64)>, StoreError>;
     async fn sender_state(&self) -> Result<SenderState, StoreError>;
     async fn pause_sender(
         &self,

@@ -8,25 +8,31 @@ use super::rows::OutboxRow;
 /// What became of one send attempt.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboxOutcome {
-    /// Meta accepted it. `merged` rows rode along in the same message.
+    /// Meta accepted it. `merged` rows rode along in the same message; `use_template` says
+    /// how it went (the window may have been found closed just before sending).
     Sent {
         wamid: String,
         payload: String,
         merged: Vec<i64>,
         pace_until: DateTime<Utc>,
+        use_template: bool,
     },
     /// No access token: recorded with the exact payload that would have gone out.
     DryRun {
         payload: String,
         merged: Vec<i64>,
         pace_until: DateTime<Utc>,
+        use_template: bool,
     },
-    /// Try again at `at` (optionally as a template, after a closed window).
+    /// Try again at `at` (optionally as a template, after a closed window). With
+    /// `window_closed` (a 131047), the recipient's other waiting rows go as templates too,
+    /// instead of each failing with 131047 first.
     Retry {
         at: DateTime<Utc>,
         code: Option<i64>,
         error: String,
         use_template: bool,
+        window_closed: bool,
     },
     /// Will never succeed as it is.
     Failed {
@@ -58,7 +64,12 @@ impl OutboxOutcome {
         now: DateTime<Utc>,
     ) -> FinishColumns<'a> {
         match self {
-            OutboxOutcome::Sent { wamid, payload, .. } => (
+            OutboxOutcome::Sent {
+                wamid,
+                payload,
+                use_template,
+                ..
+            } => (
                 "sent",
                 Some(wamid),
                 Some(payload),
@@ -66,10 +77,14 @@ impl OutboxOutcome {
                 None,
                 None,
                 None,
-                row.use_template,
+                *use_template,
                 0,
             ),
-            OutboxOutcome::DryRun { payload, .. } => (
+            OutboxOutcome::DryRun {
+                payload,
+                use_template,
+                ..
+            } => (
                 "dry_run",
                 None,
                 Some(payload),
@@ -77,7 +92,7 @@ impl OutboxOutcome {
                 None,
                 None,
                 None,
-                row.use_template,
+                *use_template,
                 0,
             ),
             OutboxOutcome::Retry {
@@ -85,6 +100,7 @@ impl OutboxOutcome {
                 code,
                 error,
                 use_template,
+                ..
             } => (
                 "pending",
                 None,
@@ -138,6 +154,17 @@ impl OutboxOutcome {
             _ => None,
         }
     }
+}
+
+/// What the sender's pass over failed status webhooks did (`Store::settle_failed_statuses`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FailedSettlement {
+    /// Rows sent again as templates after a `failed` 131047: carriers and every row that
+    /// had been merged into one.
+    pub requeued: u64,
+    /// Purposes of the rows Meta will never deliver (a `failed` status with another code),
+    /// now `failed`, each in its report's timeline.
+    pub undeliverable: Vec<String>,
 }
 
 /// One escalation step of an unacknowledged report.

@@ -63,6 +63,7 @@ pub(super) async fn write_statuses(
     if arriving.is_empty() {
         return Ok(());
     }
+    write_pricing(conn, group, &arriving).await?;
     let mut wamids: Vec<&str> = arriving.iter().map(|(_, s)| s.wamid.as_str()).collect();
     wamids.sort_unstable();
     wamids.dedup();
@@ -105,6 +106,60 @@ pub(super) async fn write_statuses(
         return Ok(());
     }
     upsert(conn, &merged).await
+}
+
+/// `sql::INSERT_PRICING` for the group: every status with pricing, whether or not it moves
+/// its message forward; the ledger's key keeps the first of each message (and participant).
+const INSERT_PRICINGS: &str = "\
+INSERT INTO outbound_pricing (wamid, participant, category, pricing_type, billable, billed_at)
+SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[],
+                     $6::timestamptz[])
+ON CONFLICT (wamid, participant) DO NOTHING";
+
+/// The ledger lines' columns as arrays, for `UNNEST`.
+#[derive(Default)]
+struct PricingColumns<'a> {
+    wamid: Vec<&'a str>,
+    participant: Vec<&'a str>,
+    category: Vec<&'a str>,
+    kind: Vec<&'a str>,
+    billable: Vec<Option<bool>>,
+    billed_at: Vec<DateTime<Utc>>,
+}
+
+async fn write_pricing(
+    conn: &mut PgConnection,
+    group: &[&IngestBatch],
+    arriving: &[(usize, &NewStatus)],
+) -> Result<(), sqlx::Error> {
+    let mut seen = std::collections::HashSet::new();
+    let mut cols = PricingColumns::default();
+    for (i, s) in arriving {
+        let Some(p) = &s.pricing else { continue };
+        if !seen.insert((s.wamid.as_str(), p.participant.as_str())) {
+            continue;
+        }
+        cols.wamid.push(&s.wamid);
+        cols.participant.push(&p.participant);
+        cols.category.push(&p.category);
+        cols.kind.push(&p.kind);
+        cols.billable.push(p.billable);
+        cols.billed_at
+            .push(s.status_at.unwrap_or(group[*i].delivery.received_at));
+    }
+    if cols.wamid.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(INSERT_PRICINGS)
+        .bind(&cols.wamid)
+        .bind(&cols.participant)
+        .bind(&cols.category)
+        .bind(&cols.kind)
+        .bind(&cols.billable)
+        .bind(&cols.billed_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
 
 async fn upsert(

@@ -46,6 +46,19 @@ pub(super) async fn write_contents(
         }
     }
     for s in &batch.statuses {
+        // Pricing is kept whether or not the status itself moves forward: a `sent` that
+        // arrives after `delivered` still says what the message costs.
+        if let Some(p) = &s.pricing {
+            sqlx::query(sql::INSERT_PRICING)
+                .bind(&s.wamid)
+                .bind(&p.participant)
+                .bind(&p.category)
+                .bind(&p.kind)
+                .bind(p.billable)
+                .bind(s.status_at.unwrap_or(d.received_at))
+                .execute(&mut *conn)
+                .await?;
+        }
         let done = bind_status!(sqlx::query(sql::UPSERT_STATUS), s, d.received_at)
             .execute(&mut *conn)
             .await?;

@@ -64,16 +64,38 @@ macro_rules! store_impl {
                 Ok(done)
             }
 
-            async fn requeue_window_closed(&self, now: DateTime<Utc>) -> Result<u64, StoreError> {
-                let done = sqlx::query(rsql::REQUEUE_WINDOW_CLOSED)
-                    .bind(now)
-                    .execute(&self.$pool)
-                    .await?;
-                Ok(done.rows_affected())
+            async fn settle_failed_statuses(
+                &self,
+                now: DateTime<Utc>,
+            ) -> Result<crate::store::FailedSettlement, StoreError> {
+                let mut tx = begin_write(&self.$pool).await?;
+                let settled = settle_failed(&mut tx, now).await?;
+                tx.commit().await?;
+                Ok(settled)
             }
 
             async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError> {
                 Ok(sqlx::query_as(rsql::SELECT_OUTBOX_ALL)
+                    .fetch_all(&self.$pool)
+                    .await?)
+            }
+
+            async fn cost_ledger(
+                &self,
+                since: DateTime<Utc>,
+                until: DateTime<Utc>,
+                region: Option<&str>,
+            ) -> Result<Vec<(String, String, i64)>, StoreError> {
+                Ok(sqlx::query_as(rsql::SELECT_LEDGER)
+                    .bind(since)
+                    .bind(until)
+                    .bind(region)
+                    .fetch_all(&self.$pool)
+                    .await?)
+            }
+
+            async fn ledger_totals(&self) -> Result<Vec<(String, i64)>, StoreError> {
+                Ok(sqlx::query_as(rsql::SELECT_LEDGER_TOTALS)
                     .fetch_all(&self.$pool)
                     .await?)
             }

@@ -114,6 +114,25 @@ macro_rules! report_fns {
             if done.rows_affected() == 0 {
                 return Ok(false);
             }
+            match outcome {
+                OutboxOutcome::Retry {
+                    window_closed: true,
+                    ..
+                } => {
+                    sqlx::query(rsql::MARK_WINDOW_CLOSED)
+                        .bind(&row.recipient_key)
+                        .bind(row.id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+                OutboxOutcome::Failed { code, error, .. } => {
+                    let detail = serde_json::json!({
+                        "purpose": row.purpose, "code": code, "error": error,
+                    });
+                    undeliverable(conn, now, row.report_id, &detail).await?;
+                }
+                _ => {}
+            }
             if let Some((merged, pace_until)) = outcome.delivered() {
                 for id in merged {
                     sqlx::query(rsql::MARK_MERGED)
@@ -130,6 +149,61 @@ macro_rules! report_fns {
                     .await?;
             }
             Ok(true)
+        }
+
+        /// Puts a message that will never arrive in its report's timeline.
+        async fn undeliverable(
+            conn: &mut $conn,
+            now: DateTime<Utc>,
+            report_id: Option<i64>,
+            detail: &serde_json::Value,
+        ) -> Result<(), sqlx::Error> {
+            if let Some(report_id) = report_id {
+                sqlx::query(rsql::AUDIT_UNDELIVERABLE)
+                    .bind(now)
+                    .bind(report_id)
+                    .bind(detail.to_string())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// The sender's pass over `failed` status webhooks: 131047 carriers and the rows
+        /// merged into them go again as templates; anything else Meta failed is undeliverable.
+        pub(super) async fn settle_failed(
+            conn: &mut $conn,
+            now: DateTime<Utc>,
+        ) -> Result<$crate::store::FailedSettlement, sqlx::Error> {
+            let mut requeued = 0;
+            for sql in [rsql::REQUEUE_MERGED_WINDOW_CLOSED, rsql::REQUEUE_WINDOW_CLOSED] {
+                requeued += sqlx::query(sql)
+                    .bind(now)
+                    .execute(&mut *conn)
+                    .await?
+                    .rows_affected();
+            }
+            let mut undelivered = Vec::new();
+            for sql in [rsql::FAIL_MERGED_UNDELIVERABLE, rsql::FAIL_UNDELIVERABLE] {
+                let rows: Vec<(i64, String, Option<i64>)> = sqlx::query_as(sql)
+                    .bind(None::<i64>)
+                    .bind("Meta no pudo entregarlo (estado «failed»)")
+                    .fetch_all(&mut *conn)
+                    .await?;
+                undelivered.extend(rows);
+            }
+            let mut purposes = Vec::new();
+            for (id, purpose, report_id) in undelivered {
+                let detail = serde_json::json!({
+                    "purpose": purpose, "outbox_id": id, "error": "estado failed de Meta",
+                });
+                undeliverable(conn, now, report_id, &detail).await?;
+                purposes.push(purpose);
+            }
+            Ok($crate::store::FailedSettlement {
+                requeued,
+                undeliverable: purposes,
+            })
         }
 
         pub(super) async fn escalate(

@@ -75,6 +75,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 pub const OUTBOX_DELIVERY: &str = "\
 UPDATE outbox SET delivery_status = $2, delivery_error = $3 WHERE wamid = $1";
 
+/// A line of the cost ledger; the second status that carries the same pricing adds nothing.
+pub const INSERT_PRICING: &str = "\
+INSERT INTO outbound_pricing (wamid, participant, category, pricing_type, billable, billed_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (wamid, participant) DO NOTHING";
+
 pub const INSERT_EVENT: &str = "\
 INSERT INTO webhook_events (delivery_id, field, payload, received_at) VALUES ($1, $2, $3, $4)";
 

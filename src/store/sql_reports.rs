@@ -140,12 +140,66 @@ INSERT INTO recipient_pacing (recipient_key, next_allowed_at) VALUES ($1, $2)
 ON CONFLICT (recipient_key) DO UPDATE SET next_allowed_at = excluded.next_allowed_at";
 
 /// A free-form message that Meta later failed with 131047 (window closed) goes again as a
-/// template.
+/// template, and so does every row that rode along in it: each is re-planned on its own
+/// (merged rows first, while their carrier still reads as sent). `merged_into` stays, so the
+/// history still shows what travelled together.
+pub const REQUEUE_MERGED_WINDOW_CLOSED: &str = "\
+UPDATE outbox SET state = 'pending', use_template = TRUE, next_attempt_at = $1,
+                  last_error_code = 131047, sent_at = NULL
+WHERE state = 'merged' AND merged_into IN (
+    SELECT id FROM outbox WHERE state = 'sent' AND use_template = FALSE
+      AND wamid IN (SELECT wamid FROM message_statuses
+                    WHERE status = 'failed' AND error_code = 131047))";
+
 pub const REQUEUE_WINDOW_CLOSED: &str = "\
 UPDATE outbox SET state = 'pending', use_template = TRUE, next_attempt_at = $1,
                   last_error_code = 131047
 WHERE state = 'sent' AND use_template = FALSE
   AND wamid IN (SELECT wamid FROM message_statuses WHERE status = 'failed' AND error_code = 131047)";
+
+/// Rows merged into a carrier that Meta failed for good share its fate.
+pub const FAIL_MERGED_UNDELIVERABLE: &str = "\
+UPDATE outbox SET state = 'failed', last_error_code = COALESCE($1, last_error_code), last_error = $2
+WHERE state = 'merged' AND merged_into IN (
+    SELECT id FROM outbox WHERE state = 'sent'
+      AND wamid IN (SELECT wamid FROM message_statuses WHERE status = 'failed'))
+RETURNING id, purpose, report_id";
+
+/// A sent row whose status webhook says `failed` (any other code, or a template that failed)
+/// will never arrive: it becomes `failed`, so it is counted and shown once.
+pub const FAIL_UNDELIVERABLE: &str = "\
+UPDATE outbox SET state = 'failed', last_error_code = COALESCE(delivery_error, $1),
+                  last_error = $2
+WHERE state = 'sent'
+  AND wamid IN (SELECT wamid FROM message_statuses WHERE status = 'failed')
+RETURNING id, purpose, report_id";
+
+/// The recipient's other waiting rows, after a synchronous 131047: the window is closed
+/// for them too.
+pub const MARK_WINDOW_CLOSED: &str = "\
+UPDATE outbox SET use_template = TRUE
+WHERE recipient_key = $1 AND id <> $2 AND state = 'pending' AND use_template = FALSE";
+
+/// A message that will never arrive, in its report's timeline.
+pub const AUDIT_UNDELIVERABLE: &str = "\
+INSERT INTO audit_log (at, actor, action, entity_kind, entity_id, detail)
+SELECT $1, 'system:sender', 'report.undeliverable', 'report', folio, $3 FROM reports WHERE id = $2";
+
+/// The cost ledger of a period, by pricing category and type; with a region, only messages
+/// about that region's reports (a message about no report, such as a privacy notice to an
+/// unregistered sender, counts in the all-regions figures).
+pub const SELECT_LEDGER: &str = "\
+SELECT p.category, p.pricing_type, COUNT(*) FROM outbound_pricing p
+WHERE p.billed_at >= $1 AND p.billed_at < $2
+  AND ($3 IS NULL OR EXISTS (
+      SELECT 1 FROM outbox o JOIN reports r ON r.id = o.report_id
+      WHERE o.wamid = p.wamid AND r.region = $3))
+GROUP BY p.category, p.pricing_type
+ORDER BY p.category, p.pricing_type";
+
+/// Every message billed so far, by category (the `alerta_outbound_messages` metric).
+pub const SELECT_LEDGER_TOTALS: &str = "\
+SELECT category, COUNT(*) FROM outbound_pricing GROUP BY category ORDER BY category";
 
 pub const SELECT_OUTBOX_ALL: &str = "SELECT * FROM outbox ORDER BY id";
 

@@ -20,6 +20,9 @@ pub struct Metrics {
     send_failures: Labelled,
     escalations: Labelled,
     logins: Labelled,
+    undeliverable: Labelled,
+    /// The cost ledger by pricing category, as the sender last read it from the database.
+    billed: Mutex<Vec<(String, f64)>>,
     ingest_buckets: [AtomicU64; BUCKETS.len()],
     ingest_count: AtomicU64,
     ingest_sum_micros: AtomicU64,
@@ -83,6 +86,18 @@ impl Metrics {
         self.logins.inc(outcome);
     }
 
+    /// A message that will never reach its recipient (a permanent send error, or a `failed`
+    /// status webhook that no template can fix), by purpose.
+    pub fn undeliverable(&self, purpose: &str) {
+        self.undeliverable.inc(purpose);
+    }
+
+    /// Messages billed so far by pricing category (read from the cost ledger by the sender,
+    /// so the figure is the database's, the same whichever replica is scraped).
+    pub fn set_billed(&self, by_category: Vec<(String, f64)>) {
+        *self.billed.lock().unwrap_or_else(|e| e.into_inner()) = by_category;
+    }
+
     /// Renders the in-process metrics in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         counter(
@@ -126,6 +141,25 @@ impl Metrics {
             "Web login attempts by outcome.",
             "outcome",
             &self.logins.snapshot(),
+        );
+        counter(
+            out,
+            "alerta_outbound_undeliverable_total",
+            "Messages this process found undeliverable for good, by purpose.",
+            "purpose",
+            &self.undeliverable.snapshot(),
+        );
+        let billed = self
+            .billed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        gauge(
+            out,
+            "alerta_outbound_messages",
+            "Messages billed by Meta so far, by pricing category (cost ledger).",
+            "category",
+            &billed,
         );
     }
 }
@@ -171,6 +205,8 @@ mod tests {
         m.ingest_latency(Duration::from_millis(300));
         m.send_failure(Some(131047));
         m.send_failure(None);
+        m.undeliverable("reply_ack");
+        m.set_billed(vec![("utility".into(), 3.0), ("service".into(), 1.0)]);
         let mut out = String::new();
         m.render(&mut out);
         assert!(out.contains("alerta_webhooks_total{outcome=\"stored\"} 2"));
@@ -179,5 +215,8 @@ mod tests {
         assert!(out.contains("alerta_ingest_seconds_count 2"));
         assert!(out.contains("alerta_send_failures_total{code=\"131047\"} 1"));
         assert!(out.contains("alerta_send_failures_total{code=\"network\"} 1"));
+        assert!(out.contains("alerta_outbound_undeliverable_total{purpose=\"reply_ack\"} 1"));
+        assert!(out.contains("# TYPE alerta_outbound_messages gauge"));
+        assert!(out.contains("alerta_outbound_messages{category=\"utility\"} 3"));
     }
 }

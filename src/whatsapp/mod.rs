@@ -12,6 +12,6 @@ pub mod signature;
 
 pub use payload::{
     parse_notification, status_rank, ApiErrorInfo, ChangeEvent, Contact, InboundMessage, Location,
-    MediaRef, MessageContext, Notification, ParseError, StatusUpdate,
+    MediaRef, MessageContext, Notification, ParseError, Pricing, StatusUpdate,
 };
 pub use signature::{verify_signature, verify_token_matches, SignatureError};

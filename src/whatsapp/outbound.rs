@@ -191,8 +191,13 @@ fn buttons_payload(body: &str, buttons: &[Button]) -> Value {
     })
 }
 
+/// Meta's published schema requires `language.policy`, and `deterministic` is its only value:
+/// the template is rendered in exactly the language asked for, never a fallback.
 fn template_payload(name: &str, language: &str, params: &[TemplateParam]) -> Value {
-    let mut template = json!({ "name": name, "language": { "code": language } });
+    let mut template = json!({
+        "name": name,
+        "language": { "policy": "deterministic", "code": language },
+    });
     if !params.is_empty() {
         let parameters: Vec<Value> = params
             .iter()

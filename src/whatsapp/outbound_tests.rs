@@ -114,14 +114,14 @@ fn template_uses_named_parameters_and_never_quotes() {
         body(message),
         json!({"messaging_product": "whatsapp", "recipient_type": "individual",
                "to": "+5215512345678", "type": "template", "template": {
-                   "name": "acuse_reporte", "language": {"code": "es_MX"},
+                   "name": "acuse_reporte", "language": {"policy": "deterministic", "code": "es_MX"},
                    "components": [{"type": "body", "parameters": [
                        {"type": "text", "parameter_name": "folio", "text": "A-123 centro"}]}]}})
     );
     let bare = json!({"type": "template", "name": "hola", "language": "es_MX", "params": []});
     assert_eq!(
         body(to_group(bare))["template"],
-        json!({"name": "hola", "language": {"code": "es_MX"}})
+        json!({"name": "hola", "language": {"policy": "deterministic", "code": "es_MX"}})
     );
 }
 

@@ -86,7 +86,22 @@ pub struct StatusUpdate {
     pub recipient_id: Option<String>,
     pub recipient_user_id: Option<String>,
     pub recipient_type: Option<String>,
+    /// The member of a group this status is about (groups are billed per participant).
+    pub participant: Option<String>,
+    /// What Meta bills for the message: on `sent` and on one of `delivered` / `read`.
+    pub pricing: Option<Pricing>,
     pub errors: Vec<ApiErrorInfo>,
+}
+
+/// A status webhook's `pricing` object (reference §7).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pricing {
+    /// `utility`, `service`, `marketing`, `authentication`, `group_utility`, …
+    pub category: String,
+    /// `regular`, `free_customer_service`, `free_entry_point`, …
+    pub kind: String,
+    /// Deprecated by Meta in favour of `type`; kept when present.
+    pub billable: Option<bool>,
 }
 
 impl StatusUpdate {

@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use super::payload::{array, as_string, as_timestamp, Contact, InboundMessage, StatusUpdate};
+use super::payload::{
+    array, as_string, as_timestamp, Contact, InboundMessage, Pricing, StatusUpdate,
+};
 
 /// `context`: a quoted reply and/or forwarding flags.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -234,6 +236,24 @@ pub(super) fn status_from_value(v: &Value) -> Option<StatusUpdate> {
         recipient_id: v.get("recipient_id").and_then(as_string),
         recipient_user_id: v.get("recipient_user_id").and_then(as_string),
         recipient_type: v.get("recipient_type").and_then(as_string),
+        // Meta's group pages use both spellings.
+        participant: v
+            .get("recipient_participant_id")
+            .or_else(|| v.get("participant_recipient_id"))
+            .and_then(as_string),
+        pricing: v.get("pricing").and_then(pricing_from_value),
         errors: array(v, "errors").map(error_from_value).collect(),
+    })
+}
+
+/// A pricing object needs at least its category; a missing type reads as `regular`.
+fn pricing_from_value(v: &Value) -> Option<Pricing> {
+    Some(Pricing {
+        category: v.get("category").and_then(as_string)?,
+        kind: v
+            .get("type")
+            .and_then(as_string)
+            .unwrap_or_else(|| "regular".to_owned()),
+        billable: v.get("billable").and_then(Value::as_bool),
     })
 }

@@ -108,6 +108,32 @@ fn check_config_accepts_the_default_and_names_file_and_line_of_each_problem() {
 }
 
 #[test]
+fn check_config_names_file_and_line_of_an_unknown_marker_in_the_replies() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("replies.toml");
+    let shipped =
+        std::fs::read_to_string(crate::helpers::repo_path("config/replies.toml")).unwrap();
+    let broken = shipped.replacen("La región {region}", "La región {regoin}", 1);
+    assert_ne!(broken, shipped);
+    std::fs::write(&path, &broken).unwrap();
+    let line = broken.lines().position(|l| l.contains("{regoin}")).unwrap() + 1;
+    let out = alerta(
+        &["check-config"],
+        &[
+            ("WHATSAPP_APP_SECRET", "x"),
+            ("ALERTA_REPLIES", path.to_str().unwrap()),
+        ],
+        b"",
+    );
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{}:{line}:", path.display())) && err.contains("{regoin}"),
+        "{err}"
+    );
+}
+
+#[test]
 fn registry_dump_is_one_json_document() {
     let out = alerta(&["registry", "dump"], &[], b"");
     assert!(out.status.success(), "{}", text(&out.stderr));

@@ -293,6 +293,7 @@ fn status_delivery(body: &str, wamid: &str, status: &str, rank: i32) -> IngestBa
         recipient_user_id: None,
         error_code: None,
         error_title: None,
+        pricing: None,
     });
     b
 }

@@ -69,6 +69,7 @@ async fn the_claim_takes_each_recipients_head_however_long_the_backlog() {
                 payload: "{}".into(),
                 merged: Vec::new(),
                 pace_until: now,
+                use_template: false,
             };
             assert!(store.finish_outbox(r, "w1", &done, now).await.unwrap());
         }

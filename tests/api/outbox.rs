@@ -13,8 +13,13 @@ use crate::fake_graph::{text_of, Answer, FakeGraph};
 use crate::helpers::{text_webhook, Backend, TestApp, JOSE, LAURA, MARIA, STRANGER};
 
 pub(crate) async fn graph_app(fake: &FakeGraph) -> TestApp {
+    graph_app_on(fake, Backend::Sqlite).await
+}
+
+/// An app on `backend` that sends through `fake`.
+pub(crate) async fn graph_app_on(fake: &FakeGraph, backend: Backend) -> TestApp {
     let base = fake.base_url.clone();
-    TestApp::with(Backend::Sqlite, move |c| {
+    TestApp::with(backend, move |c| {
         c.whatsapp.access_token = Some(Secret::new("test-token"));
         c.whatsapp.phone_number_id = Some("106540352242922".into());
         c.whatsapp.api_base = base;

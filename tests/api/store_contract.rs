@@ -59,6 +59,7 @@ fn status(wamid: &str, status: &str, rank: i32) -> NewStatus {
         recipient_user_id: None,
         error_code: (status == "failed").then_some(131_026),
         error_title: None,
+        pricing: None,
     }
 }
 

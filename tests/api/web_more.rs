@@ -146,6 +146,13 @@ async fn the_weekly_summary_counts_what_the_exports_and_the_queue_count() {
         };
         assert_eq!(total, 3);
         assert_eq!((per_category("patrol"), per_category("workshop")), (2, 1));
+        // Dry-run sends carry no pricing: the ledger shows nothing billed, and says so.
+        assert_eq!(after(&html, r#"id="mensajes-enviados""#), "0");
+        assert_eq!(
+            after(&html, r#"id="costo-mensajes""#),
+            "$0.00 MXN (estimado)"
+        );
+        assert!(html.contains("Sin mensajes cobrados esta semana."));
         assert_eq!(html.matches("<svg").count(), 2, "both charts, inline");
         assert!(!html.contains("style="), "the CSP forbids inline styles");
 

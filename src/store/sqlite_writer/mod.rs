@@ -124,6 +124,21 @@ pub fn ingest(tx: &Connection, batch: &IngestBatch) -> rusqlite::Result<IngestOu
         }
     }
     for s in &batch.statuses {
+        // Pricing is kept whether or not the status itself moves forward (see pg_ingest.rs).
+        if let Some(p) = &s.pricing {
+            execute(
+                tx,
+                sql::INSERT_PRICING,
+                &[
+                    &s.wamid,
+                    &p.participant,
+                    &p.category,
+                    &p.kind,
+                    &p.billable,
+                    &ts(s.status_at.unwrap_or(d.received_at)),
+                ],
+            )?;
+        }
         let applied = execute(
             tx,
             sql::UPSERT_STATUS,
