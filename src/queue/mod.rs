@@ -18,6 +18,7 @@ pub mod principal;
 pub mod service;
 pub mod stream;
 pub mod users;
+pub mod users_api;
 pub mod views;
 pub mod web;
 
@@ -34,6 +35,7 @@ use crate::error::AppError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(api::router())
+        .merge(users_api::router())
         .merge(web::router())
         .merge(media::router())
         .merge(crate::privacy::http::router())

@@ -29,6 +29,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "sender latest",
         include_str!("../../migrations/sqlite/0004_sender_latest.sql"),
     ),
+    (
+        5,
+        "access revocation",
+        include_str!("../../migrations/sqlite/0005_access_revocation.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -50,6 +55,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         4,
         "sender latest",
         include_str!("../../migrations/postgres/0004_sender_latest.sql"),
+    ),
+    (
+        5,
+        "access revocation",
+        include_str!("../../migrations/postgres/0005_access_revocation.sql"),
     ),
 ];
 
