@@ -12,6 +12,7 @@ mod outbox;
 mod outbox_window;
 mod privacy;
 mod queue_api;
+mod revocation;
 mod robustness;
 mod routing;
 mod scale;
