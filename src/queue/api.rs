@@ -10,7 +10,8 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::actions::Action;
-use super::auth::{bearer_token, digest, ApiUser, Credential};
+use super::auth::{digest, ApiUser};
+use super::credentials::{bearer_token, Credential};
 use super::filter::ReportFilter;
 use super::principal::Permission;
 use super::{detail, service, stream};

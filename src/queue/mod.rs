@@ -7,6 +7,7 @@
 pub mod actions;
 pub mod api;
 pub mod auth;
+pub mod credentials;
 pub mod detail;
 pub mod events;
 pub mod filter;

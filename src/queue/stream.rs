@@ -17,7 +17,7 @@ use futures_util::stream::{self, Stream, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
-use super::auth::Credential;
+use super::credentials::Credential;
 use super::events::ReportEvent;
 use super::principal::Principal;
 use crate::app::AppState;

@@ -6,7 +6,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::auth::{digest, hash_password, random_token, token_expiry};
+use super::auth::{digest, hash_password, random_token};
+use super::credentials::token_expiry;
 use super::principal::{Principal, Role};
 use crate::error::AppError;
 use crate::registry::Registry;

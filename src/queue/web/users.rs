@@ -14,7 +14,8 @@ use super::security::{csrf_refused, csrf_valid};
 use super::view::{error_message, error_page, render, Layout};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::queue::auth::{token_expiry, WebUser};
+use crate::queue::auth::WebUser;
+use crate::queue::credentials::token_expiry;
 use crate::queue::principal::{Permission, Role};
 use crate::queue::users::{self, AccountError, AccountView, By};
 
