@@ -41,7 +41,9 @@ pub fn add(
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
-            "usuario {name} creado ({role}); token de la API (se muestra una sola vez):"
+            "usuario {name} creado ({role}); token de la API (se muestra una sola vez; \
+             caduca en {} días):",
+            config.web.token_days.max(1)
         )?;
         writeln!(out, "{token}")?;
         anyhow::Ok(())
@@ -131,7 +133,7 @@ pub fn switch(name: &str, disable: bool) -> anyhow::Result<ExitCode> {
 pub fn rotate_token(name: &str) -> anyhow::Result<ExitCode> {
     let config = Config::load()?;
     telemetry::init(&config.log_filter, config.log_format);
-    let token_days = config.web.token_days;
+    let token_days = config.web.token_days.max(1);
     let token = super::runtime()?.block_on(async {
         let store = store::connect(&config.database_url, &config.store).await?;
         let result =

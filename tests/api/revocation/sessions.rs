@@ -4,8 +4,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use alerta::queue::auth::digest;
+use alerta::queue::auth::{digest, random_token};
 use alerta::queue::users::{self, By};
+use alerta::store::SessionRow;
 use axum::body::Body;
 use axum::http::{header, Request, StatusCode};
 use chrono::Utc;
@@ -122,30 +123,61 @@ async fn a_live_stream_ends_when_its_session_ends() {
 }
 
 #[tokio::test]
-async fn streams_end_when_another_process_disables_the_account_or_rotates_its_token() {
+async fn streams_end_when_their_session_expires_or_another_process_revokes_it() {
     for backend in backends() {
         let app = TestApp::with(backend, |c| c.web.stream_recheck_secs = 1).await;
         let u = make_users(&app).await;
+        let store = app.state.store.as_ref();
         let s = login(&app, "op_centro").await;
-        let mut web = open_stream(&app, web_stream(&s)).await;
-        let mut api = open_stream(&app, api_stream(u.token("op_centro"), "Bearer")).await;
-        let mut rotated = open_stream(&app, api_stream(u.token("coord_centro"), "bearer")).await;
+        let renamed = login(&app, "op_todas").await;
+        // A session that runs out two seconds from now.
+        let short = random_token();
+        let now = Utc::now();
+        let coord = store.user_by_name("coord_yaqui").await.unwrap().unwrap();
+        store
+            .create_session(&SessionRow {
+                id_sha256: digest(&short),
+                user_id: coord.id,
+                csrf_token: random_token(),
+                created_at: now,
+                expires_at: now + chrono::Duration::seconds(2),
+            })
+            .await
+            .unwrap();
+        let expiring = Session {
+            cookie: format!("alerta_sesion={short}"),
+            csrf: String::new(),
+        };
+        let mut streams = vec![
+            ("disabled web", open_stream(&app, web_stream(&s)).await),
+            (
+                "disabled api",
+                open_stream(&app, api_stream(u.token("op_centro"), "Bearer")).await,
+            ),
+            (
+                "rotated",
+                open_stream(&app, api_stream(u.token("coord_centro"), "bearer")).await,
+            ),
+            (
+                "new password",
+                open_stream(&app, web_stream(&renamed)).await,
+            ),
+            ("expired", open_stream(&app, web_stream(&expiring)).await),
+        ];
         // Straight through the store, as `alerta users …` in another process would: no
         // signal reaches this process, only the periodic check.
-        let store = app.state.store.as_ref();
         users::disable(store, "op_centro", By::Cli, Utc::now())
             .await
             .unwrap();
         users::rotate_token(store, "coord_centro", By::Cli, Utc::now())
             .await
             .unwrap();
-        for (what, body) in [
-            ("web", &mut web),
-            ("api", &mut api),
-            ("rotated", &mut rotated),
-        ] {
+        users::set_password(store, "op_todas", "otra-contraseña-larga", By::Cli)
+            .await
+            .unwrap();
+        for (what, body) in &mut streams {
             assert!(
-                read_to_end(body, Duration::from_secs(4)).await.is_some(),
+                read_to_end(body, Duration::from_secs(5)).await.is_some(),
                 "{backend:?}: the {what} stream is still open"
             );
         }
