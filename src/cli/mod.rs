@@ -124,8 +124,16 @@ enum UsersCommand {
         #[arg(long)]
         password_stdin: bool,
     },
-    /// Sets a user's web password from the first line of stdin.
+    /// Sets a user's web password from the first line of stdin; their sessions end.
     Passwd { name: String },
+    /// Lists every account with its state and when its API token expires.
+    List,
+    /// Disables an account: its sessions end and its API token stops working.
+    Disable { name: String },
+    /// Enables a disabled account again (its token works again if it has not expired).
+    Enable { name: String },
+    /// Replaces a user's API token and prints the new one as the last line (shown once).
+    RotateToken { name: String },
 }
 
 #[derive(Subcommand)]
@@ -205,6 +213,10 @@ pub fn main() -> ExitCode {
                 password_stdin,
             } => users::add(&name, &role, &regions, password_stdin),
             UsersCommand::Passwd { name } => users::passwd(&name),
+            UsersCommand::List => users::list(),
+            UsersCommand::Disable { name } => users::switch(&name, true),
+            UsersCommand::Enable { name } => users::switch(&name, false),
+            UsersCommand::RotateToken { name } => users::rotate_token(&name),
         },
     };
     match result {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::config::Config;
 use crate::queue::principal::Principal;
+use crate::queue::users::By;
 use crate::registry::Registry;
 use crate::{queue, store, telemetry};
 
@@ -40,7 +41,9 @@ pub fn add(
         let mut out = std::io::stdout().lock();
         writeln!(
             out,
-            "usuario {name} creado ({role}); token de la API (se muestra una sola vez):"
+            "usuario {name} creado ({role}); token de la API (se muestra una sola vez; \
+             caduca en {} días):",
+            config.web.token_days.max(1)
         )?;
         writeln!(out, "{token}")?;
         anyhow::Ok(())
@@ -56,12 +59,95 @@ pub fn passwd(name: &str) -> anyhow::Result<ExitCode> {
     let password = read_secret_line()?;
     super::runtime()?.block_on(async {
         let store = store::connect(&config.database_url, &config.store).await?;
-        let result = queue::users::set_password(store.as_ref(), name, &password).await;
+        let result = queue::users::set_password(store.as_ref(), name, &password, By::Cli).await;
         store.close().await;
-        result?;
-        println!("contraseña de {name} actualizada");
+        let ended = result?;
+        println!("contraseña de {name} actualizada; sesiones cerradas: {ended}");
         anyhow::Ok(())
     })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every account: name, role, regions, state and when its API token expires.
+pub fn list() -> anyhow::Result<ExitCode> {
+    let config = Config::load()?;
+    telemetry::init(&config.log_filter, config.log_format);
+    let token_days = config.web.token_days;
+    let accounts = super::runtime()?.block_on(async {
+        let store = store::connect(&config.database_url, &config.store).await?;
+        let result = queue::users::list(store.as_ref(), token_days, chrono::Utc::now()).await;
+        store.close().await;
+        anyhow::Ok(result?)
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "usuario\trol\tregiones\testado\ttoken")?;
+    for a in accounts {
+        let regions = if a.regions.is_empty() {
+            "todas".to_owned()
+        } else {
+            a.regions.join(",")
+        };
+        let state = match a.disabled_at {
+            Some(t) => format!("deshabilitado desde {}", t.format("%Y-%m-%d %H:%M")),
+            None => "activo".to_owned(),
+        };
+        let token = match a.token_expires_at {
+            None => "sin token".to_owned(),
+            Some(t) if a.token_expired => format!("caducó el {}", t.format("%Y-%m-%d")),
+            Some(t) => format!("caduca el {}", t.format("%Y-%m-%d")),
+        };
+        writeln!(out, "{}\t{}\t{regions}\t{state}\t{token}", a.name, a.role)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Disables (`disable = true`) or enables an account.
+pub fn switch(name: &str, disable: bool) -> anyhow::Result<ExitCode> {
+    let config = Config::load()?;
+    telemetry::init(&config.log_filter, config.log_format);
+    let switched = super::runtime()?.block_on(async {
+        let store = store::connect(&config.database_url, &config.store).await?;
+        let now = chrono::Utc::now();
+        let result = if disable {
+            queue::users::disable(store.as_ref(), name, By::Cli, now).await
+        } else {
+            queue::users::enable(store.as_ref(), name, By::Cli, now).await
+        };
+        store.close().await;
+        anyhow::Ok(result?)
+    })?;
+    let line = match (disable, switched.changed) {
+        (true, true) => format!(
+            "usuario {name} deshabilitado; sesiones cerradas: {}; su token queda sin efecto",
+            switched.sessions_ended
+        ),
+        (true, false) => format!("el usuario {name} ya estaba deshabilitado"),
+        (false, true) => format!("usuario {name} habilitado"),
+        (false, false) => format!("el usuario {name} ya estaba habilitado"),
+    };
+    println!("{line}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Replaces a user's API token; the new one is the last line of stdout (shown once).
+pub fn rotate_token(name: &str) -> anyhow::Result<ExitCode> {
+    let config = Config::load()?;
+    telemetry::init(&config.log_filter, config.log_format);
+    let token_days = config.web.token_days.max(1);
+    let token = super::runtime()?.block_on(async {
+        let store = store::connect(&config.database_url, &config.store).await?;
+        let result =
+            queue::users::rotate_token(store.as_ref(), name, By::Cli, chrono::Utc::now()).await;
+        store.close().await;
+        anyhow::Ok(result?)
+    })?;
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "nuevo token de {name}; el anterior ya no funciona. Caduca en {token_days} días \
+         (se muestra una sola vez):"
+    )?;
+    writeln!(out, "{token}")?;
     Ok(ExitCode::SUCCESS)
 }
 

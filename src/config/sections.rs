@@ -16,6 +16,10 @@ pub struct WebSettings {
     pub claim_minutes: i64,
     /// Session lifetime: one 12-hour shift by default.
     pub session_hours: i64,
+    /// API tokens stop working this many days after they were issued (or rotated).
+    pub token_days: i64,
+    /// How often an open event stream checks that its session or token is still valid.
+    pub stream_recheck_secs: u64,
     /// "auto" (Secure when the proxy says https), "always" or "never".
     pub secure_cookies: String,
     /// Roles allowed to reveal a reporter's phone number or BSUID.

@@ -2,7 +2,7 @@
 //! and the error shape of `interfaces.md`.
 
 use axum::extract::{Path, Query, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -10,7 +10,8 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::actions::Action;
-use super::auth::ApiUser;
+use super::auth::{digest, ApiUser};
+use super::credentials::{bearer_token, Credential};
 use super::filter::ReportFilter;
 use super::principal::Permission;
 use super::{detail, service, stream};
@@ -26,7 +27,6 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/reports/{folio}/actions", post(act))
         .route("/api/v1/reports/{folio}/contact", post(reveal))
         .route("/api/v1/events", get(events))
-        .route("/api/v1/users", get(users))
         .route("/api/v1/triage/corrections", get(corrections))
 }
 
@@ -87,28 +87,15 @@ async fn reveal(
     ))
 }
 
-async fn events(State(state): State<AppState>, ApiUser(who): ApiUser) -> impl IntoResponse {
-    stream::sse(&state, who)
-}
-
-async fn users(
+async fn events(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
-) -> ApiResult<Json<serde_json::Value>> {
-    if !who.may(Permission::ManageUsers) {
-        return Err(AppError::Forbidden);
-    }
-    let users = state.store.users().await?;
-    let list: Vec<_> = users
-        .iter()
-        .map(|u| {
-            json!({
-                "name": u.name, "role": u.role, "regions": u.region_list(),
-                "created_at": u.created_at, "disabled": u.disabled_at.is_some(),
-            })
-        })
-        .collect();
-    Ok(Json(json!({ "users": list })))
+    headers: HeaderMap,
+) -> impl IntoResponse {
+    // The extractor accepted this token, so it is there; the stream ends when it stops
+    // being valid.
+    let token = bearer_token(&headers).unwrap_or_default();
+    stream::sse(&state, who, Credential::Token(digest(token)))
 }
 
 /// Human corrections as labelled JSONL, the corpus format (`alerta triage corrections`).

@@ -11,6 +11,7 @@ use base64::Engine;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
+use super::credentials::{bearer_token, token_user};
 use super::principal::Principal;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -90,21 +91,18 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                AppError::Unauthorized("falta el token (Authorization: Bearer …)".into())
-            })?;
-        let user = state
-            .store
-            .user_by_token(&digest(token))
-            .await?
-            .ok_or_else(|| AppError::Unauthorized("token inválido".into()))?;
+        let token = bearer_token(&parts.headers).ok_or_else(|| {
+            AppError::Unauthorized("falta el token (Authorization: Bearer …)".into())
+        })?;
+        let now = chrono::Utc::now();
+        let user = token_user(
+            state.store.as_ref(),
+            &digest(token),
+            state.config.web.token_days,
+            now,
+        )
+        .await?
+        .map_err(AppError::Unauthorized)?;
         Principal::from_user(&user, &state.config.web.reveal_roles)
             .map(ApiUser)
             .ok_or(AppError::Forbidden)

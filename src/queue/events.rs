@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
-use tokio::sync::{broadcast, Notify};
+use tokio::sync::{broadcast, watch, Notify};
 use tokio_util::sync::CancellationToken;
 
 use crate::store::Store;
@@ -38,6 +38,9 @@ pub struct ChangeFeed {
     wake: Arc<Notify>,
     /// Cancelled at shutdown so open streams end and the server can drain.
     closing: CancellationToken,
+    /// Bumped when this process ends a session or revokes a token, so its open streams
+    /// check theirs at once rather than at their next periodic check.
+    revoked: Arc<watch::Sender<u64>>,
 }
 
 impl Default for ChangeFeed {
@@ -47,6 +50,7 @@ impl Default for ChangeFeed {
             tx,
             wake: Arc::new(Notify::new()),
             closing: CancellationToken::new(),
+            revoked: Arc::new(watch::Sender::new(0)),
         }
     }
 }
@@ -58,6 +62,17 @@ impl ChangeFeed {
 
     pub fn closing(&self) -> CancellationToken {
         self.closing.clone()
+    }
+
+    /// Sessions or tokens were revoked here (logout, a disabled account, a new password or
+    /// token): every open stream checks its own now. Other replicas' streams find out at
+    /// their periodic check.
+    pub fn revoked(&self) {
+        self.revoked.send_modify(|n| *n = n.wrapping_add(1));
+    }
+
+    pub fn revocations(&self) -> watch::Receiver<u64> {
+        self.revoked.subscribe()
     }
 
     /// Something changed here: look now instead of at the next poll.

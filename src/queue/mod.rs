@@ -8,6 +8,7 @@ pub mod actions;
 pub mod api;
 pub mod auth;
 pub mod client_addr;
+pub mod credentials;
 pub mod detail;
 pub mod events;
 pub mod filter;
@@ -22,6 +23,7 @@ pub mod principal;
 pub mod service;
 pub mod stream;
 pub mod users;
+pub mod users_api;
 pub mod views;
 pub mod web;
 
@@ -38,6 +40,7 @@ use crate::error::AppError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(api::router())
+        .merge(users_api::router())
         .merge(web::router())
         .merge(media::router())
         .merge(crate::privacy::http::router())

@@ -27,6 +27,23 @@ impl UserRow {
     }
 }
 
+/// The account an API token belongs to, disabled or not, with when the token's lifetime
+/// started (`[web] token_days` runs from there).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct TokenOwner {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub token_issued_at: DateTime<Utc>,
+}
+
+/// A line of the users list: the account and its newest token's start, if it has one.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserAccount {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub token_issued_at: Option<DateTime<Utc>>,
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub name: String,
@@ -182,14 +199,33 @@ pub trait QueueStore: Send + Sync {
     async fn create_user(&self, user: &NewUser) -> Result<i64, StoreError>;
     async fn user_by_name(&self, name: &str) -> Result<Option<UserRow>, StoreError>;
     async fn user_by_id(&self, id: i64) -> Result<Option<UserRow>, StoreError>;
-    async fn user_by_token(&self, token_sha256: &str) -> Result<Option<UserRow>, StoreError>;
-    async fn users(&self) -> Result<Vec<UserRow>, StoreError>;
-    async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError>;
-    async fn add_token(
+    async fn token_owner(&self, token_sha256: &str) -> Result<Option<TokenOwner>, StoreError>;
+    async fn users(&self) -> Result<Vec<UserAccount>, StoreError>;
+    /// Sets the password hash and ends every session of the user, with `audit`, in one
+    /// transaction; returns how many sessions ended.
+    async fn set_password(
+        &self,
+        user_id: i64,
+        hash: &str,
+        audit: &NewAudit,
+    ) -> Result<u64, StoreError>;
+    /// Disables the user at `disabled_at` (ending every session) or, with `None`, enables
+    /// them again, with `audit`, in one transaction; returns how many sessions ended. Tokens
+    /// are kept: a disabled owner's token is refused, and works again once enabled.
+    async fn set_disabled(
+        &self,
+        user_id: i64,
+        disabled_at: Option<DateTime<Utc>>,
+        audit: &NewAudit,
+    ) -> Result<u64, StoreError>;
+    /// Replaces every API token of the user with `token_sha256`, issued at `at`, with
+    /// `audit`, in one transaction.
+    async fn rotate_token(
         &self,
         user_id: i64,
         token_sha256: &str,
         at: DateTime<Utc>,
+        audit: &NewAudit,
     ) -> Result<(), StoreError>;
     async fn create_session(&self, session: &SessionRow) -> Result<(), StoreError>;
     /// The session if it exists and has not expired at `now`.

@@ -9,7 +9,9 @@ macro_rules! account_fns {
         mod accounts {
             use chrono::{DateTime, Utc};
             use $crate::store::sql_queue as qsql;
-            use $crate::store::{NewAudit, NewUser, SessionRow, StoreError, UserRow};
+            use $crate::store::{
+                NewAudit, NewUser, SessionRow, StoreError, TokenOwner, UserAccount, UserRow,
+            };
 
             pub(super) async fn create_user(
                 pool: &sqlx::Pool<$db>,
@@ -70,46 +72,105 @@ macro_rules! account_fns {
                     .await?)
             }
 
-            pub(super) async fn user_by_token(
+            pub(super) async fn token_owner(
                 pool: &sqlx::Pool<$db>,
                 sha: &str,
-            ) -> Result<Option<UserRow>, StoreError> {
-                Ok(sqlx::query_as(qsql::USER_BY_TOKEN)
+            ) -> Result<Option<TokenOwner>, StoreError> {
+                Ok(sqlx::query_as(qsql::TOKEN_OWNER)
                     .bind(sha)
                     .fetch_optional(pool)
                     .await?)
             }
 
-            pub(super) async fn users(pool: &sqlx::Pool<$db>) -> Result<Vec<UserRow>, StoreError> {
+            pub(super) async fn users(
+                pool: &sqlx::Pool<$db>,
+            ) -> Result<Vec<UserAccount>, StoreError> {
                 Ok(sqlx::query_as(qsql::USERS).fetch_all(pool).await?)
             }
 
+            /// The new hash and the end of every session in one transaction: a session
+            /// opened with the old password must not outlive it.
             pub(super) async fn set_password(
                 pool: &sqlx::Pool<$db>,
                 user_id: i64,
                 hash: &str,
-            ) -> Result<(), StoreError> {
+                audit: &NewAudit,
+            ) -> Result<u64, StoreError> {
+                let mut tx = super::begin_write(pool).await?;
                 sqlx::query(qsql::SET_PASSWORD)
                     .bind(user_id)
                     .bind(hash)
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
-                Ok(())
+                let ended = sqlx::query(qsql::DELETE_USER_SESSIONS)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                super::insert_audit_entry(&mut tx, &with_sessions(audit, ended)).await?;
+                tx.commit().await?;
+                Ok(ended)
             }
 
-            pub(super) async fn add_token(
+            pub(super) async fn set_disabled(
+                pool: &sqlx::Pool<$db>,
+                user_id: i64,
+                disabled_at: Option<DateTime<Utc>>,
+                audit: &NewAudit,
+            ) -> Result<u64, StoreError> {
+                let mut tx = super::begin_write(pool).await?;
+                sqlx::query(qsql::SET_DISABLED)
+                    .bind(user_id)
+                    .bind(disabled_at)
+                    .execute(&mut *tx)
+                    .await?;
+                // The session lookup refuses a disabled owner anyway; deleting the rows
+                // makes enabling the account again not bring old sessions back.
+                let ended = if disabled_at.is_some() {
+                    sqlx::query(qsql::DELETE_USER_SESSIONS)
+                        .bind(user_id)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                } else {
+                    0
+                };
+                super::insert_audit_entry(&mut tx, &with_sessions(audit, ended)).await?;
+                tx.commit().await?;
+                Ok(ended)
+            }
+
+            pub(super) async fn rotate_token(
                 pool: &sqlx::Pool<$db>,
                 user_id: i64,
                 sha: &str,
                 at: DateTime<Utc>,
+                audit: &NewAudit,
             ) -> Result<(), StoreError> {
+                let mut tx = super::begin_write(pool).await?;
+                let revoked = sqlx::query(qsql::DELETE_USER_TOKENS)
+                    .bind(user_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
                 sqlx::query(qsql::INSERT_TOKEN)
                     .bind(sha)
                     .bind(user_id)
                     .bind(at)
-                    .execute(pool)
+                    .execute(&mut *tx)
                     .await?;
+                let mut entry = audit.clone();
+                entry.detail["tokens_revoked"] = revoked.into();
+                super::insert_audit_entry(&mut tx, &entry).await?;
+                tx.commit().await?;
                 Ok(())
+            }
+
+            /// The audit entry with how many sessions the change ended.
+            fn with_sessions(audit: &NewAudit, ended: u64) -> NewAudit {
+                let mut entry = audit.clone();
+                entry.detail["sessions_ended"] = ended.into();
+                entry
             }
 
             pub(super) async fn create_session(

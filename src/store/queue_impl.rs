@@ -29,28 +29,43 @@ macro_rules! queue_impl {
                 accounts::user_by_id(&self.$pool, id).await
             }
 
-            async fn user_by_token(
+            async fn token_owner(
                 &self,
                 sha: &str,
-            ) -> Result<Option<$crate::store::UserRow>, StoreError> {
-                accounts::user_by_token(&self.$pool, sha).await
+            ) -> Result<Option<$crate::store::TokenOwner>, StoreError> {
+                accounts::token_owner(&self.$pool, sha).await
             }
 
-            async fn users(&self) -> Result<Vec<$crate::store::UserRow>, StoreError> {
+            async fn users(&self) -> Result<Vec<$crate::store::UserAccount>, StoreError> {
                 accounts::users(&self.$pool).await
             }
 
-            async fn set_password(&self, user_id: i64, hash: &str) -> Result<(), StoreError> {
-                accounts::set_password(&self.$pool, user_id, hash).await
+            async fn set_password(
+                &self,
+                user_id: i64,
+                hash: &str,
+                audit: &$crate::store::NewAudit,
+            ) -> Result<u64, StoreError> {
+                accounts::set_password(&self.$pool, user_id, hash, audit).await
             }
 
-            async fn add_token(
+            async fn set_disabled(
+                &self,
+                user_id: i64,
+                disabled_at: Option<DateTime<Utc>>,
+                audit: &$crate::store::NewAudit,
+            ) -> Result<u64, StoreError> {
+                accounts::set_disabled(&self.$pool, user_id, disabled_at, audit).await
+            }
+
+            async fn rotate_token(
                 &self,
                 user_id: i64,
                 sha: &str,
                 at: DateTime<Utc>,
+                audit: &$crate::store::NewAudit,
             ) -> Result<(), StoreError> {
-                accounts::add_token(&self.$pool, user_id, sha, at).await
+                accounts::rotate_token(&self.$pool, user_id, sha, at, audit).await
             }
 
             async fn create_session(

@@ -6,14 +6,22 @@ INSERT INTO users (name, role, regions, password_hash, created_at)
 VALUES ($1, $2, $3, $4, $5)
 RETURNING id";
 pub const INSERT_TOKEN: &str = "\
-INSERT INTO api_tokens (token_sha256, user_id, created_at) VALUES ($1, $2, $3)";
+INSERT INTO api_tokens (token_sha256, user_id, created_at, issued_at) VALUES ($1, $2, $3, $3)";
 pub const USER_BY_NAME: &str = "SELECT * FROM users WHERE name = $1";
 pub const USER_BY_ID: &str = "SELECT * FROM users WHERE id = $1";
-pub const USER_BY_TOKEN: &str = "\
-SELECT u.* FROM users u JOIN api_tokens t ON t.user_id = u.id
-WHERE t.token_sha256 = $1 AND u.disabled_at IS NULL";
-pub const USERS: &str = "SELECT * FROM users ORDER BY name";
+/// Disabled owners too: the caller tells a disabled account or an expired token from an
+/// unknown token, so the answer can say which.
+pub const TOKEN_OWNER: &str = "\
+SELECT u.*, t.issued_at AS token_issued_at FROM users u JOIN api_tokens t ON t.user_id = u.id
+WHERE t.token_sha256 = $1";
+/// Each user with the start of their newest token's lifetime (normally their only one).
+pub const USERS: &str = "\
+SELECT u.*, (SELECT MAX(t.issued_at) FROM api_tokens t WHERE t.user_id = u.id) AS token_issued_at
+FROM users u ORDER BY u.name";
 pub const SET_PASSWORD: &str = "UPDATE users SET password_hash = $2 WHERE id = $1";
+pub const SET_DISABLED: &str = "UPDATE users SET disabled_at = $2 WHERE id = $1";
+pub const DELETE_USER_TOKENS: &str = "DELETE FROM api_tokens WHERE user_id = $1";
+pub const DELETE_USER_SESSIONS: &str = "DELETE FROM sessions WHERE user_id = $1";
 
 pub const INSERT_SESSION: &str = "\
 INSERT INTO sessions (id_sha256, user_id, csrf_token, created_at, expires_at)

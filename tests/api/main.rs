@@ -17,6 +17,7 @@ mod outbox_schema;
 mod outbox_window;
 mod privacy;
 mod queue_api;
+mod revocation;
 mod robustness;
 mod routing;
 mod scale;

@@ -490,6 +490,7 @@ async fn the_openapi_document_lists_every_api_route() {
     assert_eq!(doc["openapi"], "3.1.0");
     let sources = [
         include_str!("../../src/queue/api.rs"),
+        include_str!("../../src/queue/users_api.rs"),
         include_str!("../../src/reports/http.rs"),
     ];
     let mut routes = 0;

@@ -245,6 +245,8 @@ pub async fn logout(
     {
         return error_page(e.into(), Some(&user));
     }
+    // This process's streams of that session end now, not at their next check.
+    state.changes.revoked();
     audit(&state, &user.who.name, "user.logout", json!({})).await;
     (
         AppendHeaders([(

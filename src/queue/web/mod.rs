@@ -15,6 +15,7 @@ mod report_view;
 mod security;
 mod summary;
 mod timeline;
+mod users;
 mod view;
 
 use axum::middleware;
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .route("/privacidad", get(privacy::page))
         .route("/privacidad/exportar", post(privacy::export))
         .route("/privacidad/suprimir", post(privacy::erase))
+        .route("/usuarios", get(users::page).post(users::act))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         // Outermost last: the headers also cover the origin check's refusals.

@@ -11,7 +11,8 @@ use chrono::Utc;
 use super::view::{error_page, render, Layout};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::queue::auth::{WebRejection, WebUser};
+use crate::queue::auth::{digest, WebRejection, WebUser};
+use crate::queue::credentials::Credential;
 use crate::queue::filter::{ReportFilter, STATUSES};
 use crate::queue::principal::Principal;
 use crate::queue::service::{self, QueuePage};
@@ -140,7 +141,10 @@ pub async fn events(
     user: Result<WebUser, WebRejection>,
 ) -> Response {
     match user {
-        Ok(u) => stream::sse(&state, u.who).into_response(),
+        Ok(u) => {
+            let credential = Credential::Session(digest(&u.session));
+            stream::sse(&state, u.who, credential).into_response()
+        }
         Err(rejection) => unauthorized(rejection),
     }
 }

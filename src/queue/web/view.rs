@@ -14,8 +14,8 @@ use crate::store::StoreError;
 /// who is signed in.
 pub struct Layout {
     pub title: String,
-    /// `data-page` for app.js: "login", "cola", "reporte", "resumen", "privacidad" or
-    /// "error".
+    /// `data-page` for app.js: "login", "cola", "reporte", "resumen", "privacidad",
+    /// "usuarios" or "error".
     pub page: &'static str,
     /// On the report page: its folio and version, so the script can tell whether an event
     /// changed what is on screen.
@@ -30,7 +30,7 @@ pub struct UserBar {
     pub csrf: String,
     /// Shows the "Resumen semanal" link.
     pub may_export: bool,
-    /// Shows the "Privacidad" link (admins).
+    /// Shows the "Privacidad" and "Usuarios" links (admins).
     pub may_manage: bool,
 }
 
