@@ -50,7 +50,7 @@ def login_form(url):
     return cookie, token
 
 
-def one_login(url, cookie, token, i, statuses):
+def one_login(url, cookie, token, i, statuses, samples):
     body = urllib.parse.urlencode(
         {"name": f"intruso{i}", "password": f"adivinanza-{i}", "csrf": token}
     )
@@ -66,8 +66,13 @@ def one_login(url, cookie, token, i, statuses):
             },
         )
         r = c.getresponse()
-        r.read()
+        body = r.read().decode(errors="replace")
         statuses.append(r.status)
+        if r.status not in samples:
+            found = re.search(r'role="alert"[^>]*>([^<]+)<', body) or re.search(
+                r'"message":\s*"([^"]+)"', body
+            )
+            samples[r.status] = found.group(1).strip() if found else body[:120]
     except OSError as e:
         statuses.append(type(e).__name__)
     finally:
@@ -154,7 +159,7 @@ def main():
     print("before:", "VmRSS", *rss(args.pid)[:1])
     cookie, token = login_form(args.url)
     stop = threading.Event()
-    latencies, failures, statuses = [], [], []
+    latencies, failures, statuses, samples = [], [], [], {}
     hooks = threading.Thread(
         target=webhooks,
         args=(args.url, args.secret, args.webhook_rate, stop, latencies, failures),
@@ -164,7 +169,7 @@ def main():
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
         for i in range(args.logins):
-            pool.submit(one_login, args.url, cookie, token, i, statuses)
+            pool.submit(one_login, args.url, cookie, token, i, statuses, samples)
     took = time.perf_counter() - started
     time.sleep(1.0)
     stop.set()
@@ -174,6 +179,8 @@ def main():
     for s in statuses:
         by_status[s] = by_status.get(s, 0) + 1
     print(f"logins: {len(statuses)} in {took:.1f}s, by status {by_status}")
+    for status, text in sorted(samples.items(), key=lambda kv: str(kv[0])):
+        print(f"  {status}: {text}")
     print(f"memory: VmRSS {now}, peak VmHWM {peak}")
     ms = [x * 1000 for x in latencies]
     print(

@@ -33,7 +33,7 @@ pub struct WebSettings {
     pub login_lockout_secs: u64,
     /// Reverse proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client.
     pub trusted_proxies: Vec<String>,
-    /// Password checks that run at once (0: one per core) and that may wait for one; more
+    /// Password checks that run at once (0: half the cores) and that may wait for one; more
     /// are answered 503 at once.
     pub password_workers: usize,
     pub password_queue: usize,

@@ -47,10 +47,11 @@ impl Drop for Ticket {
 }
 
 impl PasswordWork {
-    /// `workers` 0 means one per core.
+    /// `workers` 0 means half the cores (at least one): argon2 is pure CPU, and the other
+    /// half keeps answering webhooks while a flood of logins is being checked.
     pub fn new(workers: usize, queue: usize) -> PasswordWork {
         let workers = if workers == 0 {
-            std::thread::available_parallelism().map_or(2, |n| n.get())
+            std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
         } else {
             workers
         };
