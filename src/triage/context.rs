@@ -59,11 +59,17 @@ pub fn decide(
     }
     // Runs after the model so that it cannot revive a past event either.
     let now = cues.has(Cue::Now);
+    // Bangs read as fireworks by the date: the model's vote for shots must not undo that
+    // reading either, unless the message says it is happening right now.
+    let season_bangs = names.iter().any(|n| n == "context.fireworks_date");
     let mut defused = false;
     if votes[E] > 0.0 {
         defused = ALWAYS_DEFEAT.iter().any(|&k| cues.has(k))
             || input.frequently_forwarded
-            || (!now && (input.forwarded || DEFEAT_UNLESS_NOW.iter().any(|&k| cues.has(k))));
+            || (!now
+                && (input.forwarded
+                    || season_bangs
+                    || DEFEAT_UNLESS_NOW.iter().any(|&k| cues.has(k))));
         if defused {
             votes[E] = 0.0;
         } else if now {
@@ -90,7 +96,8 @@ pub fn decide(
         // Set aside with a rival in sight, or an emergency told as past, chain or joke:
         // worth an operator's glance either way.
         let rival = votes[..OTHER].iter().copied().fold(0f32, f32::max);
-        needs_review |= rival >= t.review_evidence || (defused && rules_saw_emergency);
+        needs_review |=
+            rival >= t.review_evidence || (defused && (rules_saw_emergency || season_bangs));
     }
     let mut priority = category.default_priority();
     if category == Category::Patrol

@@ -138,7 +138,12 @@ fn context_changes_the_meaning() {
 fn fireworks_dates_and_chains_defuse_bangs() {
     let mut bangs = Input::text("se oyen muchos tronidos por la colonia");
     bangs.local_date = NaiveDate::from_ymd_opt(2025, 12, 31);
-    assert_ne!(BUILTIN.classify(&bangs).category, Category::Emergency911);
+    let new_year = BUILTIN.classify(&bangs);
+    assert_ne!(new_year.category, Category::Emergency911);
+    assert!(
+        new_year.needs_review,
+        "bangs set aside by the date alone still get a person's glance"
+    );
     let cuetes = "tranquilos son cuetes de la fiesta, no son balazos";
     assert_ne!(category(cuetes), Category::Emergency911);
     let real = "no son cuetes, le dispararon al de la tienda y esta tirado";
