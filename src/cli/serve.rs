@@ -11,6 +11,10 @@ use crate::{app, store, telemetry};
 pub fn serve() -> anyhow::Result<ExitCode> {
     let config = Config::load()?;
     telemetry::init(&config.log_filter, config.log_format);
+    // Every connection is a descriptor: take all the kernel allows before the connection
+    // cap is derived from it.
+    let fds = app::fd_limit::raise_nofile();
+    tracing::info!(soft = fds.soft, hard = ?fds.hard, raised_from = ?fds.raised_from, "open-file limit");
     super::runtime()?.block_on(async {
         let listener = tokio::net::TcpListener::bind(config.bind)
             .await

@@ -19,6 +19,7 @@ pub struct Metrics {
     webhooks: Labelled,
     send_failures: Labelled,
     escalations: Labelled,
+    connections_closed: Labelled,
     ingest_buckets: [AtomicU64; BUCKETS.len()],
     ingest_count: AtomicU64,
     ingest_sum_micros: AtomicU64,
@@ -75,6 +76,12 @@ impl Metrics {
         self.escalations.inc(&level.to_string());
     }
 
+    /// A connection the server closed on its own: over the `limit`, or by its clock
+    /// (`header_timeout`, `idle_timeout`, `write_stalled`).
+    pub fn connection_closed(&self, reason: &str) {
+        self.connections_closed.inc(reason);
+    }
+
     /// Renders the in-process metrics in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         counter(
@@ -111,6 +118,13 @@ impl Metrics {
             "Escalation steps applied by this process, by level.",
             "level",
             &self.escalations.snapshot(),
+        );
+        counter(
+            out,
+            "alerta_connections_closed_total",
+            "Connections closed by the server: over the limit, or by a timeout.",
+            "reason",
+            &self.connections_closed.snapshot(),
         );
     }
 }
