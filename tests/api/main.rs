@@ -21,5 +21,6 @@ mod store_contract;
 mod web;
 mod web_more;
 mod webhook_bad_input;
+mod webhook_damaged;
 mod webhook_fixtures;
 mod webhook_receive;
