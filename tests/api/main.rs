@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod browser;
+mod cache_control;
 mod cli;
 mod connections;
 mod exports;
