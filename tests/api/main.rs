@@ -4,6 +4,7 @@ mod browser;
 mod cache_control;
 mod cli;
 mod connections;
+mod export_paging;
 mod exports;
 mod fake_graph;
 mod group_commit;
