@@ -145,3 +145,81 @@ async fn serve_connection(
         metrics().connection_closed(why.as_str());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use axum::routing::get;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    use super::*;
+
+    fn settings() -> ListenerSettings {
+        ListenerSettings {
+            timeouts: Timeouts {
+                header_read: Duration::from_secs(30),
+                idle: Duration::from_secs(30),
+            },
+            limit: 8,
+            grace: Duration::from_secs(10),
+        }
+    }
+
+    async fn start(router: Router) -> (SocketAddr, CancellationToken, tokio::task::JoinHandle<()>) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(serve(listener, router, settings(), stop.clone()));
+        (addr, stop, task)
+    }
+
+    #[tokio::test]
+    async fn handlers_see_the_peer_address() {
+        let router = Router::new().route(
+            "/",
+            get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.to_string() }),
+        );
+        let (addr, stop, task) = start(router).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let me = s.local_addr().unwrap();
+        s.write_all(b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        assert!(out.ends_with(&me.to_string()), "{out}");
+        stop.cancel();
+        task.await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn shutdown_lets_the_response_in_progress_finish() {
+        let router = Router::new().route(
+            "/slow",
+            get(|| async {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                "hecho"
+            }),
+        );
+        let (addr, stop, task) = start(router).await;
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        s.write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stop.cancel();
+        let mut out = String::new();
+        // The connection is closed after the response: it was kept alive only until then.
+        s.read_to_string(&mut out).await.unwrap();
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        assert!(out.ends_with("hecho"), "{out}");
+        tokio::time::timeout(Duration::from_secs(10), task)
+            .await
+            .expect("serve returns once its connections are done")
+            .unwrap();
+        assert!(
+            TcpStream::connect(addr).await.is_err(),
+            "no longer listening"
+        );
+    }
+}

@@ -304,6 +304,13 @@ mod tests {
         assert_eq!(c.bind.port(), 9000);
         assert_eq!(c.database_url, "sqlite://data/alerta.db");
         assert_eq!(c.body_limit_bytes, 3 * 1024 * 1024);
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.connections.idle_timeout, Duration::from_secs(75));
+        assert_eq!(
+            c.connections.limit, None,
+            "derived from the open-file limit"
+        );
+        assert_eq!(c.connections.fd_reserve, 256);
         assert!(
             !format!("{c:?}").contains("s3cret"),
             "secrets must not show in Debug"
@@ -317,5 +324,24 @@ mod tests {
         let e =
             Config::load_with(|k| (k == "DATABASE_URL").then(|| "mysql://x".into())).unwrap_err();
         assert!(e.to_string().contains("DATABASE_URL"), "{e}");
+    }
+
+    #[test]
+    fn connection_settings_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(
+            &path,
+            "[server]\nheader_read_timeout_secs = 3\nidle_timeout_secs = 30\nconnection_limit = 500\n",
+        )
+        .unwrap();
+        let file = path.display().to_string();
+        let c = Config::load_with(|k| (k == "ALERTA_CONFIG").then(|| file.clone())).unwrap();
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(c.connections.idle_timeout, Duration::from_secs(30));
+        assert_eq!(c.connections.limit, Some(500));
+        std::fs::write(&path, "[server]\nheader_read_timeout_secs = 0\n").unwrap();
+        let e = Config::load_with(|k| (k == "ALERTA_CONFIG").then(|| file.clone())).unwrap_err();
+        assert!(e.to_string().contains("header_read_timeout_secs"), "{e}");
     }
 }
