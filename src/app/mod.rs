@@ -1,7 +1,10 @@
 //! Start-up and wiring: build the state, mount the routes, serve until the shutdown token
 //! fires, then let in-flight requests finish and stop the workers.
 
+mod connection;
+pub mod fd_limit;
 mod health;
+mod listener;
 
 use std::sync::Arc;
 
@@ -214,6 +217,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The listener's timeouts and connection cap from the configuration; a cap left to the
+/// open-file limit is derived from the limit in force now (`alerta serve` raises it first).
+fn listener_settings(config: &Config) -> listener::ListenerSettings {
+    let c = &config.connections;
+    listener::ListenerSettings {
+        timeouts: connection::Timeouts {
+            header_read: c.header_read_timeout,
+            idle: c.idle_timeout,
+        },
+        limit: c.limit.unwrap_or_else(|| {
+            fd_limit::derived_connection_limit(fd_limit::current_soft(), c.fd_reserve)
+        }),
+        grace: config.shutdown_grace,
+    }
+}
+
 /// Runs the service on `listener` until `shutdown` is cancelled.
 pub async fn run(
     config: Config,
@@ -230,6 +249,7 @@ pub async fn run(
         tracing::warn!("WHATSAPP_ACCESS_TOKEN not set: outbound messages run in dry-run");
     }
     let grace = config.shutdown_grace;
+    let listener_settings = listener_settings(&config);
     let state = AppState::build(config).await?;
     let store = state.store.clone();
     let clock = Clock::new();
@@ -269,15 +289,19 @@ pub async fn run(
             None => tracing::warn!("no access token: inbound media is not fetched"),
         }
     }
+    workers.push(tokio::spawn(
+        crate::intake::REFUSED_SIGNATURES.run(shutdown.clone()),
+    ));
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, "listening");
-
-    // The peer address keys login throttling (behind a proxy it is the proxy's).
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let serve =
-        axum::serve(listener, app).with_graceful_shutdown(shutdown.clone().cancelled_owned());
-    let result = serve.await.context("HTTP server failed");
-    // The server only returns once shutdown was requested (or it failed): make sure the
+    tracing::info!(
+        %addr,
+        connection_limit = listener_settings.limit,
+        header_read_timeout_secs = listener_settings.timeouts.header_read.as_secs_f64(),
+        idle_timeout_secs = listener_settings.timeouts.idle.as_secs_f64(),
+        "listening"
+    );
+    listener::serve(listener, router(state), listener_settings, shutdown.clone()).await;
+    // The server only returns once shutdown was requested: make sure the
     // workers stop too, and let each finish the row it holds.
     shutdown.cancel();
     for worker in workers {
@@ -289,5 +313,5 @@ pub async fn run(
     if tokio::time::timeout(grace, store.close()).await.is_err() {
         tracing::warn!("store did not close within the grace period");
     }
-    result
+    Ok(())
 }

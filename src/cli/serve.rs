@@ -11,15 +11,37 @@ use crate::{app, store, telemetry};
 pub fn serve() -> anyhow::Result<ExitCode> {
     let config = Config::load()?;
     telemetry::init(&config.log_filter, config.log_format);
+    // Every connection is a descriptor: take all the kernel allows before the connection
+    // cap is derived from it.
+    let fds = app::fd_limit::raise_nofile();
+    tracing::info!(soft = fds.soft, hard = ?fds.hard, raised_from = ?fds.raised_from, "open-file limit");
     super::runtime()?.block_on(async {
-        let listener = tokio::net::TcpListener::bind(config.bind)
-            .await
+        let listener = listen(config.bind)
             .with_context(|| format!("no se pudo escuchar en {}", config.bind))?;
         let shutdown = CancellationToken::new();
         tokio::spawn(cancel_on_signal(shutdown.clone()));
         app::run(config, listener, shutdown).await
     })?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Connections the kernel may queue before they are accepted. tokio's default (1,024) is
+/// overrun when a thousand slow clients reconnect at once, and a dropped SYN costs a
+/// legitimate client a one-second retransmission; the kernel caps this at
+/// `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    // As std's and tokio's bind do on Unix: a restart may bind while old connections linger.
+    #[cfg(unix)]
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 pub fn migrate() -> anyhow::Result<ExitCode> {

@@ -58,6 +58,21 @@ pub struct WhatsAppSettings {
     pub send_timeout: Duration,
 }
 
+/// How the HTTP listener treats connections (`[server]`); see `app::listener`.
+#[derive(Debug, Clone)]
+pub struct ConnectionSettings {
+    /// From connecting, or from the first byte of a kept-alive connection's next request,
+    /// to the end of the request head.
+    pub header_read_timeout: Duration,
+    /// A connection with no request in progress, or whose client stopped reading the
+    /// response, is closed after this long.
+    pub idle_timeout: Duration,
+    /// Connections served at once; `None` derives it from the open-file limit.
+    pub limit: Option<usize>,
+    /// Descriptors kept out of the derived limit (database pool, files, media).
+    pub fd_reserve: usize,
+}
+
 /// The effective configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -67,6 +82,7 @@ pub struct Config {
     pub body_limit_bytes: usize,
     pub request_timeout: Duration,
     pub shutdown_grace: Duration,
+    pub connections: ConnectionSettings,
     pub registry_dir: PathBuf,
     pub triage_rules: PathBuf,
     pub triage_model: PathBuf,
@@ -154,6 +170,12 @@ impl Config {
         if f.server.body_limit_bytes == 0 {
             return Err(err("server.body_limit_bytes", "debe ser mayor que cero"));
         }
+        if f.server.header_read_timeout_secs == 0 || f.server.idle_timeout_secs == 0 {
+            return Err(err(
+                "server.header_read_timeout_secs / server.idle_timeout_secs",
+                "deben ser mayores que cero",
+            ));
+        }
         Ok(Config {
             bind,
             database_url,
@@ -167,6 +189,12 @@ impl Config {
             body_limit_bytes: f.server.body_limit_bytes,
             request_timeout: Duration::from_secs(f.server.request_timeout_secs),
             shutdown_grace: Duration::from_secs(f.server.shutdown_grace_secs),
+            connections: ConnectionSettings {
+                header_read_timeout: Duration::from_secs(f.server.header_read_timeout_secs),
+                idle_timeout: Duration::from_secs(f.server.idle_timeout_secs),
+                limit: (f.server.connection_limit > 0).then_some(f.server.connection_limit),
+                fd_reserve: f.server.fd_reserve,
+            },
             registry_dir: env("ALERTA_REGISTRY_DIR").map_or(f.registry.dir, PathBuf::from),
             triage_rules: env("ALERTA_TRIAGE_RULES").map_or(f.triage.rules, PathBuf::from),
             triage_model: env("ALERTA_TRIAGE_MODEL").map_or(f.triage.model, PathBuf::from),
@@ -280,6 +308,13 @@ mod tests {
         assert_eq!(c.bind.port(), 9000);
         assert_eq!(c.database_url, "sqlite://data/alerta.db");
         assert_eq!(c.body_limit_bytes, 3 * 1024 * 1024);
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(c.connections.idle_timeout, Duration::from_secs(75));
+        assert_eq!(
+            c.connections.limit, None,
+            "derived from the open-file limit"
+        );
+        assert_eq!(c.connections.fd_reserve, 256);
         assert!(
             !format!("{c:?}").contains("s3cret"),
             "secrets must not show in Debug"
@@ -293,5 +328,24 @@ mod tests {
         let e =
             Config::load_with(|k| (k == "DATABASE_URL").then(|| "mysql://x".into())).unwrap_err();
         assert!(e.to_string().contains("DATABASE_URL"), "{e}");
+    }
+
+    #[test]
+    fn connection_settings_come_from_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("x.toml");
+        std::fs::write(
+            &path,
+            "[server]\nheader_read_timeout_secs = 3\nidle_timeout_secs = 30\nconnection_limit = 500\n",
+        )
+        .unwrap();
+        let file = path.display().to_string();
+        let c = Config::load_with(|k| (k == "ALERTA_CONFIG").then(|| file.clone())).unwrap();
+        assert_eq!(c.connections.header_read_timeout, Duration::from_secs(3));
+        assert_eq!(c.connections.idle_timeout, Duration::from_secs(30));
+        assert_eq!(c.connections.limit, Some(500));
+        std::fs::write(&path, "[server]\nheader_read_timeout_secs = 0\n").unwrap();
+        let e = Config::load_with(|k| (k == "ALERTA_CONFIG").then(|| file.clone())).unwrap_err();
+        assert!(e.to_string().contains("header_read_timeout_secs"), "{e}");
     }
 }

@@ -77,6 +77,10 @@ pub(super) struct ServerSection {
     pub(super) body_limit_bytes: usize,
     pub(super) request_timeout_secs: u64,
     pub(super) shutdown_grace_secs: u64,
+    pub(super) header_read_timeout_secs: u64,
+    pub(super) idle_timeout_secs: u64,
+    pub(super) connection_limit: usize,
+    pub(super) fd_reserve: usize,
 }
 
 #[derive(Deserialize)]

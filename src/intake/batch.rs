@@ -47,6 +47,14 @@ pub fn build_batch(body: &[u8], ctx: &BatchContext<'_>) -> IngestBatch {
     let body_sha256 = hex::encode(Sha256::digest(body));
     let parsed = parse_notification(body, &body_sha256[..16]);
     let (outcome, detail) = match &parsed {
+        Ok(n) if n.repaired > 0 => (
+            DeliveryOutcome::Parsed,
+            // The delivery's record says which bodies were read only after a repair.
+            Some(format!(
+                "repaired: {} lone surrogate(s) or invalid UTF-8 sequence(s) read as U+FFFD",
+                n.repaired
+            )),
+        ),
         Ok(_) => (DeliveryOutcome::Parsed, None),
         Err(ParseError::InvalidJson(e)) => (DeliveryOutcome::InvalidJson, Some(e.clone())),
         Err(ParseError::UnknownShape(e)) => (DeliveryOutcome::UnknownShape, Some((*e).to_owned())),

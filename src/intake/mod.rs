@@ -16,6 +16,11 @@ use crate::app::AppState;
 pub use attribution::{attribute, Attributed};
 pub use batch::{build_batch, BatchContext};
 
+/// Refused webhook signatures, written to the log as one line per interval (a forged
+/// flood would otherwise write a line per request); `alerta_webhooks_total` counts each.
+pub static REFUSED_SIGNATURES: crate::telemetry::warn_summary::WarnSummary =
+    crate::telemetry::warn_summary::WarnSummary::new("webhook signatures refused");
+
 /// `GET /webhook` (handshake) and `POST /webhook` (notifications).
 pub fn router(body_limit: usize) -> Router<AppState> {
     Router::new()

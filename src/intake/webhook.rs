@@ -15,7 +15,7 @@ use super::batch::{build_batch, BatchContext};
 use crate::app::AppState;
 use crate::error::{ApiResult, AppError};
 use crate::telemetry::metrics::metrics;
-use crate::whatsapp::{verify_signature, verify_token_matches};
+use crate::whatsapp::{verify_signature, verify_token_matches, SignatureError};
 
 /// Meta's subscription handshake: echo `hub.challenge` as plain text when the token matches.
 /// There is no signature on this GET, so none is checked.
@@ -92,7 +92,11 @@ async fn store_delivery(
         .get("x-hub-signature-256")
         .and_then(|v| v.to_str().ok());
     if let Err(e) = verify_signature(secret.expose().as_bytes(), signature, &body) {
-        tracing::warn!(reason = %e, bytes = body.len(), "webhook signature rejected");
+        super::REFUSED_SIGNATURES.record(match e {
+            SignatureError::Missing => "missing",
+            SignatureError::Malformed => "malformed",
+            SignatureError::Mismatch => "mismatch",
+        });
         return Err(AppError::Unauthorized(e.to_string()));
     }
 

@@ -95,6 +95,7 @@ impl ReportFilter {
             chronological: false,
             limit: per_page,
             offset: (page - 1) * per_page,
+            after_id: None,
         })
     }
 

@@ -114,7 +114,9 @@ pub async fn serve(
         [
             (header::CONTENT_TYPE, content_type),
             (header::CONTENT_DISPOSITION, disposition),
-            (header::CACHE_CONTROL, "private, max-age=3600".to_owned()),
+            // A citizen's photo must not outlive the session (or an erasure) in the
+            // browser's cache.
+            (header::CACHE_CONTROL, "no-store".to_owned()),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
             // Even a document opened in a tab cannot run anything.
             (

@@ -27,6 +27,10 @@ pub mod users_api;
 pub mod views;
 pub mod web;
 
+use axum::extract::Request;
+use axum::http::{header, HeaderValue};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::Router;
 
 pub use actions::Action;
@@ -45,6 +49,18 @@ pub fn router() -> Router<AppState> {
         .merge(media::router())
         .merge(crate::privacy::http::router())
         .merge(crate::reports::http::router())
+        .layer(middleware::from_fn(no_store))
+}
+
+/// Reports, lists, exports, privacy exports and media carry personal data: no browser or
+/// proxy may keep a copy (after logout, or after the citizen's data was erased). Handlers
+/// that serve something public (the privacy notice, static files) say so themselves.
+async fn no_store(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    res.headers_mut()
+        .entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
+    res
 }
 
 /// Every human correction as one JSON object per line, in the corpus format

@@ -151,9 +151,9 @@ impl Batches {
             return Ok(None);
         }
         let items = state.store.query_reports(&self.q).await?;
-        let n = items.len() as i64;
-        self.done = n < self.q.limit;
-        self.q.offset += n;
+        self.done = (items.len() as i64) < self.q.limit;
+        // Keyset paging: the next batch starts after the last row of this one.
+        self.q.after_id = items.last().map(|i| i.report.id);
         Ok(Some(items))
     }
 }

@@ -82,6 +82,10 @@ pub struct ReportQuery {
     pub chronological: bool,
     pub limit: i64,
     pub offset: i64,
+    /// Keyset paging of a chronological list: only reports after this one in
+    /// (`created_at`, `id`) order. Exports page this way: an OFFSET re-reads every row
+    /// before the page, so a long export grows quadratically.
+    pub after_id: Option<i64>,
 }
 
 /// A queue line: the report and the message it came from.

@@ -71,13 +71,25 @@ macro_rules! report_query_fns {
             pub(super) fn list(q: &ReportQuery) -> sqlx::QueryBuilder<'static, $db> {
                 let mut b = sqlx::QueryBuilder::new(qsql::QUEUE_SELECT);
                 filters(&mut b, q, true);
-                b.push(if q.chronological {
-                    qsql::CHRONOLOGICAL_ORDER
-                } else {
-                    qsql::QUEUE_ORDER
-                });
-                b.push(" LIMIT ").push_bind(q.limit.clamp(1, 5000));
-                b.push(" OFFSET ").push_bind(q.offset.max(0));
+                match q.after_id.filter(|_| q.chronological) {
+                    Some(after) => {
+                        // The anchor's own stored values, so no timestamp goes through an
+                        // encoding round trip; ties on created_at (a delivery's messages
+                        // share it) are broken by id, as in the ORDER BY.
+                        b.push(qsql::AFTER_REPORT).push_bind(after).push(")");
+                        b.push(qsql::CHRONOLOGICAL_ORDER);
+                        b.push(" LIMIT ").push_bind(q.limit.clamp(1, 5000));
+                    }
+                    None => {
+                        b.push(if q.chronological {
+                            qsql::CHRONOLOGICAL_ORDER
+                        } else {
+                            qsql::QUEUE_ORDER
+                        });
+                        b.push(" LIMIT ").push_bind(q.limit.clamp(1, 5000));
+                        b.push(" OFFSET ").push_bind(q.offset.max(0));
+                    }
+                }
                 b
             }
 

@@ -43,6 +43,9 @@ SELECT r.category AS category, r.status AS status, COUNT(*) AS n
 FROM reports r JOIN inbound_messages m ON m.id = r.message_id WHERE 1 = 1";
 /// Exports read in the order things happened.
 pub const CHRONOLOGICAL_ORDER: &str = " ORDER BY r.created_at, r.id";
+/// Keyset condition of a chronological page; closed with `)` after the anchor's id.
+pub const AFTER_REPORT: &str =
+    " AND (r.created_at, r.id) > (SELECT a.created_at, a.id FROM reports a WHERE a.id = ";
 /// Most urgent first, then the one waiting longest.
 pub const QUEUE_ORDER: &str =
     " ORDER BY CASE r.priority WHEN 'critical' THEN 0 WHEN 'high' THEN 1 \

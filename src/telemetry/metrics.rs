@@ -23,6 +23,7 @@ pub struct Metrics {
     undeliverable: Labelled,
     /// The cost ledger by pricing category, as the sender last read it from the database.
     billed: Mutex<Vec<(String, f64)>>,
+    connections_closed: Labelled,
     ingest_buckets: [AtomicU64; BUCKETS.len()],
     ingest_count: AtomicU64,
     ingest_sum_micros: AtomicU64,
@@ -98,6 +99,12 @@ impl Metrics {
         *self.billed.lock().unwrap_or_else(|e| e.into_inner()) = by_category;
     }
 
+    /// A connection the server closed on its own: over the `limit`, or by its clock
+    /// (`header_timeout`, `idle_timeout`, `write_stalled`).
+    pub fn connection_closed(&self, reason: &str) {
+        self.connections_closed.inc(reason);
+    }
+
     /// Renders the in-process metrics in the Prometheus text format.
     pub fn render(&self, out: &mut String) {
         counter(
@@ -160,6 +167,13 @@ impl Metrics {
             "Messages billed by Meta so far, by pricing category (cost ledger).",
             "category",
             &billed,
+        );
+        counter(
+            out,
+            "alerta_connections_closed_total",
+            "Connections closed by the server: over the limit, or by a timeout.",
+            "reason",
+            &self.connections_closed.snapshot(),
         );
     }
 }

@@ -2,6 +2,7 @@
 //! verify token in the query string, and message content or phone numbers never go to logs.
 
 pub mod metrics;
+pub mod warn_summary;
 
 use axum::body::Body;
 use axum::extract::MatchedPath;

@@ -8,6 +8,7 @@ mod media_error;
 pub mod outbound;
 pub mod payload;
 mod payload_parts;
+mod payload_repair;
 pub mod signature;
 
 pub use payload::{

@@ -30,6 +30,9 @@ pub struct Notification {
     /// Changes that are not messages or statuses (group lifecycle, template status,
     /// `value.errors`), kept whole for the record.
     pub events: Vec<ChangeEvent>,
+    /// Lone surrogate escapes and invalid UTF-8 sequences replaced by U+FFFD so that the
+    /// rest of the body could be read (see `payload_repair`).
+    pub repaired: usize,
 }
 
 /// A non-message change, stored as received.
@@ -139,8 +142,20 @@ fn replace_nul(v: &mut Value) {
 /// Parses a raw webhook body. `fallback_id` makes ids for messages that lack one, so that a
 /// retry of the same body still deduplicates.
 pub fn parse_notification(body: &[u8], fallback_id: &str) -> Result<Notification, ParseError> {
-    let mut root: Value =
-        serde_json::from_slice(body).map_err(|e| ParseError::InvalidJson(e.to_string()))?;
+    let (mut root, repaired) = match serde_json::from_slice::<Value>(body) {
+        Ok(root) => (root, None),
+        Err(e) => {
+            // One damaged string must not cost the other messages of the delivery.
+            let (fixed, count) = super::payload_repair::repair(body)
+                .ok_or(ParseError::InvalidJson(e.to_string()))?;
+            let root = serde_json::from_slice::<Value>(&fixed)
+                .map_err(|_| ParseError::InvalidJson(e.to_string()))?;
+            (root, Some((fixed, count)))
+        }
+    };
+    let body = repaired
+        .as_ref()
+        .map_or(body, |(fixed, _)| fixed.as_slice());
     if body.windows(6).any(|w| w == b"\\u0000") {
         replace_nul(&mut root);
     }
@@ -161,7 +176,10 @@ pub fn parse_notification(body: &[u8], fallback_id: &str) -> Result<Notification
         .and_then(Value::as_array)
         .ok_or(ParseError::UnknownShape("missing \"entry\" array"))?;
 
-    let mut out = Notification::default();
+    let mut out = Notification {
+        repaired: repaired.map_or(0, |(_, count)| count),
+        ..Notification::default()
+    };
     for entry in entries {
         let changes = entry.get("changes").and_then(Value::as_array);
         for change in changes.into_iter().flatten() {

@@ -1,7 +1,10 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod browser;
+mod cache_control;
 mod cli;
+mod connections;
+mod export_paging;
 mod exports;
 mod fake_graph;
 mod group_commit;
@@ -27,5 +30,6 @@ mod store_contract;
 mod web;
 mod web_more;
 mod webhook_bad_input;
+mod webhook_damaged;
 mod webhook_fixtures;
 mod webhook_receive;

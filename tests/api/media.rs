@@ -154,6 +154,8 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
             .unwrap()
             .starts_with("inline"));
         assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        // A citizen's photo must not stay in the browser after logout or an erasure.
+        assert_eq!(response.headers()["cache-control"], "no-store");
         let body = http_body_util::BodyExt::collect(response.into_body())
             .await
             .unwrap()

@@ -272,6 +272,7 @@ async fn media_shows_on_the_report_page_of_its_region_only() {
         let csp = page.header(header::CONTENT_SECURITY_POLICY);
         assert!(csp.contains("img-src 'self'") && csp.contains("media-src 'self'"));
         let file = get(&app, &centro.cookie, &format!("/media/{id}")).await;
+        assert_eq!(file.header(header::CACHE_CONTROL), "no-store");
         assert_eq!((file.status, file.bytes), (StatusCode::OK, photo));
         let yaqui = login(&app, "coord_yaqui").await;
         let other = get(&app, &yaqui.cookie, &format!("/media/{id}")).await;
