@@ -9,6 +9,7 @@ mod helpers;
 mod hot_paths;
 mod login_defences;
 mod media;
+mod ops;
 mod outbox;
 mod outbox_costs;
 mod outbox_digest;
