@@ -2,6 +2,8 @@
 
 mod browser;
 mod cli;
+mod deploy_files;
+mod deploy_nginx;
 mod exports;
 mod fake_graph;
 mod group_commit;
