@@ -23,7 +23,7 @@ pub fn backup(out: &Path) -> anyhow::Result<ExitCode> {
         eprintln!(
             "alerta backup copia bases SQLite; con PostgreSQL use pg_dump, p. ej.\n  \
              pg_dump --format=custom --file=alerta.dump \"$DATABASE_URL\"\n\
-             y restaure con pg_restore --clean --dbname=\"$DATABASE_URL\" alerta.dump.\n\
+             y restaure con pg_restore --clean --if-exists --dbname=\"$DATABASE_URL\" alerta.dump.\n\
              Copie además el directorio de medios: {media}"
         );
         return Ok(ExitCode::FAILURE);
