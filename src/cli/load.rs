@@ -39,7 +39,7 @@ pub struct LoadArgs {
 }
 
 pub fn loadgen(args: &LoadArgs) -> anyhow::Result<ExitCode> {
-    let secret = std::env::var("WHATSAPP_APP_SECRET")
+    let secret = crate::config::secret_from_env("WHATSAPP_APP_SECRET")?
         .context("WHATSAPP_APP_SECRET no está definido (el mismo que usa el servidor)")?;
     let spec = LoadSpec {
         url: args.url.clone(),

@@ -1,8 +1,10 @@
 //! The command line: one subcommand per operation named in `spec/interfaces.md`.
 
+mod backup;
 mod check;
 mod classify;
 mod export;
+mod healthcheck;
 mod load;
 mod privacy;
 mod serve;
@@ -30,6 +32,14 @@ enum Command {
     Migrate,
     /// Validates the configuration, the registry and the triage rules.
     CheckConfig,
+    /// Exits 0 when the running service answers /readyz "ready" (for HEALTHCHECK and systemd).
+    Healthcheck(healthcheck::HealthcheckArgs),
+    /// Writes a consistent copy of the live SQLite database (PostgreSQL: use pg_dump).
+    Backup {
+        /// The copy to write; it must not exist yet.
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Registry operations.
     Registry {
         #[command(subcommand)]
@@ -173,6 +183,8 @@ pub fn main() -> ExitCode {
         Command::Serve => serve::serve(),
         Command::Migrate => serve::migrate(),
         Command::CheckConfig => check::check_config(),
+        Command::Healthcheck(args) => healthcheck::healthcheck(&args),
+        Command::Backup { out } => backup::backup(&out),
         Command::Registry {
             command: RegistryCommand::Dump,
         } => check::registry_dump(),

@@ -67,7 +67,7 @@ pub fn fill_timestamps(body: &str, now: i64) -> String {
 }
 
 pub fn simulate(url: &str, files: &[PathBuf]) -> anyhow::Result<ExitCode> {
-    let secret = std::env::var("WHATSAPP_APP_SECRET")
+    let secret = crate::config::secret_from_env("WHATSAPP_APP_SECRET")?
         .context("WHATSAPP_APP_SECRET no está definido (el mismo que usa el servidor)")?;
     let now = Utc::now().timestamp();
     let bodies: Vec<(String, Vec<u8>)> = if files.is_empty() {

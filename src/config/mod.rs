@@ -1,5 +1,6 @@
 //! Settings: `config/alerta.toml` (embedded defaults) → optional `ALERTA_CONFIG` file →
-//! environment variables. Secrets come from the environment only.
+//! environment variables. Secrets come from the environment only, each either directly or
+//! from the file named by its `*_FILE` variable (see `secrets.rs`).
 
 use std::fmt;
 use std::net::SocketAddr;
@@ -8,7 +9,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+mod secrets;
 mod sections;
+pub use secrets::{from_process_env as secret_from_env, SECRET_VARS};
 use sections::*;
 pub use sections::{CostRates, MediaSection, PrivacySection, WebSettings};
 
@@ -160,7 +163,8 @@ impl Config {
         let bind = bind_text
             .parse()
             .map_err(|e| err("ALERTA_BIND / server.bind", format!("{bind_text:?}: {e}")))?;
-        let database_url = env("DATABASE_URL").unwrap_or(f.database.url);
+        let secret = |name: &str| secrets::read(env, name);
+        let database_url = secret("DATABASE_URL")?.unwrap_or(f.database.url);
         if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
             return Err(err(
                 "DATABASE_URL",
@@ -221,9 +225,9 @@ impl Config {
                 ..SenderSettings::default()
             },
             whatsapp: WhatsAppSettings {
-                app_secret: env("WHATSAPP_APP_SECRET").map(Secret),
-                verify_token: env("WHATSAPP_VERIFY_TOKEN").map(Secret),
-                access_token: env("WHATSAPP_ACCESS_TOKEN").map(Secret),
+                app_secret: secret("WHATSAPP_APP_SECRET")?.map(Secret),
+                verify_token: secret("WHATSAPP_VERIFY_TOKEN")?.map(Secret),
+                access_token: secret("WHATSAPP_ACCESS_TOKEN")?.map(Secret),
                 phone_number_id: env("WHATSAPP_PHONE_NUMBER_ID"),
                 api_base: env("WHATSAPP_API_BASE").unwrap_or(f.whatsapp.api_base),
                 api_version: f.whatsapp.api_version,
@@ -232,7 +236,7 @@ impl Config {
             web: f.web,
             privacy: f.privacy,
             costs: f.costs,
-            pseudonym_key: env("ALERTA_PSEUDONYM_KEY").map(Secret),
+            pseudonym_key: secret("ALERTA_PSEUDONYM_KEY")?.map(Secret),
             media: MediaSection {
                 dir: env("ALERTA_MEDIA_DIR").map_or(f.media.dir, PathBuf::from),
                 ..f.media
