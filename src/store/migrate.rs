@@ -34,6 +34,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "cost ledger",
         include_str!("../../migrations/sqlite/0005_cost_ledger.sql"),
     ),
+    (
+        6,
+        "follow ups",
+        include_str!("../../migrations/sqlite/0006_follow_ups.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -60,6 +65,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         5,
         "cost ledger",
         include_str!("../../migrations/postgres/0005_cost_ledger.sql"),
+    ),
+    (
+        6,
+        "follow ups",
+        include_str!("../../migrations/postgres/0006_follow_ups.sql"),
     ),
 ];
 

@@ -2,6 +2,7 @@
 
 mod browser;
 mod cli;
+mod console;
 mod exports;
 mod fake_graph;
 mod group_commit;
