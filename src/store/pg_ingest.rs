@@ -191,31 +191,32 @@ async fn execute_plan(
         }
         MessagePlan::Command(c) => apply_command(conn, c, message_id).await?,
         MessagePlan::FollowUp { follow_up, outbox } => {
-            attach_follow_up(conn, follow_up, message_id, at).await?;
+            // The answer belongs to the report too (see the SQLite writer's twin).
+            let report_id = attach_follow_up(conn, follow_up, message_id, at).await?;
             for o in outbox {
-                insert_outbox(conn, o, None, Some(message_id)).await?;
+                insert_outbox(conn, o, report_id, Some(message_id)).await?;
             }
         }
     }
     Ok(())
 }
 
-/// Puts the follow-up in its report's thread and counts it on the report (the SQLite
-/// writer's twin is `sqlite_writer::plan::attach_follow_up`).
+/// Puts the follow-up in its report's thread and counts it on the report; returns the
+/// report's id (the SQLite writer's twin is `sqlite_writer::plan::attach_follow_up`).
 async fn attach_follow_up(
     conn: &mut PgConnection,
     f: &FollowUp,
     message_id: i64,
     at: DateTime<Utc>,
-) -> Result<(), sqlx::Error> {
-    let found: Option<(String, i64)> = sqlx::query_as(rsql::ATTACH_FOLLOW_UP)
+) -> Result<Option<i64>, sqlx::Error> {
+    let found: Option<(i64, String, i64)> = sqlx::query_as(rsql::ATTACH_FOLLOW_UP)
         .bind(&f.group_ref)
         .bind(&f.folio)
         .bind(&f.reply_to)
         .fetch_optional(&mut *conn)
         .await?;
-    let Some((folio, origin)) = found else {
-        return Ok(());
+    let Some((report_id, folio, origin)) = found else {
+        return Ok(None);
     };
     sqlx::query(rsql::ATTACH_MESSAGE)
         .bind(message_id)
@@ -231,7 +232,8 @@ async fn attach_follow_up(
         &folio,
         &detail,
     )
-    .await
+    .await?;
+    Ok(Some(report_id))
 }
 
 async fn apply_command(

@@ -39,7 +39,7 @@ pub const REPORT_SCOPE: &str = "SELECT region, status FROM reports WHERE folio =
 
 /// Where a report came from: the reporter's group or chat.
 /// Counts a follow-up on the report it is about (see `plan::FollowUp` for the order) and
-/// returns that report's folio and message, to attach the follow-up to. `$1` group, `$2`
+/// returns that report's id, folio and message, to attach the follow-up and its answer to. `$1` group, `$2`
 /// named folio, `$3` quoted wamid.
 pub const ATTACH_FOLLOW_UP: &str = "\
 UPDATE reports SET follow_ups_unseen = follow_ups_unseen + 1
@@ -52,7 +52,7 @@ WHERE id = COALESCE(
     (SELECT l.id FROM reports l
      WHERE l.group_ref = $1 AND l.status IN ('open', 'acknowledged')
      ORDER BY l.created_at DESC, l.id DESC LIMIT 1))
-RETURNING folio, message_id";
+RETURNING id, folio, message_id";
 pub const ATTACH_MESSAGE: &str = "UPDATE inbound_messages SET attached_to = $2 WHERE id = $1";
 
 pub const REPORT_ORIGIN: &str = "\

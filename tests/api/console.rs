@@ -252,6 +252,12 @@ async fn a_follow_up_reaches_the_folio_it_names_and_only_its_groups() {
         assert!(first_view["timeline"]
             .to_string()
             .contains("Seguimiento del ciudadano"));
+        // Its answer is among the report's messages sent.
+        assert!(first_view["outbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|o| o["purpose"] == "reply_follow_up"));
         // Opening the report read it: the marker goes.
         let seen = app.report(ReportLookup::Folio(&first.folio)).await;
         assert_eq!(seen.follow_ups_unseen, 0);

@@ -1,6 +1,7 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod browser;
+mod browser_attention;
 mod cli;
 mod console;
 mod exports;
