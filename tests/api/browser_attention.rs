@@ -155,6 +155,10 @@ async fn attention_story(base: &str, port: u16, clients: &Clients) -> Result<(),
         .await?;
     sound.click().await?;
     wait_text(&ana, "Sonido activado.").await?;
+    ana.find(Locator::Css(".alert-prefs summary"))
+        .await?
+        .click()
+        .await?;
     let second = "ayuda hay una balacera en la calle, hay un herido, manden ambulancia";
     post(
         base,
@@ -167,6 +171,16 @@ async fn attention_story(base: &str, port: u16, clients: &Clients) -> Result<(),
              && Number(document.body.getAttribute('data-pitidos') || 0) >= 2;",
     )
     .await?;
+    // On a phone too, the banner is the first thing on the page.
+    ana.set_window_size(390, 844).await?;
+    let top = ana
+        .execute(
+            "return document.getElementById('atencion').getBoundingClientRect().top < 200;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(top, serde_json::json!(true));
+    screenshot(&ana, "atencion-telefono").await?;
     ana.find(Locator::Css("#atencion-descartar"))
         .await?
         .click()
@@ -253,5 +267,82 @@ async fn unregistered_story(base: &str, port: u16, clients: &Clients) -> Result<
     )
     .await?;
     screenshot(&ana, "no-registrados-reporte").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_shows_in_its_folios_thread() {
+    let Some(path) = chromedriver() else { return };
+    let server = start_server(|_| {}).await;
+    drive(
+        &path,
+        server,
+        "seguimiento",
+        |base, port, _, clients| async move { follow_up_story(&base, port, &clients).await },
+    )
+    .await;
+}
+
+async fn follow_up_story(base: &str, port: u16, clients: &Clients) -> Result<(), Failure> {
+    let ana = open(port, clients).await;
+    ana.set_window_size(1440, 900).await?;
+    sign_in(&ana, base, "ana").await?;
+    let patrol = "pueden mandar una patrulla a dar rondines en la noche, se juntan a tomar";
+    post(
+        base,
+        text_webhook("wamid.S1", Some(MARIA.0), None, None, patrol),
+    )
+    .await?;
+    let asked = folio_on_queue(&ana, base, ".prio-normal").await?;
+    let talk = "solicitamos platica de prevencion del delito para los vecinos";
+    post(
+        base,
+        text_webhook("wamid.S2", Some(MARIA.0), None, None, talk),
+    )
+    .await?;
+    ana.goto(&format!("{base}/cola")).await?;
+    live(&ana).await?;
+    let question =
+        format!("¿Qué pasó con el reporte {asked}? ya pasaron tres días y nadie ha venido");
+    post(
+        base,
+        text_webhook("wamid.S3", Some(MARIA.0), None, None, &question),
+    )
+    .await?;
+    // Live: the marker on the named folio's row, and "Seguimiento" counts it.
+    wait_js(
+        &ana,
+        &format!(
+            "var r = document.querySelector(\"#filas tr[data-folio='{asked}'] .new-follow-up\");
+             var n = document.querySelector('[data-count=\"category:follow_up\"]');
+             return !!r && r.textContent.indexOf('1 mensaje nuevo') >= 0 && n.textContent === '1';"
+        ),
+    )
+    .await?;
+    let others = ana
+        .execute(
+            "return document.querySelectorAll('#filas .new-follow-up').length;",
+            vec![],
+        )
+        .await?;
+    assert_eq!(
+        others,
+        serde_json::json!(1),
+        "only the named folio is marked"
+    );
+    screenshot(&ana, "seguimiento-cola").await?;
+    ana.goto(&format!("{base}/reportes/{asked}")).await?;
+    wait_text(&ana, "nadie ha venido").await?;
+    wait_text(&ana, "Seguimiento del ciudadano").await?;
+    screenshot(&ana, "seguimiento-reporte").await?;
+    // Opened: the marker is gone from the queue.
+    ana.goto(&format!("{base}/cola")).await?;
+    wait_js(
+        &ana,
+        "return !!document.getElementById('filas')
+             && document.querySelectorAll('#filas .new-follow-up').length === 0
+             && document.querySelector('[data-count=\"category:follow_up\"]').textContent === '0';",
+    )
+    .await?;
     Ok(())
 }
