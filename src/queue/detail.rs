@@ -89,8 +89,14 @@ pub async fn detail(
         store.report_outbox(r.id),
         store.duplicates_of(&r.folio),
     )?;
+    if r.follow_ups_unseen > 0 {
+        // Whoever opens the report reads the thread: the queue's marker goes.
+        store.mark_follow_ups_seen(r.id).await?;
+    }
     let region = state.registry.region(&r.region);
-    let tz = region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
+    let tz = region
+        .or_else(|| state.registry.regions().first())
+        .map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
     let origin = thread.iter().find(|m| m.id == r.message_id);
     let text = origin.and_then(|m| m.body.as_deref().or(m.note.as_deref()));
     let kind = origin.map_or("text", |m| m.kind.as_str());

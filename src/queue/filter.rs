@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::principal::Principal;
 use crate::registry::Registry;
+use crate::routing::UNREGISTERED_GROUP;
 use crate::store::ReportQuery;
 
 /// Query-string filters. Lists are comma-separated (`status=open,acknowledged`).
@@ -24,6 +25,8 @@ pub struct ReportFilter {
     pub until: Option<String>,
     /// Words in the message or the folio.
     pub q: Option<String>,
+    /// `unregistered`: only reports from numbers in no registered group.
+    pub sender: Option<String>,
     /// 1-based.
     pub page: Option<i64>,
     pub per_page: Option<i64>,
@@ -65,6 +68,19 @@ impl ReportFilter {
                 Some(list) => list.into_iter().filter(|x| x == g).collect(),
                 None => vec![g.to_owned()],
             });
+        }
+        match non_empty(&self.sender) {
+            None => {}
+            Some("unregistered") => {
+                groups = Some(match groups {
+                    Some(list) => list
+                        .into_iter()
+                        .filter(|x| x == UNREGISTERED_GROUP)
+                        .collect(),
+                    None => vec![UNREGISTERED_GROUP.to_owned()],
+                });
+            }
+            Some(other) => return Err(format!("remitente desconocido: {other}")),
         }
         let statuses = match non_empty(&self.status) {
             None => ACTIVE.iter().map(|s| s.to_string()).collect(),

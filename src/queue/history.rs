@@ -46,6 +46,7 @@ pub(super) fn timeline(a: &AuditRow, tz: chrono_tz::Tz) -> TimelineItem {
         "report.reopen" => "Reabierto",
         "report.reveal_contact" => "Se mostró el contacto del reportante",
         "report.command_refused" => "Orden de coordinador(a) rechazada",
+        "report.follow_up" => "Seguimiento del ciudadano",
         "report.undeliverable" => "Mensaje que no se pudo entregar (definitivo)",
         a if a.starts_with("report.escalat") => "Escalamiento",
         other => other,

@@ -22,6 +22,9 @@ pub struct QueuePage {
     pub by_status: Vec<CountView>,
     /// Reports matching the whole filter.
     pub total: i64,
+    /// "Remitentes no registrados": reports from numbers in no registered group under the
+    /// status filter (zero for anyone whose scope is a list of regions).
+    pub unregistered: i64,
     pub page: i64,
     pub per_page: i64,
 }
@@ -61,14 +64,24 @@ pub async fn list(
             n: 0,
         })
         .collect();
-    let mut total = 0;
+    let (mut total, mut unregistered, mut follow_ups) = (0, 0, 0);
     for c in &counts {
         let status_ok = q.statuses.is_empty() || q.statuses.contains(&c.status);
-        let category_ok = q.categories.is_empty() || q.categories.contains(&c.category);
-        if status_ok && category_ok {
-            total += c.n;
+        // How many of these reports the category filter keeps: all of them, or under
+        // "Seguimiento" only those with unread follow-ups.
+        let matched = if q.categories.is_empty() || q.categories.contains(&c.category) {
+            c.n
+        } else if q.categories.iter().any(|x| x == "follow_up") {
+            c.follow_ups
+        } else {
+            0
+        };
+        if status_ok {
+            total += matched;
         }
         if status_ok {
+            unregistered += c.unregistered;
+            follow_ups += c.follow_ups;
             match by_category.iter_mut().find(|x| x.key == c.category) {
                 Some(x) => x.n += c.n,
                 None => by_category.push(CountView {
@@ -78,11 +91,14 @@ pub async fn list(
                 }),
             }
         }
-        if category_ok {
-            if let Some(x) = by_status.iter_mut().find(|x| x.key == c.status) {
-                x.n += c.n;
-            }
+        if let Some(x) = by_status.iter_mut().find(|x| x.key == c.status) {
+            x.n += matched;
         }
+    }
+    // Follow-ups open no report of their own: "Seguimiento" counts the reports they
+    // reached and nobody has read yet.
+    if let Some(x) = by_category.iter_mut().find(|x| x.key == "follow_up") {
+        x.n += follow_ups;
     }
     Ok(QueuePage {
         items: rows
@@ -92,6 +108,7 @@ pub async fn list(
         by_category,
         by_status,
         total,
+        unregistered,
         page: q.offset / q.limit + 1,
         per_page: q.limit,
     })

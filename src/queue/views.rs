@@ -6,6 +6,7 @@ use chrono_tz::Tz;
 use serde::Serialize;
 
 use crate::registry::Registry;
+use crate::routing::UNREGISTERED_GROUP;
 use crate::store::{QueueItem, ReportRow};
 
 /// One line of the queue.
@@ -38,6 +39,12 @@ pub struct QueueEntry {
     pub kind: String,
     pub confidence: Option<f64>,
     pub version: i64,
+    /// From a number in no registered group (region "sin región").
+    pub unregistered: bool,
+    /// Citizens' follow-ups no operator has read yet (the row's new-message marker).
+    pub follow_ups_unseen: i64,
+    /// For an unregistered sender: "Respuesta de seguridad entregada", … (queue rows only).
+    pub safety_reply_es: Option<&'static str>,
 }
 
 impl QueueEntry {
@@ -49,16 +56,32 @@ impl QueueEntry {
         reg: &Registry,
         now: DateTime<Utc>,
     ) -> QueueEntry {
+        let unregistered = r.group_ref == UNREGISTERED_GROUP;
         let region = reg.region(&r.region);
         let group = reg.group(&r.group_ref);
-        let tz = region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
+        // An unregistered sender's report has no region: its times read in the
+        // deployment's first region's zone, as its folio does.
+        let tz = region
+            .or_else(|| reg.regions().first())
+            .map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
         let active_claim = r.claim_expires_at.is_some_and(|t| t > now);
+        let (region_name, group_name) = if unregistered {
+            (
+                "Sin región".to_owned(),
+                "Remitente no registrado".to_owned(),
+            )
+        } else {
+            (
+                region.map_or_else(|| r.region.clone(), |x| x.name.clone()),
+                group.map_or_else(|| r.group_ref.clone(), |g| g.name.clone()),
+            )
+        };
         QueueEntry {
             folio: r.folio.clone(),
             region: r.region.clone(),
-            region_name: region.map_or_else(|| r.region.clone(), |x| x.name.clone()),
+            region_name,
             group: r.group_ref.clone(),
-            group_name: group.map_or_else(|| r.group_ref.clone(), |g| g.name.clone()),
+            group_name,
             group_kind: group.map_or("", |g| g.kind.label_es()).to_owned(),
             municipality: group.map_or_else(String::new, |g| g.municipality.clone()),
             category: r.category.clone(),
@@ -78,6 +101,9 @@ impl QueueEntry {
             kind: kind.to_owned(),
             confidence,
             version: r.version,
+            unregistered,
+            follow_ups_unseen: r.follow_ups_unseen,
+            safety_reply_es: None,
         }
     }
 
@@ -86,14 +112,16 @@ impl QueueEntry {
             .message_body
             .as_deref()
             .or(item.message_note.as_deref());
-        QueueEntry::new(
+        let mut entry = QueueEntry::new(
             &item.report,
             &item.message_kind,
             text,
             item.message_confidence,
             reg,
             now,
-        )
+        );
+        entry.safety_reply_es = item.safety_reply.as_deref().map(safety_reply_es);
+        entry
     }
 }
 
@@ -103,6 +131,21 @@ pub struct CountView {
     pub key: String,
     pub label: String,
     pub n: i64,
+}
+
+/// The safety reply's fate as the queue row says it: what WhatsApp reported, else where
+/// our outbox has it.
+pub fn safety_reply_es(state: &str) -> &'static str {
+    match state {
+        "delivered" => "Respuesta de seguridad entregada",
+        "read" | "played" => "Respuesta de seguridad leída",
+        "sent" => "Respuesta de seguridad enviada (sin confirmar entrega)",
+        "pending" | "sending" => "Respuesta de seguridad en cola",
+        "dry_run" => "Respuesta de seguridad simulada (sin token de WhatsApp)",
+        "merged" => "Respuesta de seguridad enviada junto con otro mensaje",
+        "failed" => "Respuesta de seguridad NO entregada",
+        _ => "Respuesta de seguridad: estado desconocido",
+    }
 }
 
 pub fn local(t: DateTime<Utc>, tz: Tz) -> String {

@@ -28,4 +28,6 @@ mod escalation;
 mod plan;
 
 pub use escalation::Escalator;
-pub use plan::{excerpt, plan_message, to_coordinator, PlanContext};
+pub use plan::{
+    excerpt, plan_message, to_coordinator, PlanContext, UNREGISTERED_GROUP, UNREGISTERED_REGION,
+};

@@ -11,7 +11,9 @@ use super::{
 };
 use crate::intake::Attributed;
 use crate::registry::{Coordinator, Group, Region, Registry};
-use crate::store::{Attribution, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
+use crate::store::{
+    Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
+};
 use crate::triage::{Category, Classification, Priority};
 use crate::whatsapp::address::{recipient_key, reply_target};
 use crate::whatsapp::outbound::Recipient;
@@ -53,34 +55,27 @@ pub fn plan_message(
         return media_for_review(ctx, msg, who, &answer);
     };
     let Some(group) = who.group.as_deref().and_then(|g| ctx.registry.group(g)) else {
-        // Unregistered: the safety reply, and how to register.
-        let priority = if triage.category == Category::Emergency911 {
-            0
-        } else {
-            1
-        };
-        let params = json!({ "category": triage.category.as_str() });
-        return Some(MessagePlan::Outbox(vec![answer(
-            "reply_unregistered",
-            priority,
-            params,
-        )]));
+        return unregistered(ctx, triage, &answer);
     };
     let region = ctx.registry.region(&group.region)?;
     match triage.category {
         Category::Other => None,
         Category::FollowUp => {
             let text = msg.body.as_deref().unwrap_or_default();
+            let folio = find_folios(text).first().map(ToString::to_string);
             let params = json!({
-                "folio": find_folios(text).first().map(ToString::to_string),
+                "folio": folio,
                 "reply_to": msg.context.reply_to,
                 "group": group.id,
             });
-            Some(MessagePlan::Outbox(vec![answer(
-                "reply_follow_up",
-                2,
-                params,
-            )]))
+            Some(MessagePlan::FollowUp {
+                follow_up: FollowUp {
+                    group_ref: group.id.clone(),
+                    folio,
+                    reply_to: msg.context.reply_to.clone(),
+                },
+                outbox: vec![answer("reply_follow_up", 2, params)],
+            })
         }
         category => {
             let (purpose, priority, params) = match category {
@@ -125,6 +120,57 @@ pub fn plan_message(
             })
         }
     }
+}
+
+/// The `region` of reports from numbers in no registered group: no region's coordinators
+/// are told, and only those who see every region (all-region operators, admins) see them.
+pub const UNREGISTERED_REGION: &str = "sin-region";
+/// The `group_ref` of those reports.
+pub const UNREGISTERED_GROUP: &str = "no-registrado";
+
+/// A sender in no registered group gets the safety reply (and how to register). A 9-1-1 or
+/// 089 message also opens a report in no region, so that an operator sees it, takes it and
+/// records what was done: a reply alone would leave an armed man at a bus stop known to
+/// nobody but the sender. Other categories from strangers stay a reply only (the service is
+/// for registered groups; the queue is not a public inbox).
+fn unregistered(
+    ctx: &PlanContext<'_>,
+    triage: &Classification,
+    answer: &dyn Fn(&str, i32, serde_json::Value) -> NewOutbox,
+) -> Option<MessagePlan> {
+    let category = triage.category;
+    let priority = if category == Category::Emergency911 {
+        0
+    } else {
+        1
+    };
+    let reply = answer(
+        "reply_unregistered",
+        priority,
+        json!({ "category": category.as_str() }),
+    );
+    // Folios need a state: the deployment's (its first region's), as the agency numbers
+    // everything it receives.
+    let home = ctx.registry.regions().first();
+    let (Some(home), Category::Emergency911 | Category::Tip089) = (home, category) else {
+        return Some(MessagePlan::Outbox(vec![reply]));
+    };
+    Some(MessagePlan::Report {
+        report: NewReport {
+            state: home.state.clone(),
+            year: ctx.now.with_timezone(&home.time_zone).year(),
+            group_ref: UNREGISTERED_GROUP.to_owned(),
+            region: UNREGISTERED_REGION.to_owned(),
+            category: category.as_str().to_owned(),
+            priority: triage.priority.as_str().to_owned(),
+            needs_review: triage.needs_review,
+            created_at: ctx.now,
+            // No region, so no coordinators to escalate to: the operators' attention
+            // banner is what makes it seen.
+            escalate_at: None,
+        },
+        outbox: vec![reply],
+    })
 }
 
 /// Photos, voice notes, videos and documents without a caption: there is nothing to

@@ -39,6 +39,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "access revocation",
         include_str!("../../migrations/sqlite/0006_access_revocation.sql"),
     ),
+    (
+        7,
+        "follow ups",
+        include_str!("../../migrations/sqlite/0007_follow_ups.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -70,6 +75,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         6,
         "access revocation",
         include_str!("../../migrations/postgres/0006_access_revocation.sql"),
+    ),
+    (
+        7,
+        "follow ups",
+        include_str!("../../migrations/postgres/0007_follow_ups.sql"),
     ),
 ];
 

@@ -45,7 +45,7 @@ pub use ingest::{
 };
 pub use media::{MediaOutcome, MediaRow, MediaStore};
 pub use outbox::{EscalationStep, FailedSettlement, OutboxOutcome, ReportLookup, WindowKey};
-pub use plan::{MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
+pub use plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use postgres::PgStore;
 pub use privacy::{PersonData, PrivacyStore, PurgeCounts, RetentionCutoffs};
 pub use queue::{

@@ -66,16 +66,19 @@ FROM UNNEST($1::int8[], $2::int8[]) AS w(id, window_us)
 WHERE l.id = w.id";
 
 /// Whether the set-based path covers everything a delivery writes. Coordinator commands
-/// read the report before they change it, events (group lifecycle, template reviews) are
+/// and citizens' follow-ups read the report before they change it, events (group lifecycle, template reviews) are
 /// rare, and a delivery that did not parse gets an audit entry; those deliveries go
 /// statement by statement (`pg_ingest::write_contents`) after the set-based part, in the
 /// same transaction, so they see what it wrote.
 pub(super) fn set_based(b: &IngestBatch) -> bool {
     b.delivery.outcome == DeliveryOutcome::Parsed
         && b.events.is_empty()
-        && b.messages
-            .iter()
-            .all(|m| !matches!(m.plan, Some(MessagePlan::Command(_))))
+        && b.messages.iter().all(|m| {
+            !matches!(
+                m.plan,
+                Some(MessagePlan::Command(_) | MessagePlan::FollowUp { .. })
+            )
+        })
 }
 
 /// Stores every delivery of the group and sets each outcome's delivery id. Returns the

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 
-use super::plan::{MessagePlan, NewCommand, NewOutbox, ReportAction};
+use super::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, ReportAction};
 use super::postgres::{audit, insert_outbox};
 use super::sql::{self, bind_inbound, bind_status};
 use super::sql_reports as rsql;
@@ -190,8 +190,50 @@ async fn execute_plan(
             }
         }
         MessagePlan::Command(c) => apply_command(conn, c, message_id).await?,
+        MessagePlan::FollowUp { follow_up, outbox } => {
+            // The answer belongs to the report too (see the SQLite writer's twin).
+            let report_id = attach_follow_up(conn, follow_up, message_id, at).await?;
+            for o in outbox {
+                insert_outbox(conn, o, report_id, Some(message_id)).await?;
+            }
+        }
     }
     Ok(())
+}
+
+/// Puts the follow-up in its report's thread and counts it on the report; returns the
+/// report's id (the SQLite writer's twin is `sqlite_writer::plan::attach_follow_up`).
+async fn attach_follow_up(
+    conn: &mut PgConnection,
+    f: &FollowUp,
+    message_id: i64,
+    at: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let found: Option<(i64, String, i64)> = sqlx::query_as(rsql::ATTACH_FOLLOW_UP)
+        .bind(&f.group_ref)
+        .bind(&f.folio)
+        .bind(&f.reply_to)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some((report_id, folio, origin)) = found else {
+        return Ok(None);
+    };
+    sqlx::query(rsql::ATTACH_MESSAGE)
+        .bind(message_id)
+        .bind(origin)
+        .execute(&mut *conn)
+        .await?;
+    let detail = serde_json::json!({ "message_id": message_id });
+    audit(
+        conn,
+        at,
+        "system:routing",
+        "report.follow_up",
+        &folio,
+        &detail,
+    )
+    .await?;
+    Ok(Some(report_id))
 }
 
 async fn apply_command(

@@ -131,4 +131,22 @@ pub enum MessagePlan {
     Outbox(Vec<NewOutbox>),
     /// A coordinator's acknowledgement or resolution.
     Command(NewCommand),
+    /// A citizen asking about a report: attach the message to the report it is about (see
+    /// [`FollowUp`]) and answer.
+    FollowUp {
+        follow_up: FollowUp,
+        outbox: Vec<NewOutbox>,
+    },
+}
+
+/// Which report a follow-up belongs to, resolved inside the transaction, in this order: the
+/// folio it names, the report whose message (or whose reply to the citizen) it quotes, the
+/// group's latest open report. Only the sender's own group's reports are candidates: a
+/// folio is not a password, and another group's thread is not theirs to write into.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowUp {
+    pub group_ref: String,
+    pub folio: Option<String>,
+    /// The wamid the message quotes (WhatsApp's reply context).
+    pub reply_to: Option<String>,
 }

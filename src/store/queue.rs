@@ -99,6 +99,9 @@ pub struct QueueItem {
     pub message_confidence: Option<f64>,
     /// Reports marked as duplicates of this one.
     pub merged_count: i64,
+    /// What became of the safety reply to an unregistered sender: the delivery status
+    /// when WhatsApp reported one, else the outbox state; `None` for registered groups.
+    pub safety_reply: Option<String>,
 }
 
 /// How many reports each (category, status) pair has under a filter.
@@ -107,6 +110,10 @@ pub struct QueueCount {
     pub category: String,
     pub status: String,
     pub n: i64,
+    /// Of those, reports with citizens' follow-ups no operator has read yet.
+    pub follow_ups: i64,
+    /// Of those, reports from senders in no registered group.
+    pub unregistered: i64,
 }
 
 /// The columns an operator's action may change; always written whole.
@@ -253,6 +260,8 @@ pub trait QueueStore: Send + Sync {
     async fn report_thread(&self, report: &ReportRow) -> Result<Vec<InboundRow>, StoreError>;
     async fn report_outbox(&self, report_id: i64) -> Result<Vec<OutboxRow>, StoreError>;
     async fn duplicates_of(&self, folio: &str) -> Result<Vec<ReportRow>, StoreError>;
+    /// An operator opened the report: its citizens' follow-ups are no longer new.
+    async fn mark_follow_ups_seen(&self, report_id: i64) -> Result<(), StoreError>;
     /// Applies a change if the report is still at `expected_version`; false otherwise.
     async fn update_report(&self, change: &ReportChange) -> Result<bool, StoreError>;
     async fn append_audit(&self, entry: &NewAudit) -> Result<(), StoreError>;

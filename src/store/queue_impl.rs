@@ -141,6 +141,14 @@ macro_rules! queue_impl {
                     .await?)
             }
 
+            async fn mark_follow_ups_seen(&self, report_id: i64) -> Result<(), StoreError> {
+                sqlx::query($crate::store::sql_queue::MARK_FOLLOW_UPS_SEEN)
+                    .bind(report_id)
+                    .execute(&self.$pool)
+                    .await?;
+                Ok(())
+            }
+
             async fn update_report(
                 &self,
                 c: &$crate::store::ReportChange,

@@ -39,7 +39,15 @@ macro_rules! report_query_fns {
                     }
                 }
                 if with_category_status && !q.categories.is_empty() {
+                    // "Seguimiento" is also every report a citizen has asked about since
+                    // an operator last opened it: follow-ups open no report of their own.
+                    let follow_ups = q.categories.iter().any(|c| c == "follow_up");
+                    b.push(" AND (1 = 1");
                     any_of(b, "r.category", &q.categories);
+                    if follow_ups {
+                        b.push(" OR r.follow_ups_unseen > 0");
+                    }
+                    b.push(")");
                 }
                 if with_category_status && !q.statuses.is_empty() {
                     any_of(b, "r.status", &q.statuses);

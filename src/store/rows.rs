@@ -125,6 +125,8 @@ pub struct ReportRow {
     pub duplicate_of: Option<String>,
     /// Someone must look or listen before it is closed (media without text).
     pub needs_review: bool,
+    /// Citizens' follow-ups attached since an operator last opened the report.
+    pub follow_ups_unseen: i64,
 }
 
 /// A message to send, and what became of it.

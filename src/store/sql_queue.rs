@@ -32,15 +32,23 @@ WHERE s.id_sha256 = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL";
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_sha256 = $1";
 pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at <= $1";
 
-/// The queue's columns: the report and a few things from its message.
+/// The queue's columns: the report, a few things from its message, and for an unregistered
+/// sender's report what became of the safety reply.
 pub const QUEUE_SELECT: &str = "\
 SELECT r.*, m.kind AS message_kind, m.body AS message_body, m.note AS message_note,
        m.confidence AS message_confidence,
-       (SELECT COUNT(*) FROM reports d WHERE d.duplicate_of = r.folio) AS merged_count
+       (SELECT COUNT(*) FROM reports d WHERE d.duplicate_of = r.folio) AS merged_count,
+       (SELECT COALESCE(o.delivery_status, o.state) FROM outbox o
+        WHERE o.report_id = r.id AND o.purpose = 'reply_unregistered'
+        ORDER BY o.id LIMIT 1) AS safety_reply
 FROM reports r JOIN inbound_messages m ON m.id = r.message_id WHERE 1 = 1";
 pub const COUNT_SELECT: &str = "\
-SELECT r.category AS category, r.status AS status, COUNT(*) AS n
+SELECT r.category AS category, r.status AS status, COUNT(*) AS n,
+       SUM(CASE WHEN r.follow_ups_unseen > 0 THEN 1 ELSE 0 END) AS follow_ups,
+       -- 'no-registrado' is `routing::UNREGISTERED_GROUP`.
+       SUM(CASE WHEN r.group_ref = 'no-registrado' THEN 1 ELSE 0 END) AS unregistered
 FROM reports r JOIN inbound_messages m ON m.id = r.message_id WHERE 1 = 1";
+pub const MARK_FOLLOW_UPS_SEEN: &str = "UPDATE reports SET follow_ups_unseen = 0 WHERE id = $1";
 /// Exports read in the order things happened.
 pub const CHRONOLOGICAL_ORDER: &str = " ORDER BY r.created_at, r.id";
 /// Keyset condition of a chronological page; closed with `)` after the anchor's id.
@@ -52,8 +60,10 @@ pub const QUEUE_ORDER: &str =
 WHEN 'normal' THEN 2 WHEN 'low' THEN 3 ELSE 4 END, r.created_at, r.id";
 
 pub const INBOUND_BY_ID: &str = "SELECT * FROM inbound_messages WHERE id = $1";
-/// The report's message, what attached to it (locations), and what the same chat or group
-/// said from an hour before to a day after: enough context without the whole history.
+/// The report's message, what attached to it (locations, follow-ups that name or quote it,
+/// whenever they came), and what the same chat or group said from an hour before to a day
+/// after: enough context without the whole history. A message attached to another report
+/// belongs to that report's thread, not to this window.
 pub const REPORT_THREAD: &str = "\
 SELECT m.* FROM inbound_messages m, inbound_messages o
 WHERE o.id = $1
@@ -61,7 +71,9 @@ WHERE o.id = $1
        OR ((m.cloud_group_id = o.cloud_group_id
             OR (o.cloud_group_id IS NULL AND m.cloud_group_id IS NULL
                 AND (m.sender_phone = o.sender_phone OR m.sender_bsuid = o.sender_bsuid)))
-           AND m.received_at >= $2 AND m.received_at <= $3))
+           AND m.received_at >= $2 AND m.received_at <= $3
+           AND NOT EXISTS (SELECT 1 FROM reports a
+                           WHERE a.message_id = m.attached_to AND a.message_id <> o.id)))
 ORDER BY m.sent_at, m.id
 LIMIT 200";
 pub const REPORT_OUTBOX: &str = "SELECT * FROM outbox WHERE report_id = $1 ORDER BY id";

@@ -38,6 +38,23 @@ RETURNING id, message_id";
 pub const REPORT_SCOPE: &str = "SELECT region, status FROM reports WHERE folio = $1";
 
 /// Where a report came from: the reporter's group or chat.
+/// Counts a follow-up on the report it is about (see `plan::FollowUp` for the order) and
+/// returns that report's id, folio and message, to attach the follow-up and its answer to. `$1` group, `$2`
+/// named folio, `$3` quoted wamid.
+pub const ATTACH_FOLLOW_UP: &str = "\
+UPDATE reports SET follow_ups_unseen = follow_ups_unseen + 1
+WHERE id = COALESCE(
+    (SELECT f.id FROM reports f WHERE f.group_ref = $1 AND f.folio = $2),
+    (SELECT o.report_id FROM outbox o JOIN reports q ON q.id = o.report_id
+     WHERE q.group_ref = $1 AND o.wamid = $3 ORDER BY o.id LIMIT 1),
+    (SELECT q.id FROM reports q JOIN inbound_messages m ON m.id = q.message_id
+     WHERE q.group_ref = $1 AND m.wamid = $3),
+    (SELECT l.id FROM reports l
+     WHERE l.group_ref = $1 AND l.status IN ('open', 'acknowledged')
+     ORDER BY l.created_at DESC, l.id DESC LIMIT 1))
+RETURNING id, folio, message_id";
+pub const ATTACH_MESSAGE: &str = "UPDATE inbound_messages SET attached_to = $2 WHERE id = $1";
+
 pub const REPORT_ORIGIN: &str = "\
 SELECT cloud_group_id, sender_phone, sender_bsuid, wamid FROM inbound_messages WHERE id = $1";
 

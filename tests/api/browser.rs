@@ -23,13 +23,13 @@ use crate::helpers::{free_port, repo_path, text_webhook, MARIA, SECRET};
 use crate::web_more::{fake_media, sha_hex};
 
 const PASSWORD: &str = "contraseña-del-turno";
-const EMERGENCY: &str =
+pub(crate) const EMERGENCY: &str =
     "Están asaltando la tienda de la esquina, traen pistola, manden patrulla urgente";
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+pub(crate) type Failure = Box<dyn std::error::Error + Send + Sync>;
 
 /// chromedriver's path, or `None` to skip (never in CI).
-fn chromedriver() -> Option<PathBuf> {
+pub(crate) fn chromedriver() -> Option<PathBuf> {
     let path = std::env::var("CHROMEDRIVER")
         .ok()
         .filter(|p| !p.is_empty())
@@ -100,7 +100,7 @@ async fn browser(driver_port: u16) -> Client {
 
 /// The real server on a loopback port over a temp SQLite file, with accounts made
 /// beforehand (all with `PASSWORD`).
-struct Server {
+pub(crate) struct Server {
     base: String,
     admin_token: String,
     shutdown: CancellationToken,
@@ -108,7 +108,7 @@ struct Server {
     _dir: tempfile::TempDir,
 }
 
-async fn start_server(adjust: impl FnOnce(&mut Config)) -> Server {
+pub(crate) async fn start_server(adjust: impl FnOnce(&mut Config)) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("b.db").display());
     let mut config = Config::for_tests(&url, &repo_path("config/registry"));
@@ -147,11 +147,11 @@ async fn start_server(adjust: impl FnOnce(&mut Config)) -> Server {
 }
 
 /// The browsers a story opened, closed however it ends (chromedriver would leave them).
-type Clients = Arc<Mutex<Vec<Client>>>;
+pub(crate) type Clients = Arc<Mutex<Vec<Client>>>;
 
 /// Runs `story` against `server` with a fresh chromedriver, then stops everything and
 /// reports the story's failure, panic or timeout.
-async fn drive<F, Fut>(path: &PathBuf, server: Server, name: &str, story: F)
+pub(crate) async fn drive<F, Fut>(path: &PathBuf, server: Server, name: &str, story: F)
 where
     F: FnOnce(String, u16, String, Clients) -> Fut,
     Fut: std::future::Future<Output = Result<(), Failure>>,
@@ -191,7 +191,7 @@ where
 }
 
 /// A new browser, remembered in `clients` so that it is closed at the end.
-async fn open(driver_port: u16, clients: &Clients) -> Client {
+pub(crate) async fn open(driver_port: u16, clients: &Clients) -> Client {
     let c = browser(driver_port).await;
     clients.lock().unwrap().push(c.clone());
     c
@@ -384,7 +384,7 @@ async fn story(
     Ok(())
 }
 
-async fn sign_in(c: &Client, base: &str, name: &str) -> Result<(), Failure> {
+pub(crate) async fn sign_in(c: &Client, base: &str, name: &str) -> Result<(), Failure> {
     c.goto(&format!("{base}/cola")).await?;
     // Not signed in: the queue sends to the login form, which brings back to the queue.
     assert!(c.current_url().await?.path().ends_with("/login"));
@@ -407,7 +407,7 @@ async fn sign_in(c: &Client, base: &str, name: &str) -> Result<(), Failure> {
 
 /// Polls `script` until it returns something other than null/false (20 s at most: CI runs
 /// the rest of the suite on the same two cores meanwhile).
-async fn wait_js(c: &Client, script: &str) -> Result<Value, Failure> {
+pub(crate) async fn wait_js(c: &Client, script: &str) -> Result<Value, Failure> {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let v = c.execute(script, vec![]).await.unwrap_or(Value::Null);
@@ -429,7 +429,7 @@ async fn wait_js(c: &Client, script: &str) -> Result<Value, Failure> {
     }
 }
 
-async fn wait_text(c: &Client, text: &str) -> Result<(), Failure> {
+pub(crate) async fn wait_text(c: &Client, text: &str) -> Result<(), Failure> {
     let script = format!(
         "return document.body && document.body.innerText.indexOf({}) >= 0;",
         json!(text)
@@ -451,7 +451,7 @@ async fn accept_confirm(c: &Client) -> Result<(), Failure> {
     }
 }
 
-async fn screenshot(c: &Client, name: &str) -> Result<(), Failure> {
+pub(crate) async fn screenshot(c: &Client, name: &str) -> Result<(), Failure> {
     if let Ok(dir) = std::env::var("ALERTA_SCREENSHOTS") {
         std::fs::create_dir_all(&dir)?;
         std::fs::write(

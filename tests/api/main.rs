@@ -1,9 +1,11 @@
 //! One integration-test binary (faster to link than one per file).
 
 mod browser;
+mod browser_attention;
 mod cache_control;
 mod cli;
 mod connections;
+mod console;
 mod deploy_files;
 mod deploy_nginx;
 mod export_paging;

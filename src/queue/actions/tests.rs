@@ -40,6 +40,7 @@ fn report() -> ReportRow {
         assigned_to: None,
         duplicate_of: None,
         needs_review: false,
+        follow_ups_unseen: 0,
     }
 }
 

@@ -35,6 +35,9 @@ pub struct QueueTemplate {
     pub statuses: Vec<Choice>,
     pub by_category: Vec<CountLink>,
     pub by_status: Vec<CountLink>,
+    /// "Remitentes no registrados": shown to those who see every region (the only ones
+    /// whose scope includes "sin región").
+    pub unregistered: Option<CountLink>,
     pub page: i64,
     pub pages: i64,
     pub prev: Option<String>,
@@ -133,6 +136,7 @@ fn counts_json(page: &service::QueuePage) -> String {
             map.insert(format!("{kind}:{}", c.key), c.n.into());
         }
     }
+    map.insert("sender:unregistered".into(), page.unregistered.into());
     serde_json::Value::Object(map).to_string()
 }
 
@@ -164,6 +168,7 @@ fn empty_page(per_page: i64) -> QueuePage {
         by_category: Vec::new(),
         by_status: Vec::new(),
         total: 0,
+        unregistered: 0,
         page: 1,
         per_page: per_page.max(1),
     }
@@ -225,6 +230,17 @@ fn queue_template(
         statuses: status_choices(&current(&filter.status)),
         by_category,
         by_status,
+        unregistered: who.scope().is_none().then(|| CountLink {
+            key: "unregistered".into(),
+            label: "Remitentes no registrados".into(),
+            n: page.unregistered,
+            href: if filter.sender.is_some() {
+                link(&|f| f.sender = None)
+            } else {
+                link(&|f| f.sender = Some("unregistered".into()))
+            },
+            active: filter.sender.as_deref() == Some("unregistered"),
+        }),
         page: page.page,
         pages,
         prev,

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{bind, execute, first_i64, ts};
-use crate::store::plan::{MessagePlan, NewCommand, NewOutbox, ReportAction};
+use crate::store::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, ReportAction};
 use crate::store::sql;
 use crate::store::sql_reports as rsql;
 
@@ -52,8 +52,50 @@ pub(super) fn execute_plan(
             }
         }
         MessagePlan::Command(c) => apply_command(tx, c, message_id)?,
+        MessagePlan::FollowUp { follow_up, outbox } => {
+            // The answer belongs to the report too: it shows among the report's messages
+            // sent, and a citizen quoting it lands on the same report.
+            let report_id = attach_follow_up(tx, follow_up, message_id, at)?;
+            for o in outbox {
+                insert_outbox(tx, o, report_id, Some(message_id))?;
+            }
+        }
     }
     Ok(())
+}
+
+/// Puts the follow-up in its report's thread and counts it on the report; returns the
+/// report's id. A follow-up that matches no report of the group stays a plain message (it
+/// still gets its answer).
+fn attach_follow_up(
+    tx: &Connection,
+    f: &FollowUp,
+    message_id: i64,
+    at: DateTime<Utc>,
+) -> rusqlite::Result<Option<i64>> {
+    let found: Option<(i64, String, i64)> = tx
+        .prepare_cached(rsql::ATTACH_FOLLOW_UP)?
+        .query_row(
+            rusqlite::named_params! {
+                "$1": f.group_ref, "$2": f.folio, "$3": f.reply_to,
+            },
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((report_id, folio, origin)) = found else {
+        return Ok(None);
+    };
+    execute(tx, rsql::ATTACH_MESSAGE, &[&message_id, &origin])?;
+    let detail = serde_json::json!({ "message_id": message_id });
+    audit(
+        tx,
+        at,
+        "system:routing",
+        "report.follow_up",
+        &folio,
+        &detail,
+    )?;
+    Ok(Some(report_id))
 }
 
 /// Where a report came from: group id, phone, BSUID, and the wamid to quote.

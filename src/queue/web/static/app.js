@@ -29,35 +29,76 @@
   }
 
   /**
-   * Follows /cola/eventos. The browser reconnects by itself after a network error; when the
-   * server refused the stream (session expired) it gives up, so we retry, and `onResync`
-   * runs after every reconnection because events sent meanwhile were missed.
+   * Follows /cola/eventos: one stream per page, shared by every `follow` caller (the page's
+   * own updates and the attention banner). The browser reconnects by itself after a network
+   * error; when the server refused the stream (session expired) it gives up, so we retry,
+   * and each `onResync` runs after every reconnection because events sent meanwhile were
+   * missed.
    */
+  var listeners = [];
   function follow(onEvent, onResync) {
+    listeners.push({ onEvent: onEvent, onResync: onResync });
+    if (listeners.length === 1 && window.EventSource) connect();
+  }
+
+  function resyncAll() {
+    listeners.forEach(function (l) { l.onResync(); });
+  }
+
+  function connect() {
     var hadError = false;
-    function connect() {
-      var es = new EventSource('/cola/eventos');
-      es.addEventListener('open', function () {
-        setConnection(true);
-        if (hadError) onResync();
-        hadError = false;
-      });
-      es.addEventListener('error', function () {
-        hadError = true;
-        setConnection(false);
-        if (es.readyState === EventSource.CLOSED) {
-          setTimeout(connect, 5000);
-          onResync();
-        }
-      });
-      es.addEventListener('report', function (msg) {
-        var data = null;
-        try { data = JSON.parse(msg.data); } catch (err) { data = null; }
-        if (data) onEvent(data);
-      });
-      es.addEventListener('resync', onResync);
+    var es = new EventSource('/cola/eventos');
+    es.addEventListener('open', function () {
+      setConnection(true);
+      if (hadError) resyncAll();
+      hadError = false;
+    });
+    es.addEventListener('error', function () {
+      hadError = true;
+      setConnection(false);
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(connect, 5000);
+        resyncAll();
+      }
+    });
+    es.addEventListener('report', function (msg) {
+      var data = null;
+      try { data = JSON.parse(msg.data); } catch (err) { data = null; }
+      if (data) listeners.forEach(function (l) { l.onEvent(data); });
+    });
+    es.addEventListener('resync', resyncAll);
+  }
+
+  /**
+   * The tab title alternates with an alert while one is set. Two sources: new critical
+   * reports (the attention banner, until opened or dismissed) outrank new high-priority
+   * rows on the queue page (until the operator is back on the page).
+   */
+  var baseTitle = document.title;
+  var titleAlerts = {};
+  var titleTimer = null;
+
+  function currentTitleAlert() {
+    return titleAlerts.critico || titleAlerts.alta || null;
+  }
+
+  function titleAlert(source, text) {
+    if (text) titleAlerts[source] = text; else delete titleAlerts[source];
+    if (!currentTitleAlert()) {
+      if (titleTimer) clearInterval(titleTimer);
+      titleTimer = null;
+      document.title = baseTitle;
+      return;
     }
-    if (window.EventSource) connect();
+    document.title = currentTitleAlert();
+    if (titleTimer) return;
+    var on = true;
+    titleTimer = setInterval(function () {
+      var t = currentTitleAlert();
+      if (!t) return;
+      on = !on;
+      document.title = on ? t : baseTitle;
+    }, 1000);
   }
 
   /**
@@ -106,12 +147,9 @@
   // ---- the queue ----------------------------------------------------------------------
 
   function queuePage() {
-    var baseTitle = document.title;
     var highlighted = {}; // folio → true: new critical/high reports of this visit
     var announced = {};   // folio → true: already flashed once
     var unseen = 0;
-    var lastAlert = '';
-    var flashTimer = null;
     var refreshTimer = null;
     var selectedFolio = null;
     var help = document.getElementById('ayuda');
@@ -204,23 +242,16 @@
     }
 
     function stopFlash() {
-      if (flashTimer) clearInterval(flashTimer);
-      flashTimer = null;
       unseen = 0;
-      document.title = baseTitle;
+      titleAlert('alta', null);
     }
 
+    // Critical ones are the attention banner's (it keeps the title until they are opened);
+    // a high-priority one flashes here until the operator is back on the page.
     function flashTitle(ev) {
+      if (ev.priority !== 'high') return;
       unseen += 1;
-      lastAlert = (ev.priority === 'critical' ? '¡Crítico! ' : '¡Prioridad alta! ') + ev.folio;
-      var on = true;
-      document.title = '(' + unseen + ') ' + lastAlert;
-      if (flashTimer) return;
-      flashTimer = setInterval(function () {
-        on = !on;
-        document.title = on ? '(' + unseen + ') ' + lastAlert : baseTitle;
-      }, 1000);
-      // Someone already looking at the page sees the row; stop after a while anyway.
+      titleAlert('alta', '(' + unseen + ') ¡Prioridad alta! ' + ev.folio);
       if (document.hasFocus()) setTimeout(stopFlash, 15000);
     }
 
@@ -323,6 +354,185 @@
     });
   }
 
+  // ---- attention: new critical reports, wherever the operator is ---------------------------
+
+  /**
+   * A new critical report shows as a sticky banner and a header pill on every page, and
+   * flashes the tab title, until the operator opens it or dismisses the banner. What is
+   * pending survives moving between pages (sessionStorage: this tab only). Sound (a beep
+   * made with WebAudio, repeated while something is pending) and browser notifications are
+   * off until the operator turns them on (localStorage: this browser).
+   */
+  function attention() {
+    if (!body.hasAttribute('data-user')) return;
+    var KEY = 'alerta.criticos';
+    var banner = document.getElementById('atencion');
+    var pill = document.getElementById('atencion-pastilla');
+    var dismiss = document.getElementById('atencion-descartar');
+    var soundBox = document.getElementById('aviso-sonido');
+    var notifyBox = document.getElementById('aviso-navegador');
+    var status = document.getElementById('aviso-estado');
+    var here = page === 'reporte' ? body.getAttribute('data-folio') : null;
+    var CLOSED = ['resolved', 'dismissed', 'duplicate'];
+    var CATEGORY = { emergency_911: 'Emergencia (911)', tip_089: 'Denuncia anónima (089)' };
+    var audio = null;
+    var beepTimer = null;
+
+    function pref(name) {
+      try { return window.localStorage.getItem('alerta.' + name) === '1'; } catch (e) { return false; }
+    }
+    function setPref(name, on) {
+      try { window.localStorage.setItem('alerta.' + name, on ? '1' : '0'); } catch (e) { /* private mode */ }
+    }
+    function load() {
+      try {
+        var list = JSON.parse(window.sessionStorage.getItem(KEY) || '[]');
+        return Array.isArray(list) ? list : [];
+      } catch (e) { return []; }
+    }
+    function save() {
+      try { window.sessionStorage.setItem(KEY, JSON.stringify(pending)); } catch (e) { /* private mode */ }
+    }
+    function without(folio) {
+      pending = pending.filter(function (p) { return p.folio !== folio; });
+    }
+
+    var pending = load();
+    // Opening a report is seeing it.
+    if (here) { without(here); save(); }
+
+    function beep() {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      if (!audio) audio = new Ctx();
+      if (audio.state === 'suspended') audio.resume();
+      var t = audio.currentTime;
+      [0, 0.3].forEach(function (d) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.type = 'square';
+        osc.frequency.value = 880;
+        gain.gain.setValueAtTime(0.0001, t + d);
+        gain.gain.exponentialRampToValueAtTime(0.2, t + d + 0.02);
+        gain.gain.exponentialRampToValueAtTime(0.0001, t + d + 0.22);
+        osc.connect(gain);
+        gain.connect(audio.destination);
+        osc.start(t + d);
+        osc.stop(t + d + 0.25);
+      });
+      body.setAttribute('data-pitidos', String(Number(body.getAttribute('data-pitidos') || 0) + 1));
+    }
+    function stopBeeps() {
+      if (beepTimer) clearInterval(beepTimer);
+      beepTimer = null;
+    }
+    // Repeats while anything is pending: one beep is easy to miss across a room.
+    function startBeeps() {
+      if (beepTimer || !pref('sonido')) return;
+      beep();
+      beepTimer = setInterval(function () {
+        if (pending.length && pref('sonido')) beep(); else stopBeeps();
+      }, 10000);
+    }
+    // Browsers start audio only after a gesture on the page: the first click or key does.
+    function unlockAudio() {
+      if (audio && audio.state === 'suspended') audio.resume();
+    }
+    document.addEventListener('pointerdown', unlockAudio);
+    document.addEventListener('keydown', unlockAudio);
+
+    function notify(ev) {
+      if (!pref('navegador') || !window.Notification || window.Notification.permission !== 'granted') return;
+      var n = new window.Notification('Reporte crítico nuevo: ' + ev.folio, {
+        body: (CATEGORY[ev.category] || 'Prioridad crítica') + ' — ábralo en alerta.',
+        tag: 'alerta-' + ev.folio,
+        requireInteraction: true
+      });
+      n.onclick = function () {
+        window.focus();
+        window.location.href = '/reportes/' + encodeURIComponent(ev.folio);
+      };
+    }
+
+    function render() {
+      var n = pending.length;
+      var text = n === 1 ? '1 reporte crítico nuevo' : n + ' reportes críticos nuevos';
+      var href = n === 1 ? '/reportes/' + encodeURIComponent(pending[0].folio) : '/cola';
+      [banner, pill].forEach(function (el) {
+        if (!el) return;
+        el.hidden = n === 0;
+        var label = el.querySelector('.attention-text');
+        if (label) label.textContent = text;
+        var link = el.tagName === 'A' ? el : el.querySelector('a');
+        if (link) link.setAttribute('href', href);
+      });
+      body.setAttribute('data-criticos', String(n));
+      titleAlert('critico', n ? '(' + n + ') ¡Crítico! ' + pending[n - 1].folio : null);
+      if (n) startBeeps(); else stopBeeps();
+    }
+
+    if (dismiss) {
+      dismiss.addEventListener('click', function () {
+        pending = [];
+        save();
+        render();
+      });
+    }
+    if (soundBox) {
+      soundBox.checked = pref('sonido');
+      soundBox.addEventListener('change', function () {
+        setPref('sonido', soundBox.checked);
+        if (status) status.textContent = soundBox.checked ? 'Sonido activado.' : 'Sonido desactivado.';
+        // A sample now, while the click allows audio; it also unlocks it for later.
+        if (soundBox.checked) { beep(); if (pending.length) startBeeps(); } else stopBeeps();
+      });
+    }
+    if (notifyBox) {
+      notifyBox.checked = pref('navegador') && !!window.Notification &&
+        window.Notification.permission === 'granted';
+      notifyBox.addEventListener('change', function () {
+        if (!notifyBox.checked) {
+          setPref('navegador', false);
+          if (status) status.textContent = 'Notificaciones desactivadas.';
+          return;
+        }
+        if (!window.Notification) {
+          notifyBox.checked = false;
+          if (status) status.textContent = 'Este navegador no admite notificaciones.';
+          return;
+        }
+        window.Notification.requestPermission().then(function (answer) {
+          var ok = answer === 'granted';
+          notifyBox.checked = ok;
+          setPref('navegador', ok);
+          if (status) {
+            status.textContent = ok
+              ? 'Notificaciones activadas.'
+              : 'El navegador no dio permiso para notificaciones; puede darlo en la configuración del sitio.';
+          }
+        });
+      });
+    }
+
+    follow(function (ev) {
+      var known = pending.some(function (p) { return p.folio === ev.folio; });
+      if (ev.action === 'report.created' && ev.priority === 'critical' && ev.folio !== here && !known) {
+        pending.push({ folio: ev.folio, category: ev.category });
+        save();
+        stopBeeps(); // restart the repetition with an immediate beep for the new one
+        render();
+        notify(ev);
+      } else if (known && CLOSED.indexOf(ev.status) >= 0) {
+        // Someone closed it: nothing left to draw attention to.
+        without(ev.folio);
+        save();
+        render();
+      }
+    }, function () {});
+    render();
+  }
+
+  attention();
   if (page === 'cola') queuePage();
   if (page === 'reporte') reportPage();
 })();
