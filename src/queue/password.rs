@@ -35,7 +35,7 @@ struct Job {
     phc: String,
     answer: oneshot::Sender<bool>,
     /// Held until the check really ends, also when the request that asked has gone.
-    _ticket: Ticket,
+    ticket: Ticket,
 }
 
 /// A place among the admitted checks, given back when dropped.
@@ -96,7 +96,7 @@ impl PasswordWork {
             password,
             phc,
             answer,
-            _ticket: ticket,
+            ticket,
         };
         let sent = self
             .jobs
@@ -120,8 +120,16 @@ fn hashing_thread(jobs: &Mutex<mpsc::Receiver<Job>>) {
             Ok(job) => job,
             Err(mpsc::RecvError) => return,
         };
-        let ok = verify_with(&mut memory, job.password.as_bytes(), &job.phc);
-        let _ = job.answer.send(ok);
+        let Job {
+            password,
+            phc,
+            answer,
+            ticket,
+        } = job;
+        let ok = verify_with(&mut memory, password.as_bytes(), &phc);
+        // The place is free before the caller hears the verdict, so its next check fits.
+        drop(ticket);
+        let _ = answer.send(ok);
     }
 }
 
