@@ -146,7 +146,8 @@ fn lower_priority() {
 }
 
 /// argon2 verification into caller-owned memory, grown to the largest hash seen so far.
-/// Same result as `Argon2::verify_password`; the comparison is constant-time.
+/// The only password verification in the crate; same result as argon2's own
+/// `verify_password`, and the comparison is constant-time.
 pub fn verify_with(memory: &mut Vec<Block>, password: &[u8], phc: &str) -> bool {
     let Ok(hash) = PasswordHash::new(phc) else {
         return false;

@@ -320,6 +320,10 @@ mod tests {
             (params.m_cost(), params.t_cost()),
             (default.m_cost(), default.t_cost())
         );
-        assert!(!crate::queue::auth::verify_password("", DUMMY_HASH));
+        assert!(!crate::queue::password::verify_with(
+            &mut Vec::new(),
+            b"",
+            DUMMY_HASH
+        ));
     }
 }
