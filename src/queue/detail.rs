@@ -9,7 +9,8 @@ use super::history::{outbound, timeline};
 pub use super::history::{OutboundView, TimelineItem};
 use super::principal::{Permission, Principal};
 use super::service::visible_report;
-use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, QueueEntry};
+use super::timing::Written;
+use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, Origin, QueueEntry};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::InboundRow;
@@ -27,6 +28,9 @@ pub struct ReportView {
     pub duplicates: Vec<String>,
     /// (registry id, name) of the region's coordinators, for the assign form.
     pub coordinators: Vec<(String, String)>,
+    /// Open reports of the same group or of a group sharing a colonia, from the last 48
+    /// hours: what this one may be a duplicate of.
+    pub duplicate_candidates: Vec<QueueEntry>,
     /// Actions the caller may take now.
     pub allowed: Vec<&'static str>,
     pub may_reveal: bool,
@@ -46,7 +50,7 @@ pub struct MessageView {
     /// `/media/{id}` once the file is in our store.
     pub media_url: Option<String>,
     /// "Descargando…", "No disponible en WhatsApp", … while there is no file to show.
-    pub media_state_es: Option<&'static str>,
+    pub media_state_es: Option<String>,
     pub latitude: Option<f64>,
     pub longitude: Option<f64>,
     pub location_name: Option<String>,
@@ -102,18 +106,34 @@ pub async fn detail(
     let kind = origin.map_or("text", |m| m.kind.as_str());
     let entry = QueueEntry::new(
         &r,
-        kind,
-        text,
-        origin.and_then(|m| m.confidence),
+        &Origin {
+            kind,
+            text,
+            confidence: origin.and_then(|m| m.confidence),
+            written: origin.map(|m| Written {
+                sent_at: m.sent_at,
+                received_at: m.received_at,
+            }),
+            forwarded: origin.is_some_and(|m| m.forwarded),
+        },
         &state.registry,
+        &state.config.deadlines,
         now,
     );
+    // Without an access token no media fetcher runs: a pending file will never arrive.
+    let can_fetch = state.config.whatsapp.access_token.is_some();
     let allowed = ALL_ACTIONS
         .iter()
         .filter(|(_, p)| who.may(*p))
         .map(|(name, _)| *name)
         .collect();
+    let duplicate_candidates = if super::filter::ACTIVE.contains(&r.status.as_str()) {
+        candidates(state, who, &r, now).await?
+    } else {
+        Vec::new()
+    };
     Ok(ReportView {
+        duplicate_candidates,
         messages: {
             let mut views = Vec::with_capacity(thread.len());
             for m in &thread {
@@ -122,7 +142,7 @@ pub async fn detail(
                     let file = store.media_file(m.id).await?;
                     let state = file.as_ref().map_or("pending", |f| f.state.as_str());
                     v.media_url = (state == "stored").then(|| format!("/media/{}", m.id));
-                    v.media_state_es = media_state_es(state);
+                    v.media_state_es = media_state_es(file.as_ref(), can_fetch, now);
                 }
                 views.push(v);
             }
@@ -150,6 +170,52 @@ pub async fn detail(
         may_reveal: who.may_reveal,
         report: entry,
     })
+}
+
+/// How far back duplicate suggestions look.
+const DUPLICATE_WINDOW_HOURS: i64 = 48;
+
+async fn candidates(
+    state: &AppState,
+    who: &Principal,
+    r: &crate::store::ReportRow,
+    now: DateTime<Utc>,
+) -> Result<Vec<QueueEntry>, AppError> {
+    let Some(group) = state.registry.group(&r.group_ref) else {
+        // Unregistered senders have no group or colonia to compare.
+        return Ok(Vec::new());
+    };
+    let groups: Vec<String> = state
+        .registry
+        .groups()
+        .iter()
+        .filter(|g| {
+            g.id == group.id
+                || (g.region == group.region
+                    && g.colonias.iter().any(|c| group.colonias.contains(c)))
+        })
+        .map(|g| g.id.clone())
+        .collect();
+    let q = crate::store::ReportQuery {
+        regions: who.scope(),
+        groups: Some(groups),
+        statuses: super::filter::ACTIVE
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        since: Some(r.created_at.min(now) - chrono::Duration::hours(DUPLICATE_WINDOW_HOURS)),
+        limit: 11,
+        ..crate::store::ReportQuery::default()
+    };
+    Ok(state
+        .store
+        .query_reports(&q)
+        .await?
+        .iter()
+        .filter(|i| i.report.id != r.id)
+        .take(10)
+        .map(|i| QueueEntry::from_item(i, &state.registry, &state.config.deadlines, now))
+        .collect())
 }
 
 const ALL_ACTIONS: [(&str, Permission); 12] = [
@@ -184,7 +250,11 @@ fn message(m: &InboundRow, report_message: i64, tz: chrono_tz::Tz) -> MessageVie
         media_state_es: None,
         latitude: m.latitude,
         longitude: m.longitude,
-        location_name: m.location_name.clone().or_else(|| m.location_address.clone()),
+        location_name: match (&m.location_name, &m.location_address) {
+            (Some(n), Some(a)) if n != a => Some(format!("{n}, {a}")),
+            (Some(n), _) => Some(n.clone()),
+            (None, a) => a.clone(),
+        },
         map_url: match (m.latitude, m.longitude) {
             (Some(lat), Some(lon)) => Some(format!(
                 "https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=17/{lat:.6}/{lon:.6}"
@@ -200,12 +270,37 @@ fn message(m: &InboundRow, report_message: i64, tz: chrono_tz::Tz) -> MessageVie
     }
 }
 
-fn media_state_es(state: &str) -> Option<&'static str> {
+/// Why there is no file to show, in words that never promise what will not happen.
+pub(crate) fn media_state_es(
+    file: Option<&crate::store::MediaRow>,
+    can_fetch: bool,
+    now: DateTime<Utc>,
+) -> Option<String> {
+    let state = file.map_or("pending", |f| f.state.as_str());
     match state {
         "stored" => None,
-        "unavailable" => Some("No disponible: WhatsApp ya no lo tiene"),
-        "refused" => Some("No se guardó: excede el tamaño permitido o no es válido"),
-        _ => Some("Descargando de WhatsApp…"),
+        "unavailable" => Some("No disponible: WhatsApp ya no lo tiene".into()),
+        "refused" => Some("No se guardó: excede el tamaño permitido o no es válido".into()),
+        _ if !can_fetch => Some(
+            "No se descargará: el servicio no tiene token de acceso de WhatsApp configurado".into(),
+        ),
+        _ => match file.filter(|f| f.attempts > 0) {
+            Some(f) => Some(format!(
+                "No se ha podido descargar ({} {}); nuevo intento {}",
+                f.attempts,
+                if f.attempts == 1 {
+                    "intento"
+                } else {
+                    "intentos"
+                },
+                if f.next_attempt_at <= now {
+                    "en curso".to_owned()
+                } else {
+                    super::timing::ago(f.next_attempt_at - now).replacen("hace", "en", 1)
+                }
+            )),
+            None => Some("Descargando de WhatsApp…".into()),
+        },
     }
 }
 

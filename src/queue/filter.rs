@@ -97,6 +97,11 @@ impl ReportFilter {
                 split(list, &known, "categoría")?
             }
         };
+        let text = non_empty(&self.q).map(str::to_owned);
+        let text_groups = text
+            .as_deref()
+            .map(|t| groups_named(registry, who, t))
+            .unwrap_or_default();
         let tz = self.time_zone(registry);
         let per_page = self.per_page.unwrap_or(page_size).clamp(1, 500);
         let page = self.page.unwrap_or(1).max(1);
@@ -107,7 +112,10 @@ impl ReportFilter {
             statuses,
             since: parse_time(non_empty(&self.since), tz, false)?,
             until: parse_time(non_empty(&self.until), tz, true)?,
-            text: non_empty(&self.q).map(str::to_owned),
+            text,
+            text_groups,
+            folio: None,
+            folio_suffix: None,
             chronological: false,
             limit: per_page,
             offset: (page - 1) * per_page,
@@ -127,6 +135,69 @@ impl ReportFilter {
     pub fn query_string(&self) -> String {
         serde_urlencoded::to_string(self).unwrap_or_default()
     }
+}
+
+/// What a caller reads out as a folio: the whole one (`SON-2026-000003`, any case) or
+/// only its number (`000003`, `3`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FolioInput {
+    Full(String),
+    Short(i64),
+}
+
+impl FolioInput {
+    pub fn parse(s: &str) -> Option<FolioInput> {
+        let s = s.trim();
+        if let Ok(f) = s.parse::<crate::routing::Folio>() {
+            return Some(FolioInput::Full(f.to_string()));
+        }
+        let digits = s.trim_start_matches('#');
+        if (1..=9).contains(&digits.len()) && digits.bytes().all(|b| b.is_ascii_digit()) {
+            return digits
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n > 0)
+                .map(FolioInput::Short);
+        }
+        None
+    }
+
+    /// The store query for it in `who`'s scope, whatever the status.
+    pub fn to_query(&self, who: &Principal) -> ReportQuery {
+        let (folio, folio_suffix) = match self {
+            FolioInput::Full(f) => (Some(f.clone()), None),
+            FolioInput::Short(n) => (None, Some(format!("-{n:06}"))),
+        };
+        ReportQuery {
+            regions: who.scope(),
+            folio,
+            folio_suffix,
+            limit: 50,
+            ..ReportQuery::default()
+        }
+    }
+}
+
+/// Groups in `who`'s scope whose name or one of whose colonias contains `text`, ignoring
+/// case and accents.
+fn groups_named(registry: &Registry, who: &Principal, text: &str) -> Vec<String> {
+    let needle = crate::store::fold_text(text.trim());
+    if needle.chars().count() < 3 {
+        // One or two letters name half the registry: the text search alone is meant.
+        return Vec::new();
+    }
+    registry
+        .groups()
+        .iter()
+        .filter(|g| who.sees_region(&g.region))
+        .filter(|g| {
+            crate::store::fold_text(&g.name).contains(&needle)
+                || g.colonias
+                    .iter()
+                    .any(|c| crate::store::fold_text(c).contains(&needle))
+        })
+        .map(|g| g.id.clone())
+        .collect()
 }
 
 fn non_empty(v: &Option<String>) -> Option<&str> {
@@ -204,6 +275,67 @@ mod tests {
             .unwrap();
         assert_eq!(q.regions, None);
         assert_eq!(q.statuses, vec!["open", "acknowledged"]);
+    }
+
+    #[test]
+    fn folios_as_read_out() {
+        assert_eq!(
+            FolioInput::parse(" son-2026-000003 "),
+            Some(FolioInput::Full("SON-2026-000003".into()))
+        );
+        assert_eq!(
+            FolioInput::parse("SON-2026-3"),
+            Some(FolioInput::Full("SON-2026-000003".into()))
+        );
+        assert_eq!(FolioInput::parse("000003"), Some(FolioInput::Short(3)));
+        assert_eq!(FolioInput::parse("3"), Some(FolioInput::Short(3)));
+        assert_eq!(FolioInput::parse("#12"), Some(FolioInput::Short(12)));
+        assert_eq!(FolioInput::parse("0"), None);
+        assert_eq!(
+            FolioInput::parse("6621234567"),
+            None,
+            "a phone is not a folio"
+        );
+        assert_eq!(FolioInput::parse("patrulla 3"), None);
+        let q = FolioInput::Short(3).to_query(&who(&["son-centro"]));
+        assert_eq!(q.folio_suffix.as_deref(), Some("-000003"));
+        assert!(q.statuses.is_empty(), "whatever the status");
+        assert_eq!(q.regions, Some(vec!["son-centro".to_owned()]));
+    }
+
+    #[test]
+    fn text_search_names_groups_and_colonias_without_accents() {
+        let reg = registry();
+        let g = reg
+            .groups()
+            .iter()
+            .find(|g| {
+                g.colonias
+                    .iter()
+                    .any(|c| c.chars().any(|ch| "áéíóú".contains(ch)))
+            })
+            .expect("a colonia with an accent in the default registry");
+        let colonia = g
+            .colonias
+            .iter()
+            .find(|c| c.chars().any(|ch| "áéíóú".contains(ch)))
+            .unwrap();
+        let typed = crate::store::fold_text(colonia).to_uppercase();
+        let f = ReportFilter {
+            q: Some(typed),
+            ..Default::default()
+        };
+        let q = f.to_query(&who(&[]), &reg, 50).unwrap();
+        assert!(q.text_groups.contains(&g.id), "{:?}", q.text_groups);
+        // Outside the caller's regions the group is not named.
+        let other: Vec<&str> = reg
+            .regions()
+            .iter()
+            .map(|r| r.id.as_str())
+            .filter(|r| *r != g.region)
+            .collect();
+        let q = f.to_query(&who(&other[..1]), &reg, 50).unwrap();
+        assert!(!q.text_groups.contains(&g.id));
     }
 
     #[test]

@@ -22,6 +22,7 @@ pub mod password_policy;
 pub mod principal;
 pub mod service;
 pub mod stream;
+pub mod timing;
 pub mod users;
 pub mod users_api;
 pub mod views;

@@ -6,13 +6,15 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::actions::{self, Action, ActionError, Context};
-use super::filter::{ReportFilter, STATUSES};
+use super::filter::{FolioInput, ReportFilter, STATUSES};
 use super::notices::notices;
 use super::principal::{Permission, Principal};
 use super::views::{category_es, status_es, CountView, QueueEntry};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::store::{NewAudit, ReportChange, ReportLookup, ReportRow};
+use crate::store::{
+    NewAudit, QueueCount, QueueItem, ReportChange, ReportLookup, ReportQuery, ReportRow,
+};
 
 /// A page of the queue with the counts of the filter bar.
 #[derive(Debug, Serialize)]
@@ -27,6 +29,9 @@ pub struct QueuePage {
     pub unregistered: i64,
     pub page: i64,
     pub per_page: i64,
+    /// The search box held a folio (whole or short) that names reports the caller may see:
+    /// `items` are those, whatever the other filters say.
+    pub folio_search: bool,
 }
 
 impl QueuePage {
@@ -44,8 +49,35 @@ pub async fn list(
     let q = filter
         .to_query(who, &state.registry, state.config.web.page_size)
         .map_err(AppError::BadRequest)?;
+    // A folio read out on the phone opens that report whatever its status and the filters
+    // on screen; a number that names no folio is searched as text like any other.
+    if let Some(input) = filter.q.as_deref().and_then(FolioInput::parse) {
+        let found = state.store.query_reports(&input.to_query(who)).await?;
+        if !found.is_empty() {
+            let counts = state.store.count_reports(&q).await?;
+            let mut page = tally(&q, &counts);
+            page.total = found.len() as i64;
+            page.items = entries(state, &found, now);
+            page.folio_search = true;
+            return Ok(page);
+        }
+    }
     let (rows, counts) =
         tokio::try_join!(state.store.query_reports(&q), state.store.count_reports(&q))?;
+    let mut page = tally(&q, &counts);
+    page.items = entries(state, &rows, now);
+    Ok(page)
+}
+
+fn entries(state: &AppState, rows: &[QueueItem], now: DateTime<Utc>) -> Vec<QueueEntry> {
+    rows.iter()
+        .map(|i| QueueEntry::from_item(i, &state.registry, &state.config.deadlines, now))
+        .collect()
+}
+
+/// The filter bar's counts and the total, from the store's per (category, status) counts;
+/// `items` is left empty for the caller.
+fn tally(q: &ReportQuery, counts: &[QueueCount]) -> QueuePage {
     // Every category and status has its chip, at zero too, so a live refresh has a number
     // to update when the first report of a kind arrives.
     let mut by_category: Vec<CountView> = crate::triage::Category::ALL
@@ -65,7 +97,7 @@ pub async fn list(
         })
         .collect();
     let (mut total, mut unregistered, mut follow_ups) = (0, 0, 0);
-    for c in &counts {
+    for c in counts {
         let status_ok = q.statuses.is_empty() || q.statuses.contains(&c.status);
         // How many of these reports the category filter keeps: all of them, or under
         // "Seguimiento" only those with unread follow-ups.
@@ -100,18 +132,16 @@ pub async fn list(
     if let Some(x) = by_category.iter_mut().find(|x| x.key == "follow_up") {
         x.n += follow_ups;
     }
-    Ok(QueuePage {
-        items: rows
-            .iter()
-            .map(|i| QueueEntry::from_item(i, &state.registry, now))
-            .collect(),
+    QueuePage {
+        items: Vec::new(),
         by_category,
         by_status,
         total,
         unregistered,
         page: q.offset / q.limit + 1,
         per_page: q.limit,
-    })
+        folio_search: false,
+    }
 }
 
 /// The report if it exists and the caller may see it; another region's folio is "not found",
@@ -198,10 +228,28 @@ async fn primary_of(
     who: &Principal,
     folio: &str,
 ) -> Result<Option<ReportRow>, AppError> {
-    let mut current = match visible_report(state, who, folio).await {
-        Ok(r) => r,
-        Err(AppError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
+    let mut current = match FolioInput::parse(folio) {
+        // "3" or "000003": the one report with that number the caller can see.
+        Some(input @ FolioInput::Short(_)) => {
+            let mut found = state.store.query_reports(&input.to_query(who)).await?;
+            match found.len() {
+                0 => return Ok(None),
+                1 => found.remove(0).report,
+                _ => {
+                    let folios: Vec<String> = found.into_iter().map(|i| i.report.folio).collect();
+                    return Err(AppError::BadRequest(format!(
+                        "el número {} corresponde a varios folios ({}); escriba el folio completo",
+                        folio.trim(),
+                        folios.join(", ")
+                    )));
+                }
+            }
+        }
+        _ => match visible_report(state, who, folio).await {
+            Ok(r) => r,
+            Err(AppError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        },
     };
     for _ in 0..16 {
         match current.duplicate_of.clone() {

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::timing::{timing, Timing, Written};
 use crate::registry::Registry;
-use crate::routing::UNREGISTERED_GROUP;
+use crate::routing::{Deadlines, UNREGISTERED_GROUP};
 use crate::store::{QueueItem, ReportRow};
 
 /// One line of the queue.
@@ -32,6 +33,8 @@ pub struct QueueEntry {
     pub claimed_by: Option<String>,
     pub claim_expires_at: Option<DateTime<Utc>>,
     pub assigned_to: Option<String>,
+    /// The assigned coordinator's name from the registry (the id when no longer there).
+    pub assigned_name: Option<String>,
     pub duplicate_of: Option<String>,
     pub needs_review: bool,
     /// The start of the message, phone numbers hidden.
@@ -45,17 +48,37 @@ pub struct QueueEntry {
     pub follow_ups_unseen: i64,
     /// For an unregistered sender: "Respuesta de seguridad entregada", … (queue rows only).
     pub safety_reply_es: Option<&'static str>,
+    /// The report's message was forwarded to the group (a chain, not the member's words).
+    pub forwarded: bool,
+    /// Age, deadline and escalation (flattened into the API item: `age_minutes`,
+    /// `deadline`, `escalation`, `late_delivery`, …).
+    #[serde(flatten)]
+    pub timing: Timing,
+}
+
+/// What a queue line needs from the report's message.
+pub struct Origin<'a> {
+    pub kind: &'a str,
+    pub text: Option<&'a str>,
+    pub confidence: Option<f64>,
+    pub written: Option<Written>,
+    pub forwarded: bool,
 }
 
 impl QueueEntry {
     pub fn new(
         r: &ReportRow,
-        kind: &str,
-        text: Option<&str>,
-        confidence: Option<f64>,
+        origin: &Origin,
         reg: &Registry,
+        deadlines: &Deadlines,
         now: DateTime<Utc>,
     ) -> QueueEntry {
+        let Origin {
+            kind,
+            text,
+            confidence,
+            ..
+        } = *origin;
         let unregistered = r.group_ref == UNREGISTERED_GROUP;
         let region = reg.region(&r.region);
         let group = reg.group(&r.group_ref);
@@ -95,6 +118,11 @@ impl QueueEntry {
             claimed_by: r.claimed_by.clone().filter(|_| active_claim),
             claim_expires_at: r.claim_expires_at.filter(|_| active_claim),
             assigned_to: r.assigned_to.clone(),
+            assigned_name: r.assigned_to.as_ref().map(|id| {
+                region
+                    .and_then(|reg| reg.coordinators.iter().find(|c| &c.id == id))
+                    .map_or_else(|| id.clone(), |c| c.name.clone())
+            }),
             duplicate_of: r.duplicate_of.clone(),
             needs_review: r.needs_review,
             excerpt: text.map_or_else(|| kind_es(kind).to_owned(), crate::routing::excerpt),
@@ -104,22 +132,40 @@ impl QueueEntry {
             unregistered,
             follow_ups_unseen: r.follow_ups_unseen,
             safety_reply_es: None,
+            forwarded: origin.forwarded,
+            // Unregistered senders' reports have no region: nobody to escalate to.
+            timing: timing(
+                r,
+                origin.written.as_ref(),
+                tz,
+                deadlines,
+                !unregistered && region.is_some(),
+                now,
+            ),
         }
     }
 
-    pub fn from_item(item: &QueueItem, reg: &Registry, now: DateTime<Utc>) -> QueueEntry {
+    pub fn from_item(
+        item: &QueueItem,
+        reg: &Registry,
+        deadlines: &Deadlines,
+        now: DateTime<Utc>,
+    ) -> QueueEntry {
         let text = item
             .message_body
             .as_deref()
             .or(item.message_note.as_deref());
-        let mut entry = QueueEntry::new(
-            &item.report,
-            &item.message_kind,
+        let origin = Origin {
+            kind: &item.message_kind,
             text,
-            item.message_confidence,
-            reg,
-            now,
-        );
+            confidence: item.message_confidence,
+            written: Some(Written {
+                sent_at: item.message_sent_at,
+                received_at: item.message_received_at,
+            }),
+            forwarded: item.message_forwarded,
+        };
+        let mut entry = QueueEntry::new(&item.report, &origin, reg, deadlines, now);
         entry.safety_reply_es = item.safety_reply.as_deref().map(safety_reply_es);
         entry
     }

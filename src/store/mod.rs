@@ -56,6 +56,7 @@ pub use rows::{
     AuditRow, DeliveryRow, EventRow, Gauges, InboundRow, OutboxRow, ReportChangeRow, ReportRow,
     SenderState, StatusRow, StoreCounts,
 };
+pub use sql_queue::fold_text;
 pub use sqlite::SqliteStore;
 
 /// Errors a store call can end in. The HTTP layer answers 503 to `Unavailable`, so Meta

@@ -76,8 +76,15 @@ pub struct ReportQuery {
     pub statuses: Vec<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
-    /// Words looked up in the message text and the folio.
+    /// Words looked up in the message text and the folio, ignoring case and accents.
     pub text: Option<String>,
+    /// Groups whose name or colonias match `text` (the registry is not in the database):
+    /// their reports match too.
+    pub text_groups: Vec<String>,
+    /// Exactly this folio (a folio typed in the search box).
+    pub folio: Option<String>,
+    /// Folios ending with this (`-000003` for a short folio "3" of any state and year).
+    pub folio_suffix: Option<String>,
     /// Oldest first regardless of priority (exports) instead of the queue's urgency order.
     pub chronological: bool,
     pub limit: i64,
@@ -102,6 +109,10 @@ pub struct QueueItem {
     /// What became of the safety reply to an unregistered sender: the delivery status
     /// when WhatsApp reported one, else the outbox state; `None` for registered groups.
     pub safety_reply: Option<String>,
+    /// WhatsApp's timestamp of the message (when it was written) and when we received it.
+    pub message_sent_at: DateTime<Utc>,
+    pub message_received_at: DateTime<Utc>,
+    pub message_forwarded: bool,
 }
 
 /// How many reports each (category, status) pair has under a filter.

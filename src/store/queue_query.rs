@@ -58,21 +58,35 @@ macro_rules! report_query_fns {
                 if let Some(until) = q.until {
                     b.push(" AND r.created_at < ").push_bind(until);
                 }
+                if let Some(folio) = &q.folio {
+                    b.push(" AND r.folio = ").push_bind(folio.clone());
+                }
+                if let Some(suffix) = &q.folio_suffix {
+                    b.push(" AND r.folio LIKE ").push_bind(format!("%{suffix}"));
+                }
                 if let Some(text) = q.text.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-                    // LIKE wildcards typed by the operator are literal characters.
-                    let escaped = text
-                        .to_lowercase()
+                    // LIKE wildcards typed by the operator are literal characters; the
+                    // pattern is folded like the column (`sql_queue::fold_text`).
+                    let escaped = qsql::fold_text(text)
                         .replace('\\', "\\\\")
                         .replace('%', "\\%")
                         .replace('_', "\\_");
                     let pattern = format!("%{escaped}%");
-                    b.push(
-                        " AND (LOWER(COALESCE(m.body, '') || ' ' || COALESCE(m.note, '')) LIKE ",
-                    )
-                    .push_bind(pattern.clone())
-                    .push(" ESCAPE '\\' OR LOWER(r.folio) LIKE ")
-                    .push_bind(pattern)
-                    .push(" ESCAPE '\\')");
+                    b.push(" AND (")
+                        .push(qsql::folded(
+                            "COALESCE(m.body, '') || ' ' || COALESCE(m.note, '')",
+                        ))
+                        .push(" LIKE ")
+                        .push_bind(pattern.clone())
+                        .push(" ESCAPE '\\' OR LOWER(r.folio) LIKE ")
+                        .push_bind(pattern)
+                        .push(" ESCAPE '\\'");
+                    if !q.text_groups.is_empty() {
+                        b.push(" OR (1 = 1");
+                        any_of(b, "r.group_ref", &q.text_groups);
+                        b.push(")");
+                    }
+                    b.push(")");
                 }
             }
 

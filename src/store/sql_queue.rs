@@ -36,7 +36,8 @@ pub const DELETE_EXPIRED_SESSIONS: &str = "DELETE FROM sessions WHERE expires_at
 /// sender's report what became of the safety reply.
 pub const QUEUE_SELECT: &str = "\
 SELECT r.*, m.kind AS message_kind, m.body AS message_body, m.note AS message_note,
-       m.confidence AS message_confidence,
+       m.confidence AS message_confidence, m.sent_at AS message_sent_at,
+       m.received_at AS message_received_at, m.forwarded AS message_forwarded,
        (SELECT COUNT(*) FROM reports d WHERE d.duplicate_of = r.folio) AS merged_count,
        (SELECT COALESCE(o.delivery_status, o.state) FROM outbox o
         WHERE o.report_id = r.id AND o.purpose = 'reply_unregistered'
@@ -48,6 +49,44 @@ SELECT r.category AS category, r.status AS status, COUNT(*) AS n,
        -- 'no-registrado' is `routing::UNREGISTERED_GROUP`.
        SUM(CASE WHEN r.group_ref = 'no-registrado' THEN 1 ELSE 0 END) AS unregistered
 FROM reports r JOIN inbound_messages m ON m.id = r.message_id WHERE 1 = 1";
+/// Accented letters a search folds to their base letter, in both cases (SQLite's LOWER
+/// only lowers ASCII), so "policia" finds "Policía" on both backends.
+pub const FOLDED_LETTERS: [(&str, &str); 14] = [
+    ("á", "a"),
+    ("é", "e"),
+    ("í", "i"),
+    ("ó", "o"),
+    ("ú", "u"),
+    ("ü", "u"),
+    ("ñ", "n"),
+    ("Á", "a"),
+    ("É", "e"),
+    ("Í", "i"),
+    ("Ó", "o"),
+    ("Ú", "u"),
+    ("Ü", "u"),
+    ("Ñ", "n"),
+];
+
+/// `expr` lower-cased with accents folded, as SQL both backends run.
+pub fn folded(expr: &str) -> String {
+    let mut out = format!("LOWER({expr})");
+    for (from, to) in FOLDED_LETTERS {
+        out = format!("REPLACE({out}, '{from}', '{to}')");
+    }
+    out
+}
+
+/// What `folded` does to a column, in Rust: for the search pattern, and for matching the
+/// registry's group names and colonias the same way.
+pub fn fold_text(s: &str) -> String {
+    let mut out = s.to_lowercase();
+    for (from, to) in FOLDED_LETTERS {
+        out = out.replace(from, to);
+    }
+    out
+}
+
 pub const MARK_FOLLOW_UPS_SEEN: &str = "UPDATE reports SET follow_ups_unseen = 0 WHERE id = $1";
 /// Exports read in the order things happened.
 pub const CHRONOLOGICAL_ORDER: &str = " ORDER BY r.created_at, r.id";

@@ -235,8 +235,11 @@ pub const LAST_INBOUND_BY_BSUID: &str =
 pub const LAST_INBOUND_BY_GROUP: &str =
     "SELECT MAX(received_at) FROM inbound_messages WHERE cloud_group_id = $1";
 
+/// A report someone holds under an active claim is being worked: its escalation waits
+/// until the claim is released or expires (`queue::timing` says so on the page).
 pub const SELECT_DUE_ESCALATIONS: &str = "\
 SELECT * FROM reports WHERE status = 'open' AND escalate_at IS NOT NULL AND escalate_at <= $1
+  AND (claimed_by IS NULL OR claim_expires_at IS NULL OR claim_expires_at <= $1)
 ORDER BY escalate_at LIMIT $2";
 
 /// Moves a report one escalation step; the level check makes each step fire once even with

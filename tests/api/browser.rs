@@ -318,8 +318,11 @@ async fn story(
     wait_js(&beto, "return !document.getElementById('cambio').hidden;").await?;
     beto.refresh().await?;
     wait_text(&beto, "Tomado por ana").await?;
-    beto.find(Locator::Css("#tomar")).await?.click().await?;
-    wait_text(&beto, "Lo tiene ana").await?;
+    // Held by someone else: "Tomar" is not offered (it would only be refused).
+    let offered = beto
+        .execute("return !!document.getElementById('tomar');", vec![])
+        .await?;
+    assert_eq!(offered, json!(false));
     screenshot(&beto, "conflicto").await?;
 
     // Reclassify, then resolve with the shortcut (it asks first).

@@ -2,6 +2,7 @@
 
 mod browser;
 mod browser_attention;
+mod browser_queue;
 mod cache_control;
 mod cli;
 mod connections;
@@ -25,6 +26,8 @@ mod outbox_schema;
 mod outbox_window;
 mod privacy;
 mod queue_api;
+mod queue_search;
+mod queue_timing;
 mod revocation;
 mod robustness;
 mod routing;

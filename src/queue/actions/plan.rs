@@ -7,7 +7,6 @@ use super::rules::{checked_text, close, diff, held_by_other, parse_category, par
 use super::{Action, ActionError, Context, Notice, Planned};
 use crate::queue::principal::Permission;
 use crate::store::{NewCorrection, ReportFields, ReportRow};
-use crate::triage::{Category, Priority};
 
 const CLOSED: [&str; 3] = ["resolved", "dismissed", "duplicate"];
 
@@ -78,10 +77,11 @@ pub fn plan(action: &Action, r: &ReportRow, ctx: &Context) -> Result<Planned, Ac
             reason,
         } => {
             let cat = parse_category(category)?;
+            // No priority chosen is the form's "Según la categoría": the new category's
+            // own priority, as the classifier would have given it.
             let pri = match priority.as_deref().filter(|p| !p.is_empty()) {
                 Some(p) => parse_priority(p)?,
-                None if cat == Category::Emergency911 => Priority::Critical,
-                None => parse_priority(&r.priority).unwrap_or(cat.default_priority()),
+                None => cat.default_priority(),
             };
             if cat.as_str() == r.category && pri.as_str() == r.priority {
                 return Err(ActionError::Invalid("la clasificación no cambia".into()));

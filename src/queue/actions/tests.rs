@@ -130,6 +130,20 @@ fn reclassifying_keeps_the_correction_and_emergencies_become_critical() {
         ("patrol", "emergency_911")
     );
     assert_eq!(c.reason.as_deref(), Some("es un robo en curso"));
+    // "Según la categoría" is the new category's priority, not the old one kept.
+    let to_workshop = Action::Reclassify {
+        category: "workshop".into(),
+        priority: None,
+        reason: None,
+    };
+    let p = judge(&to_workshop, &r, &ana).unwrap();
+    assert_eq!(p.fields.priority, "low");
+    let to_tip = Action::Reclassify {
+        category: "tip_089".into(),
+        priority: Some("".into()),
+        reason: None,
+    };
+    assert_eq!(judge(&to_tip, &r, &ana).unwrap().fields.priority, "high");
     let same = Action::Reclassify {
         category: "patrol".into(),
         priority: Some("normal".into()),

@@ -6,6 +6,7 @@
 //! CSRF field; templates escape everything (askama) and the CSP forbids inline code.
 
 mod assets;
+mod fallback;
 mod forms;
 mod login;
 mod pages;
@@ -46,6 +47,8 @@ pub fn router() -> Router<AppState> {
         .route("/usuarios", get(users::page).post(users::act))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .fallback(fallback::not_found)
+        .method_not_allowed_fallback(fallback::method_not_allowed)
         // Outermost last: the headers also cover the origin check's refusals.
         .layer(middleware::from_fn(security::origin_check))
         .layer(middleware::from_fn(security::headers))

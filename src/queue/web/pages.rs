@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
 use super::view::{error_page, render, Layout};
@@ -43,6 +43,10 @@ pub struct QueueTemplate {
     pub prev: Option<String>,
     pub next: Option<String>,
     pub error: Option<String>,
+    /// "El folio 3 corresponde a varios reportes…" after a short-folio search.
+    pub notice: Option<String>,
+    /// Filters set inside "Más filtros" (it opens when any is).
+    pub more_active: usize,
 }
 
 /// Only the `<tbody>`: what app.js fetches after an event.
@@ -103,6 +107,10 @@ pub async fn queue(
         }
         Err(e) => return error_page(e, Some(&user)),
     };
+    if page.folio_search && page.items.len() == 1 {
+        // The folio a caller read out: straight to its report.
+        return Redirect::to(&format!("/reportes/{}", page.items[0].folio)).into_response();
+    }
     let t = queue_template(&state, &user, &filter, page, error);
     render(status, &t)
 }
@@ -171,6 +179,7 @@ fn empty_page(per_page: i64) -> QueuePage {
         unregistered: 0,
         page: 1,
         per_page: per_page.max(1),
+        folio_search: false,
     }
 }
 
@@ -214,7 +223,27 @@ fn queue_template(
         let n = page.page + 1;
         link(&|f| f.page = Some(n))
     });
+    let notice = page.folio_search.then(|| {
+        format!(
+            "«{}» corresponde a {} reportes (de cualquier estado); elija uno.",
+            filter.q.as_deref().unwrap_or_default().trim(),
+            page.items.len()
+        )
+    });
+    let more_active = [
+        &filter.region,
+        &filter.municipality,
+        &filter.group,
+        &filter.category,
+        &filter.since,
+        &filter.until,
+    ]
+    .iter()
+    .filter(|v| v.as_deref().is_some_and(|s| !s.trim().is_empty()))
+    .count();
     QueueTemplate {
+        notice,
+        more_active,
         layout: Layout::new("Cola de reportes", "cola", Some(user)),
         total: page.total,
         counts: counts_json(&page),

@@ -2,7 +2,7 @@
 //! local times, media labels, the timeline's details in words, and which forms to offer.
 
 use super::report::Shown;
-use super::timeline::{actor_es, detail_lines};
+use super::timeline::{actor_es, detail_lines, escalation_heading, escalation_lines};
 use super::view::Layout;
 use crate::app::AppState;
 use crate::queue::auth::WebUser;
@@ -41,6 +41,10 @@ pub struct ReportTemplate {
     pub priorities: Vec<(&'static str, &'static str)>,
     pub flash: Option<&'static str>,
     pub error: Option<String>,
+    /// Open reports this one may duplicate (same group or colonia, last 48 h).
+    pub suggestions: Vec<QueueEntry>,
+    /// The acknowledgement deadline in the region's clock.
+    pub deadline_local: String,
 }
 
 /// A message of the thread with what the template cannot work out itself.
@@ -52,6 +56,8 @@ pub struct MessageRow {
     /// download link); "" while there is no file (`m.media_state_es` says why).
     pub player: &'static str,
     pub coords: Option<String>,
+    /// The location's place text ("Parque Madero, Hermosillo"), shown with the map link.
+    pub place: Option<String>,
 }
 
 pub struct TimelineRow {
@@ -96,7 +102,9 @@ pub fn report_template(
     let other_holder = r.claimed_by.clone().filter(|h| h != me);
     let allowed = |name: &str| v.allowed.contains(&name);
     let can = Can {
-        claim: allowed("claim") && !closed && r.claimed_by.as_deref() != Some(me),
+        // Someone else holds it: "Tomar" would only be refused; a supervisor gets
+        // "Reasignar a mí" (the forced claim) instead.
+        claim: allowed("claim") && !closed && r.claimed_by.is_none(),
         force: user.who.may(Permission::OverrideClaim) && !closed && other_holder.is_some(),
         release: allowed("release")
             && r.claimed_by.is_some()
@@ -119,12 +127,8 @@ pub fn report_template(
         ),
         None => format!("Tomado por {h}"),
     });
-    let assigned = r.assigned_to.as_ref().map(|id| {
-        v.coordinators
-            .iter()
-            .find(|(cid, _)| cid == id)
-            .map_or_else(|| id.clone(), |(_, name)| name.clone())
-    });
+    let assigned = r.assigned_name.clone();
+    let region = state.registry.region(&r.region);
     let mut layout = Layout::new(format!("Reporte {}", r.folio), "reporte", Some(user));
     layout.folio = r.folio.clone();
     layout.version = r.version;
@@ -145,15 +149,21 @@ pub fn report_template(
         timeline: v
             .timeline
             .iter()
-            .map(|t| TimelineRow {
-                at_local: t.at_local.clone(),
-                actor: actor_es(&t.actor),
-                what_es: t.what_es.clone(),
-                lines: t
-                    .detail
-                    .as_ref()
-                    .map(|d| detail_lines(&t.action, d, tz))
-                    .unwrap_or_default(),
+            .map(|t| {
+                let escalation = t.action.starts_with("report.escalated");
+                TimelineRow {
+                    at_local: t.at_local.clone(),
+                    actor: actor_es(&t.actor),
+                    what_es: escalation
+                        .then(|| escalation_heading(t.detail.as_ref()))
+                        .flatten()
+                        .unwrap_or_else(|| t.what_es.clone()),
+                    lines: match &t.detail {
+                        Some(d) if escalation => escalation_lines(d, region, tz),
+                        Some(d) => detail_lines(&t.action, d, tz),
+                        None => Vec::new(),
+                    },
+                }
             })
             .collect(),
         outbox: v.outbox,
@@ -173,6 +183,13 @@ pub fn report_template(
             .collect(),
         flash: shown.flash,
         error: shown.error,
+        suggestions: v.duplicate_candidates,
+        deadline_local: r
+            .timing
+            .deadline
+            .as_ref()
+            .map(|d| crate::queue::views::local(d.at, tz))
+            .unwrap_or_default(),
         r,
     }
 }
@@ -204,10 +221,18 @@ fn message_row(m: MessageView) -> MessageRow {
         (Some(lat), Some(lon)) => Some(format!("{lat:.6}, {lon:.6}")),
         _ => None,
     };
+    // What a person reads first: the place's name or address as WhatsApp sent it, else
+    // that it is a pin (the coordinates stay below, for the radio).
+    let place = coords.as_ref().map(|_| {
+        m.location_name
+            .clone()
+            .unwrap_or_else(|| "Punto en el mapa (sin nombre del lugar)".to_owned())
+    });
     MessageRow {
         m,
         media,
         player,
         coords,
+        place,
     }
 }

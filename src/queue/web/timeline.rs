@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::view::local_time;
-use crate::queue::views::{category_es, priority_es, status_es};
+use crate::queue::views::{category_es, mask_phone, priority_es, status_es};
 
 /// `user:ana` → "ana"; the system's own steps in Spanish.
 pub fn actor_es(actor: &str) -> String {
@@ -19,6 +19,58 @@ pub fn actor_es(actor: &str) -> String {
         ),
         _ => actor.to_owned(),
     }
+}
+
+/// An escalation step's heading with its level: "Escalamiento nivel 1 (respaldo)".
+pub fn escalation_heading(d: Option<&Value>) -> Option<String> {
+    let level = d?.get("level")?.as_i64()?;
+    let who = match level {
+        1 => "respaldo",
+        2 => "supervisión",
+        _ => "coordinación",
+    };
+    Some(format!("Escalamiento nivel {level} ({who})"))
+}
+
+/// Who an escalation step told, by name from the registry and masked phone: "Se avisó a:
+/// Luis Pérez (+52 ••• ••• ••01)". A coordinator since removed from the registry shows by id.
+pub fn escalation_lines(
+    d: &Value,
+    region: Option<&crate::registry::Region>,
+    tz: chrono_tz::Tz,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let told: Vec<String> = d
+        .get("notified")
+        .and_then(Value::as_array)
+        .map(|ids| {
+            ids.iter()
+                .filter_map(Value::as_str)
+                .map(
+                    |id| match region.and_then(|r| r.coordinators.iter().find(|c| c.id == id)) {
+                        Some(c) => match &c.phone {
+                            Some(p) => format!("{} ({})", c.name, mask_phone(p.as_str())),
+                            None => c.name.clone(),
+                        },
+                        None => id.to_owned(),
+                    },
+                )
+                .collect()
+        })
+        .unwrap_or_default();
+    lines.push(if told.is_empty() {
+        "No había a quién avisar en este nivel".to_owned()
+    } else {
+        format!("Se avisó a: {}", told.join(", "))
+    });
+    match d.get("next_at").and_then(Value::as_str) {
+        Some(next) => lines.push(format!(
+            "Siguiente nivel si nadie da acuse: {}",
+            show_value("next_at", Some(&Value::String(next.to_owned())), tz)
+        )),
+        None => lines.push("Último nivel de escalamiento".to_owned()),
+    }
+    lines
 }
 
 /// The useful parts of an audit entry's detail, as lines of text.
@@ -135,5 +187,38 @@ mod tests {
         );
         assert_eq!(actor_es("user:ana"), "ana");
         assert_eq!(actor_es("system:routing"), "sistema");
+    }
+
+    #[test]
+    fn escalations_name_the_level_and_who_was_told() {
+        let reg =
+            crate::registry::Registry::load_dir(std::path::Path::new("config/registry")).unwrap();
+        let region = reg
+            .regions()
+            .iter()
+            .find(|r| r.coordinators.iter().any(|c| c.phone.is_some()))
+            .unwrap();
+        let c = region
+            .coordinators
+            .iter()
+            .find(|c| c.phone.is_some())
+            .unwrap();
+        let phone = c.phone.as_ref().unwrap().as_str().to_owned();
+        let d = json!({"level": 1, "notified": [c.id, "ya-no-existe"], "next_at": null});
+        assert_eq!(
+            escalation_heading(Some(&d)).as_deref(),
+            Some("Escalamiento nivel 1 (respaldo)")
+        );
+        let lines = escalation_lines(&d, Some(region), region.time_zone);
+        assert!(
+            lines[0].starts_with(&format!("Se avisó a: {} (+52 ", c.name)),
+            "{lines:?}"
+        );
+        assert!(lines[0].ends_with(", ya-no-existe"), "{lines:?}");
+        assert!(
+            !lines[0].contains(&phone[3..]),
+            "the phone is masked: {lines:?}"
+        );
+        assert_eq!(lines[1], "Último nivel de escalamiento");
     }
 }

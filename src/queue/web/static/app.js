@@ -532,7 +532,28 @@
     render();
   }
 
+  // ---- compact queue: one line per report, remembered in this browser ----------------------
+
+  function compactMode() {
+    var KEY = 'alerta.compacto';
+    var button = document.getElementById('compacto');
+    if (!button) return;
+    function stored() {
+      try { return window.localStorage.getItem(KEY) === '1'; } catch (e) { return false; }
+    }
+    function apply(on) {
+      body.classList.toggle('compact', on);
+      button.setAttribute('aria-pressed', on ? 'true' : 'false');
+    }
+    apply(stored());
+    button.addEventListener('click', function () {
+      var on = !body.classList.contains('compact');
+      try { window.localStorage.setItem(KEY, on ? '1' : '0'); } catch (e) { /* private mode */ }
+      apply(on);
+    });
+  }
+
   attention();
-  if (page === 'cola') queuePage();
+  if (page === 'cola') { compactMode(); queuePage(); }
   if (page === 'reporte') reportPage();
 })();
