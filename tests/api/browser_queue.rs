@@ -140,11 +140,11 @@ async fn mobile_story(base: &str, port: u16, clients: &Clients) -> Result<(), Fa
             vec![],
         )
         .await?;
+    screenshot(&ana, "cola-390x844").await?;
     assert!(
         top.as_f64().unwrap() < 0.5,
         "first row at {top} of the screen"
     );
-    screenshot(&ana, "cola-390x844").await?;
 
     ana.goto(&format!("{base}/reportes/{folio}")).await?;
     // The bar is on screen at the bottom, without scrolling, and stays there when scrolled.
