@@ -351,3 +351,48 @@ fn reporter(m: Option<&InboundRow>) -> ReporterView {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(state: &str, attempts: i32, next_in_minutes: i64) -> crate::store::MediaRow {
+        let now = Utc::now();
+        crate::store::MediaRow {
+            message_id: 1,
+            media_id: "IMG1".into(),
+            state: state.into(),
+            attempts,
+            next_attempt_at: now + chrono::Duration::minutes(next_in_minutes),
+            lease_until: None,
+            sha256: None,
+            size_bytes: None,
+            mime_type: None,
+            last_error: None,
+            updated_at: now,
+        }
+    }
+
+    #[test]
+    fn media_that_will_not_arrive_says_so() {
+        let now = Utc::now();
+        assert_eq!(media_state_es(Some(&row("stored", 1, 0)), true, now), None);
+        let no_token = media_state_es(Some(&row("pending", 0, 0)), false, now).unwrap();
+        assert!(no_token.starts_with("No se descargará"), "{no_token}");
+        assert!(media_state_es(None, false, now)
+            .unwrap()
+            .starts_with("No se descargará"));
+        let retrying = media_state_es(Some(&row("pending", 2, 5)), true, now).unwrap();
+        assert!(
+            retrying.starts_with("No se ha podido descargar (2 intentos); nuevo intento en "),
+            "{retrying}"
+        );
+        assert_eq!(
+            media_state_es(Some(&row("pending", 0, 0)), true, now).as_deref(),
+            Some("Descargando de WhatsApp…")
+        );
+        assert!(media_state_es(Some(&row("unavailable", 3, 0)), true, now)
+            .unwrap()
+            .starts_with("No disponible"));
+    }
+}
