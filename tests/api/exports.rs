@@ -50,7 +50,7 @@ async fn report(app: &TestApp, n: u32, from: &str, text: &str, at: &str) -> Stri
     folio
 }
 
-async fn download(app: &TestApp, token: &str, query: &str) -> (StatusCode, Vec<u8>) {
+pub(crate) async fn download(app: &TestApp, token: &str, query: &str) -> (StatusCode, Vec<u8>) {
     let req = axum::http::Request::get(format!("/api/v1/exports/weekly?{query}"))
         .header("authorization", format!("Bearer {token}"))
         .body(axum::body::Body::empty())

@@ -8,6 +8,7 @@
 mod assets;
 mod forms;
 mod login;
+mod map;
 mod pages;
 mod privacy;
 mod report;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/reportes/{folio}", get(report::page))
         .route("/reportes/{folio}/accion", post(report::act))
         .route("/reportes/{folio}/contacto", post(report::contact))
+        .route("/mapa", get(map::page))
         .route("/resumen", get(summary::page))
         .route("/resumen/descargar", get(summary::download))
         .route("/privacidad", get(privacy::page))
@@ -46,6 +48,11 @@ pub fn router() -> Router<AppState> {
         .route("/usuarios", get(users::page).post(users::act))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .route("/static/map.js", get(assets::map_js))
+        .route("/static/leaflet/leaflet.js", get(assets::leaflet_js))
+        .route("/static/leaflet/leaflet.css", get(assets::leaflet_css))
+        .route("/static/leaflet/LICENSE", get(assets::leaflet_license))
+        .route("/static/leaflet/images/{name}", get(assets::leaflet_image))
         // Outermost last: the headers also cover the origin check's refusals.
         .layer(middleware::from_fn(security::origin_check))
         .layer(middleware::from_fn(security::headers))
