@@ -11,6 +11,8 @@ use crate::web_more::{get, login};
 
 /// A registered member of cajeme-fovissste (region son-valle-yaqui).
 const JESUS: &str = "5216441000202";
+/// A member of another son-centro group than María's.
+const ESMERALDA: &str = "5216621000702";
 const PATROL: &str = "pueden mandar una patrulla a dar rondines en la noche, se juntan a tomar";
 
 #[tokio::test]
@@ -24,14 +26,8 @@ async fn a_coordinator_sees_only_the_pins_of_their_region() {
         let yaqui = report(&app, "wamid.MAP2", JESUS, PATROL).await;
         let pin = location_webhook("wamid.MAP2L", JESUS, 27.4863, -109.9408, "Fovissste");
         assert_eq!(app.post_signed(&pin).await.0, StatusCode::OK);
-        // No location: counted, not placed.
-        report(
-            &app,
-            "wamid.MAP3",
-            MARIA.0,
-            "hay un foco fundido en la calle 3",
-        )
-        .await;
+        // No location (another group's member): counted, not placed.
+        report(&app, "wamid.MAP3", ESMERALDA, PATROL).await;
 
         let folios = |body: &serde_json::Value| -> Vec<String> {
             body["pins"]

@@ -112,9 +112,13 @@ async fn the_summary_lists_pending_requests_and_where_they_happened() {
             3,
             "{pending}"
         );
+        // The queue with the same region and the pending statuses (askama escapes the `&`).
+        let link = html.find(r#"id="ver-en-cola""#).expect("the queue link");
+        let link = &html[link.saturating_sub(90)..link];
         assert!(
-            html.contains(r#"href="/cola?status=open%2Cacknowledged&amp;region=son-centro""#)
-                || html.contains(r#"href="/cola?status=open%2Cacknowledged&region=son-centro""#)
+            link.contains(r#"href="/cola?status=open%2Cacknowledged&"#)
+                && link.contains(r#"region=son-centro""#),
+            "{link}"
         );
 
         let colonias = section(&html, r#"id="por-colonia""#);
