@@ -57,7 +57,11 @@ async fn a_coordinator_sees_only_the_pins_of_their_region() {
 
         let token = users.token("coord_centro");
         let (_, mine) = call(&app, "GET", "/api/v1/map", Some(token), None).await;
-        assert_eq!(folios(&mine), [centro.clone()], "{backend:?}: {mine}");
+        assert_eq!(
+            folios(&mine),
+            std::slice::from_ref(&centro),
+            "{backend:?}: {mine}"
+        );
         let (_, other) = call(
             &app,
             "GET",

@@ -219,7 +219,7 @@ async fn exports_carry_region_request_text_handler_and_numeric_minutes() {
         let summary = book.worksheet_range("Resumen").unwrap();
         let resolve = summary
             .rows()
-            .find(|r| r[0].to_string() == "Tiempo para resolver, min (mediana)")
+            .find(|r| r[0] == "Tiempo para resolver, min (mediana)")
             .expect("the resolution median row");
         assert!(matches!(resolve[1], Data::Float(_)), "{:?}", resolve[1]);
         let labels: Vec<String> = summary.rows().map(|r| r[0].to_string()).collect();
