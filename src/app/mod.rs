@@ -248,6 +248,7 @@ pub async fn run(
     if config.whatsapp.access_token.is_none() {
         tracing::warn!("WHATSAPP_ACCESS_TOKEN not set: outbound messages run in dry-run");
     }
+    config.web.warn_if_loopback();
     let grace = config.shutdown_grace;
     let listener_settings = listener_settings(&config);
     let state = AppState::build(config).await?;

@@ -13,7 +13,7 @@ mod secrets;
 mod sections;
 pub use secrets::{from_process_env as secret_from_env, SECRET_VARS};
 use sections::*;
-pub use sections::{CostRates, MediaSection, PrivacySection, WebSettings};
+pub use sections::{CostRates, MapSettings, MediaSection, PrivacySection, WebSettings};
 
 use crate::notify::SenderSettings;
 use crate::routing::Deadlines;
@@ -102,6 +102,8 @@ pub struct Config {
     pub privacy: PrivacySection,
     /// Estimated MXN per billed message, by pricing category (`[costs]`).
     pub costs: CostRates,
+    /// The map page's tiles (`[map]`).
+    pub map: MapSettings,
     /// Key of the reporters' pseudonyms. Env: ALERTA_PSEUDONYM_KEY (when absent, derived
     /// from WHATSAPP_APP_SECRET, so a deployment without it still never shows numbers).
     pub pseudonym_key: Option<Secret>,
@@ -125,6 +127,8 @@ struct FileConfig {
     media: MediaSection,
     privacy: PrivacySection,
     costs: CostRates,
+    #[serde(default)]
+    map: MapSettings,
 }
 
 /// A configuration problem, naming where it came from.
@@ -180,6 +184,7 @@ impl Config {
                 "deben ser mayores que cero",
             ));
         }
+        f.map.validate().map_err(|e| err("map.tiles", e))?;
         Ok(Config {
             bind,
             database_url,
@@ -236,6 +241,7 @@ impl Config {
             web: f.web,
             privacy: f.privacy,
             costs: f.costs,
+            map: f.map,
             pseudonym_key: secret("ALERTA_PSEUDONYM_KEY")?.map(Secret),
             media: MediaSection {
                 dir: env("ALERTA_MEDIA_DIR").map_or(f.media.dir, PathBuf::from),

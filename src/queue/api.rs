@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/me", get(me))
         .route("/api/v1/reports", get(list))
+        .route("/api/v1/map", get(map_pins))
         .route("/api/v1/reports/{folio}", get(one))
         .route("/api/v1/reports/{folio}/actions", post(act))
         .route("/api/v1/reports/{folio}/contact", post(reveal))
@@ -51,6 +52,17 @@ async fn list(
     let mut body = serde_json::to_value(page).map_err(anyhow::Error::from)?;
     body["has_more"] = json!(has_more);
     Ok(Json(body))
+}
+
+/// The queue's filters, as pins (reports with a location) and a count of the rest.
+async fn map_pins(
+    State(state): State<AppState>,
+    ApiUser(who): ApiUser,
+    Query(filter): Query<ReportFilter>,
+) -> ApiResult<Json<super::map::MapPins>> {
+    Ok(Json(
+        super::map::pins(&state, &who, &filter, Utc::now()).await?,
+    ))
 }
 
 async fn one(

@@ -14,6 +14,7 @@ pub mod events;
 pub mod filter;
 mod history;
 pub mod login_throttle;
+pub mod map;
 pub mod media;
 mod notices;
 pub mod openapi;

@@ -10,28 +10,13 @@ use std::io::{self, BufWriter, Write};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::labels::{category_es, priority_es, status_es};
-use super::stats::{ack_secs, resolve_secs};
+use super::detail::{Columns, Value};
 use super::summary::RequestRow;
 
-/// Column headers shared by the CSV and the "Detalle" sheet.
-pub const DETAIL_HEADERS: [&str; 15] = [
-    "Folio",
-    "Recibido",
-    "Acuse",
-    "Resuelto",
-    "Grupo",
-    "Tipo de grupo",
-    "Municipio",
-    "Colonia",
-    "Categoría",
-    "Prioridad",
-    "Estado",
-    "Coordinador",
-    "Tiempo para acuse (min)",
-    "Tiempo para resolver (min)",
-    "Reportes unidos",
-];
+/// Column headers of a single-region file (the CSV and the "Detalle" sheet share them).
+pub fn detail_headers() -> Vec<&'static str> {
+    Columns::default().headers()
+}
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -49,44 +34,46 @@ pub fn whole_minutes(secs: Option<i64>) -> Option<i64> {
 pub struct CsvExport<W: Write> {
     out: BufWriter<W>,
     tz: Tz,
+    columns: Columns,
     rows: u64,
 }
 
 impl<W: Write> CsvExport<W> {
-    /// Writes the BOM and the header row. Pass `&mut Vec<u8>` to collect
-    /// the file in memory, or any `Write` to stream it.
+    /// Writes the BOM and the header row of a single-region file. Pass `&mut Vec<u8>` to
+    /// collect the file in memory, or any `Write` to stream it.
     pub fn new(w: W, tz: Tz) -> io::Result<Self> {
+        Self::with_columns(w, tz, Columns::default())
+    }
+
+    pub fn with_columns(w: W, tz: Tz, columns: Columns) -> io::Result<Self> {
         let mut out = BufWriter::new(w);
         out.write_all(BOM)?;
-        write_record(&mut out, DETAIL_HEADERS.iter().map(|h| Cell::Text(h)))?;
-        Ok(CsvExport { out, tz, rows: 0 })
+        write_record(&mut out, columns.headers().into_iter().map(Cell::Text))?;
+        Ok(CsvExport {
+            out,
+            tz,
+            columns,
+            rows: 0,
+        })
     }
 
     pub fn write_row(&mut self, r: &RequestRow) -> io::Result<()> {
-        let time = |t: Option<DateTime<Utc>>| t.map(|t| local_time_text(t, self.tz));
-        let received = local_time_text(r.received_at, self.tz);
-        let (ack, resolved) = (time(r.acknowledged_at), time(r.resolved_at));
-        let ack_min = whole_minutes(ack_secs(r)).map(|m| m.to_string());
-        let res_min = whole_minutes(resolve_secs(r)).map(|m| m.to_string());
-        let merged = r.merged_count.to_string();
-        let cells = [
-            Cell::Text(&r.folio),
-            Cell::Raw(&received),
-            raw(ack.as_deref()),
-            raw(resolved.as_deref()),
-            Cell::Text(&r.group_name),
-            Cell::Text(&r.group_kind),
-            Cell::Text(&r.municipality),
-            text(r.colonia.as_deref()),
-            Cell::Text(category_es(&r.category)),
-            Cell::Text(priority_es(&r.priority)),
-            Cell::Text(status_es(&r.status)),
-            text(r.coordinator.as_deref()),
-            raw(ack_min.as_deref()),
-            raw(res_min.as_deref()),
-            Cell::Raw(&merged),
-        ];
-        write_record(&mut self.out, cells.into_iter())?;
+        let cells: Vec<(Option<String>, Value<'_>)> = self
+            .columns
+            .cells(r)
+            .into_iter()
+            .map(|v| match v {
+                Value::Time(t) => (Some(local_time_text(t, self.tz)), v),
+                Value::Number(n) => (Some(n.to_string()), v),
+                other => (None, other),
+            })
+            .collect();
+        let record = cells.iter().map(|(own, v)| match (own, v) {
+            (Some(s), _) => Cell::Raw(s),
+            (None, Value::Text(t)) => Cell::Text(t),
+            _ => Cell::Empty,
+        });
+        write_record(&mut self.out, record)?;
         self.rows += 1;
         Ok(())
     }
@@ -118,14 +105,6 @@ enum Cell<'a> {
     /// Excel still parses them as numbers and dates.
     Raw(&'a str),
     Empty,
-}
-
-fn text(s: Option<&str>) -> Cell<'_> {
-    s.map_or(Cell::Empty, Cell::Text)
-}
-
-fn raw(s: Option<&str>) -> Cell<'_> {
-    s.map_or(Cell::Empty, Cell::Raw)
 }
 
 fn write_record<'a, W: Write>(
@@ -183,7 +162,7 @@ mod tests {
         assert_eq!(
             header,
             "Folio,Recibido,Acuse,Resuelto,Grupo,Tipo de grupo,Municipio,Colonia,\
-             Categoría,Prioridad,Estado,Coordinador,Tiempo para acuse (min),\
+             Categoría,Prioridad,Estado,Solicitud,Coordinador,Atendió,Tiempo para acuse (min),\
              Tiempo para resolver (min),Reportes unidos"
         );
         assert!(text.contains(",Puerto Peñasco,Peñasco,Solicitud de plática o taller,"));
@@ -203,7 +182,7 @@ mod tests {
             f1,
             "SON-0001,2026-02-10 08:00,2026-02-10 08:10,2026-02-10 10:00,\
              Comité Villa Bonita,comité vecinal,Hermosillo,,Emergencia (9-1-1),Crítica,\
-             Resuelto,Lucía Ramírez,10,120,2"
+             Resuelto,,Lucía Ramírez,,10,120,2"
         );
         // The Sunday-night report, in Sonora time and in CDMX time.
         let f4 = |t: &str| {
@@ -215,7 +194,7 @@ mod tests {
         assert!(f4(&text).starts_with("SON-0004,2026-02-15 23:30,,,"));
         let (cdmx, _) = export(&this_week(), Mexico_City);
         assert!(f4(&cdmx).starts_with("SON-0004,2026-02-16 00:30,,,"));
-        assert!(f4(&text).ends_with(",Abierto,,,,0"));
+        assert!(f4(&text).ends_with(",Abierto,,,,,,0"));
     }
 
     #[test]
@@ -232,6 +211,26 @@ mod tests {
         assert!(body.contains(",'-1+1,\"Nogales, Son.\",\"Línea 1\nLínea 2\","));
         assert!(body.contains(",'@admin,"));
         assert!(body.starts_with("A-1,2026-02-10 08:00,"));
+    }
+
+    #[test]
+    fn request_text_handler_and_the_region_column() {
+        let mut r = row("A-1", "2026-02-10T15:00:00Z");
+        r.text = Some("=cmd| robo en la esquina, \"urgente\"".into());
+        r.handler = Some("ana".into());
+        let (one, _) = export(std::slice::from_ref(&r), Hermosillo);
+        assert!(
+            one.contains(",\"'=cmd| robo en la esquina, \"\"urgente\"\"\",,ana,"),
+            "{one}"
+        );
+        let mut buf = Vec::new();
+        let mut csv =
+            CsvExport::with_columns(&mut buf, Hermosillo, Columns { region: true }).unwrap();
+        csv.write_row(&r).unwrap();
+        csv.finish().unwrap();
+        let all = String::from_utf8(buf[3..].to_vec()).unwrap();
+        assert!(all.starts_with("Folio,Región,Recibido,"));
+        assert!(all.contains("\r\nA-1,Sonora,2026-02-10 08:00,"));
     }
 
     #[test]

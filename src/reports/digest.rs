@@ -60,10 +60,17 @@ impl Digester {
     pub async fn tick(&self) -> Result<usize, AppError> {
         let now = self.clock.now();
         let mut queued = 0;
+        // Weeks that ended before the installation's first report are nobody's news: a
+        // fresh install sends no all-zero digest, and records none.
+        let first_report = self.state.store.first_report_at().await?;
         for region in self.state.registry.regions() {
             let Some(week) = due_week(now, region.time_zone) else {
                 continue;
             };
+            let (_, week_end) = week.bounds(region.time_zone);
+            if first_report.is_none_or(|first| first >= week_end) {
+                continue;
+            }
             let key = (region.id.clone(), week);
             if self
                 .done

@@ -2,17 +2,18 @@
 //! (`queue::ReportFilter`), so the export, the summary page and the queue count the same
 //! reports. Rows are read in batches; the CSV is written batch by batch.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::json;
 
-use super::{CsvExport, IsoWeek, RequestRow, WeeklySummary, XlsxReport};
+use super::{Columns, CsvExport, IsoWeek, RequestRow, WeeklySummary, XlsxReport};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::queue::{Permission, Principal, ReportFilter};
-use crate::store::{NewAudit, QueueItem, ReportQuery};
+use crate::store::{NewAudit, QueueItem, ReportPlace, ReportQuery};
 use crate::triage::Priority;
 
 /// Rows per database round trip.
@@ -108,6 +109,13 @@ impl Scope {
         })
     }
 
+    /// A file covering several regions names each row's region.
+    pub fn columns(&self) -> Columns {
+        Columns {
+            region: self.region.is_none(),
+        }
+    }
+
     pub(super) fn query(
         &self,
         state: &AppState,
@@ -166,13 +174,31 @@ async fn for_each_batch(
 ) -> Result<(), AppError> {
     let mut batches = Batches::new(q);
     while let Some(items) = batches.next(state).await? {
-        each(items.iter().map(|i| request_row(state, i)).collect())?;
+        each(request_rows(state, &items).await?)?;
     }
     Ok(())
 }
 
-/// The export's view of a report: no phone number, no message text, ever.
-pub fn request_row(state: &AppState, item: &QueueItem) -> RequestRow {
+/// The export's view of a batch of reports, with the place each one happened (one
+/// query for the batch's locations).
+pub async fn request_rows(
+    state: &AppState,
+    items: &[QueueItem],
+) -> Result<Vec<RequestRow>, AppError> {
+    let ids: Vec<i64> = items.iter().map(|i| i.report.message_id).collect();
+    let mut places: HashMap<i64, ReportPlace> = HashMap::new();
+    // Oldest first: the last location sent is the one kept.
+    for p in state.store.report_places(&ids).await? {
+        places.insert(p.message_id, p);
+    }
+    Ok(items
+        .iter()
+        .map(|i| request_row(state, i, places.get(&i.report.message_id)))
+        .collect())
+}
+
+/// The export's view of a report: never a phone number.
+pub fn request_row(state: &AppState, item: &QueueItem, place: Option<&ReportPlace>) -> RequestRow {
     let r = &item.report;
     let reg = &state.registry;
     let group = reg.group(&r.group_ref);
@@ -185,14 +211,40 @@ pub fn request_row(state: &AppState, item: &QueueItem) -> RequestRow {
             .and_then(|a| a.strip_prefix("coordinator:"))
             .map(str::to_owned)
     });
-    let coordinator = coordinator_id.map(|id| {
+    let coordinator_name = |id: &str| {
         region
             .and_then(|x| x.coordinators.iter().find(|c| c.id == id))
-            .map_or(id.clone(), |c| c.name.clone())
+            .map_or(id.to_owned(), |c| c.name.clone())
+    };
+    let coordinator = coordinator_id.as_deref().map(coordinator_name);
+    // Who closed it, else who acknowledged it; the system's own steps name nobody.
+    let handler = [r.resolved_by.as_deref(), r.acknowledged_by.as_deref()]
+        .into_iter()
+        .flatten()
+        .find_map(|actor| match actor.split_once(':') {
+            Some(("user", name)) => Some(name.to_owned()),
+            Some(("coordinator", id)) => Some(coordinator_name(id)),
+            _ => None,
+        });
+    let text = item
+        .message_body
+        .as_deref()
+        .or(item.message_note.as_deref())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned);
+    let location_texts: Vec<&str> = place
+        .into_iter()
+        .flat_map(|p| [p.location_name.as_deref(), p.location_address.as_deref()])
+        .flatten()
+        .collect();
+    let colonia = group.and_then(|g| {
+        super::colonia::report_colonia(&g.colonias, &location_texts, text.as_deref())
     });
     RequestRow {
         folio: r.folio.clone(),
         region: r.region.clone(),
+        region_name: region.map_or_else(|| r.region.clone(), |x| x.name.clone()),
         received_at: r.created_at,
         acknowledged_at: r.acknowledged_at,
         resolved_at: r.resolved_at,
@@ -203,13 +255,13 @@ pub fn request_row(state: &AppState, item: &QueueItem) -> RequestRow {
         group_name: group.map_or_else(|| r.group_ref.clone(), |g| g.name.clone()),
         group_kind: group.map_or("", |g| g.kind.label_es()).to_owned(),
         municipality: group.map_or_else(String::new, |g| g.municipality.clone()),
-        colonia: group
-            .filter(|g| !g.colonias.is_empty())
-            .map(|g| g.colonias.join(", ")),
+        colonia,
+        text,
         category: r.category.clone(),
         priority: r.priority.clone(),
         status: r.status.clone(),
         coordinator,
+        handler,
         merged_count: item.merged_count.max(0) as u32,
     }
 }
@@ -231,6 +283,7 @@ pub async fn summary(
     })
     .await?;
     let mut summary = WeeklySummary::compute(scope.week, scope.tz, &rows, &rows);
+    summary.deadline_legend = super::page::deadline_legend(&state.config.deadlines);
     let (start, end) = scope.week.bounds(scope.tz);
     let ledger = state
         .store
@@ -251,7 +304,8 @@ pub async fn export(
     let (start, end) = scope.week.bounds(scope.tz);
     let rows = match format {
         Format::Csv => {
-            let mut csv = CsvExport::new(out, scope.tz).map_err(anyhow::Error::from)?;
+            let mut csv = CsvExport::with_columns(out, scope.tz, scope.columns())
+                .map_err(anyhow::Error::from)?;
             for_each_batch(state, scope.query(state, who, start, end)?, |batch| {
                 batch
                     .iter()
@@ -263,8 +317,9 @@ pub async fn export(
         }
         Format::Xlsx => {
             let (summary, _) = summary(state, who, scope).await?;
-            let mut book = XlsxReport::new(&scope.title, scope.tz, &summary)
-                .map_err(|e| anyhow::anyhow!("xlsx: {e}"))?;
+            let mut book =
+                XlsxReport::with_columns(&scope.title, scope.tz, &summary, scope.columns())
+                    .map_err(|e| anyhow::anyhow!("xlsx: {e}"))?;
             for_each_batch(state, scope.query(state, who, start, end)?, |batch| {
                 batch
                     .iter()

@@ -15,13 +15,16 @@
 //! coordinator reads is Spanish.
 
 pub mod charts;
+pub mod colonia;
 pub mod costs;
 pub mod csv;
+pub mod detail;
 pub mod digest;
 pub mod export;
 pub mod http;
 pub mod labels;
 pub mod page;
+pub mod pending;
 pub mod stats;
 pub mod stream;
 pub mod summary;
@@ -41,7 +44,8 @@ mod xlsx_tests;
 
 pub use self::charts::{ack_times_svg, category_color, category_weeks_svg, CHART_WEEKS};
 pub use self::costs::{CostLine, MessageCosts};
-pub use self::csv::{write_csv, CsvExport, DETAIL_HEADERS};
+pub use self::csv::{detail_headers, write_csv, CsvExport};
+pub use self::detail::Columns;
 pub use self::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};
 pub use self::stats::{format_duration_es, AckHistogram, DurationStats, ACK_BUCKET_LABELS};
 pub use self::summary::{

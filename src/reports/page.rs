@@ -6,8 +6,11 @@
 use chrono_tz::Tz;
 
 use super::charts::{ack_times_svg, category_weeks_svg, CHART_WEEKS};
+use super::colonia::UNKNOWN_COLONIA;
 use super::costs::pesos;
-use super::labels::{category_es, category_rank};
+use super::csv::local_time_text;
+use super::labels::{category_es, category_rank, priority_es, status_es};
+use super::pending::PendingItem;
 use super::stats::{format_duration_es, DurationStats};
 use super::summary::{series, RequestRow, WeeklySummary, PREVIOUS_WEEKS};
 
@@ -15,8 +18,21 @@ use super::summary::{series, RequestRow, WeeklySummary, PREVIOUS_WEEKS};
 pub struct SummaryPage {
     pub total: u64,
     pub merged: u64,
-    /// "3 de 4 (75 %)", or "sin plazos" when no request had a deadline.
+    /// "75 % (3 de 4 plazos cumplidos)", or "sin plazos cumplidos" when no deadline was
+    /// reached yet.
     pub within_deadline: String,
+    pub deadlines_within: u64,
+    pub deadlines_late: u64,
+    pub deadlines_not_yet_due: u64,
+    /// What the deadlines are and how they are counted, from the configuration.
+    pub deadline_legend: Vec<String>,
+    /// Requests still open or acknowledged, oldest first.
+    pub pending: Vec<PendingRow>,
+    pub pending_total: u64,
+    /// Pending requests beyond the list (the queue link shows them).
+    pub pending_hidden: u64,
+    /// The week's requests by the colonia where each happened.
+    pub colonias: Vec<ColoniaRow>,
     pub ack_median: String,
     pub ack_p90: String,
     pub resolve_median: String,
@@ -39,6 +55,34 @@ pub struct SummaryPage {
     pub messages_total: String,
     /// "$1.35 MXN (estimado)".
     pub messages_cost: String,
+}
+
+pub struct PendingRow {
+    pub folio: String,
+    /// `/reportes/{folio}`, escaped for a path.
+    pub href: String,
+    /// "2026-02-10 08:00".
+    pub received: String,
+    /// "3 d 4 h".
+    pub age: String,
+    pub category: String,
+    pub priority: String,
+    /// `data-prioridad`, the machine name (styling).
+    pub priority_key: String,
+    pub status: String,
+    pub overdue: bool,
+    pub group: String,
+    pub colonia: String,
+    /// "sin asignar" when nobody took it yet.
+    pub handler: String,
+}
+
+pub struct ColoniaRow {
+    pub colonia: String,
+    pub municipality: String,
+    pub count: u64,
+    pub pending: u64,
+    pub known: bool,
 }
 
 pub struct MessageRow {
@@ -74,6 +118,9 @@ pub struct ChangeRow {
     pub change: String,
 }
 
+/// The legend's heading, on the page and in the "Resumen" sheet.
+pub const DEADLINE_LEGEND_TITLE: &str = "Plazos de acuse";
+
 /// Arranges `s` (computed in `tz`) and charts the twelve weeks of `rows` ending with it.
 pub fn summary_page(s: &WeeklySummary, tz: Tz, rows: &[RequestRow]) -> SummaryPage {
     let municipalities: Vec<String> = s.by_municipality.keys().cloned().collect();
@@ -102,9 +149,32 @@ pub fn summary_page(s: &WeeklySummary, tz: Tz, rows: &[RequestRow]) -> SummaryPa
         total: s.total,
         merged: s.merged_reports,
         within_deadline: match d.share {
-            Some(share) => format!("{} de {} ({})", d.within, d.with_deadline, percent(share)),
-            None => "sin plazos".to_owned(),
+            Some(share) => format!(
+                "{} ({} de {} plazos cumplidos)",
+                percent(share),
+                d.within,
+                d.within + d.late
+            ),
+            None => "sin plazos cumplidos".to_owned(),
         },
+        deadlines_within: d.within,
+        deadlines_late: d.late,
+        deadlines_not_yet_due: d.not_yet_due,
+        deadline_legend: s.deadline_legend.clone(),
+        pending: s.pending.iter().map(|p| pending_row(p, tz)).collect(),
+        pending_total: s.pending_total,
+        pending_hidden: s.pending_total.saturating_sub(s.pending.len() as u64),
+        colonias: s
+            .by_colonia
+            .iter()
+            .map(|c| ColoniaRow {
+                known: c.colonia != UNKNOWN_COLONIA,
+                colonia: c.colonia.clone(),
+                municipality: c.municipality.clone(),
+                count: c.count,
+                pending: c.pending,
+            })
+            .collect(),
         ack_median,
         ack_p90,
         resolve_median,
@@ -157,6 +227,62 @@ pub fn summary_page(s: &WeeklySummary, tz: Tz, rows: &[RequestRow]) -> SummaryPa
     }
 }
 
+fn pending_row(p: &PendingItem, tz: Tz) -> PendingRow {
+    PendingRow {
+        href: format!("/reportes/{}", urlencoding_path(&p.folio)),
+        folio: p.folio.clone(),
+        received: local_time_text(p.received_at, tz),
+        age: format_duration_es(chrono::Duration::seconds(p.age_secs)),
+        category: category_es(&p.category).to_owned(),
+        priority: priority_es(&p.priority).to_owned(),
+        priority_key: p.priority.clone(),
+        status: status_es(&p.status).to_owned(),
+        overdue: p.overdue,
+        group: p.group_name.clone(),
+        colonia: p
+            .colonia
+            .clone()
+            .unwrap_or_else(|| UNKNOWN_COLONIA.to_owned()),
+        handler: p
+            .handler
+            .clone()
+            .unwrap_or_else(|| "sin asignar".to_owned()),
+    }
+}
+
+/// Folios are letters, digits and dashes; anything else is percent-encoded so a link can
+/// never leave the path.
+fn urlencoding_path(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            other => format!("%{other:02X}"),
+        })
+        .collect()
+}
+
+/// The deadline legend for `/resumen` and the "Resumen" sheet, from the configured
+/// acknowledgement deadlines.
+pub fn deadline_legend(d: &crate::routing::Deadlines) -> Vec<String> {
+    let secs = |s: u64| format_duration_es(chrono::Duration::seconds(s as i64));
+    vec![
+        "Plazo de acuse: tiempo para que alguien confirme que atiende la solicitud, contado \
+         desde que llegó. Si vence sin acuse, se avisa al suplente y después a supervisión."
+            .to_owned(),
+        format!(
+            "Crítica: {} · Alta: {} · Normal: {} · Baja: {} días hábiles.",
+            secs(d.critical_secs),
+            secs(d.high_secs),
+            secs(d.normal_secs),
+            d.low_working_days
+        ),
+        "En plazo: acusada antes de vencer. Vencidas: acusada después, o sin acuse con el \
+         plazo ya pasado. Aún no vencen: sin acuse y con plazo por delante; no cuentan en el \
+         porcentaje."
+            .to_owned(),
+    ]
+}
+
 fn durations(d: &DurationStats) -> (String, String) {
     let shown = |v: Option<chrono::Duration>| v.map_or("sin datos".into(), format_duration_es);
     (shown(d.median()), shown(d.p90()))
@@ -197,7 +323,15 @@ mod tests {
     fn figures_in_spanish() {
         let p = page();
         assert_eq!(p.total, 5);
-        assert_eq!(p.within_deadline, "1 de 4 (25 %)");
+        assert_eq!(p.within_deadline, "25 % (1 de 4 plazos cumplidos)");
+        assert_eq!(
+            (
+                p.deadlines_within,
+                p.deadlines_late,
+                p.deadlines_not_yet_due
+            ),
+            (1, 3, 0)
+        );
         assert_eq!(
             (p.ack_median.as_str(), p.ack_p90.as_str()),
             ("10 min", "2 h 00 min")

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use futures_util::stream::{self, Stream};
 use tokio::sync::mpsc;
 
-use super::export::{record, request_row, Batches, Format, Scope};
+use super::export::{record, request_rows, Batches, Format, Scope};
 use super::CsvExport;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -65,13 +65,13 @@ async fn produce(
     tx: &mpsc::Sender<Chunk>,
 ) -> Result<(), AppError> {
     let chunks = Chunks::default();
-    let mut csv = CsvExport::new(chunks.clone(), scope.tz).map_err(anyhow::Error::from)?;
+    let mut csv = CsvExport::with_columns(chunks.clone(), scope.tz, scope.columns())
+        .map_err(anyhow::Error::from)?;
     let (start, end) = scope.week.bounds(scope.tz);
     let mut batches = Batches::new(scope.query(state, who, start, end)?);
     while let Some(items) = batches.next(state).await? {
-        for item in &items {
-            csv.write_row(&request_row(state, item))
-                .map_err(anyhow::Error::from)?;
+        for row in request_rows(state, &items).await? {
+            csv.write_row(&row).map_err(anyhow::Error::from)?;
         }
         if tx.send(Ok(chunks.take())).await.is_err() {
             // The client went away: nothing was delivered, nothing to record.

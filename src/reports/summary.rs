@@ -10,13 +10,16 @@ use super::labels::category_rank;
 use super::stats::{ack_secs, resolve_secs, AckHistogram, DurationStats};
 use super::week::IsoWeek;
 
-/// One request as exported. Holds no phone numbers or message text on
-/// purpose: exports leave the system and must not carry personal data.
+/// One request as exported. Holds no phone number on purpose: exports leave the system.
+/// The request text is there because coordinators must know what was asked ("Detalle");
+/// every export is recorded in the audit trail with who took it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RequestRow {
     pub folio: String,
     /// Region id.
     pub region: String,
+    /// The region's display name, for the all-regions exports' "Región" column.
+    pub region_name: String,
     pub received_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     /// When the request was closed (resolved, dismissed or marked duplicate).
@@ -28,7 +31,11 @@ pub struct RequestRow {
     /// Already Spanish, e.g. "comité vecinal", "escuela", "comercio".
     pub group_kind: String,
     pub municipality: String,
+    /// The colonia of the REPORT, when its location or text names one of the group's
+    /// (see `reports::colonia`); never the group's whole list.
     pub colonia: Option<String>,
+    /// What the citizen wrote (or the caption of what they sent).
+    pub text: Option<String>,
     /// emergency_911, tip_089, patrol, workshop, follow_up, other.
     pub category: String,
     /// critical, high, normal, low.
@@ -37,6 +44,8 @@ pub struct RequestRow {
     pub status: String,
     /// Display name.
     pub coordinator: Option<String>,
+    /// Who closed it, else who acknowledged it (display name).
+    pub handler: Option<String>,
     /// Reports marked duplicate of this one.
     pub merged_count: u32,
 }
@@ -49,12 +58,18 @@ pub struct GroupCount {
     pub count: u64,
 }
 
-/// Acknowledged on or before the deadline, among requests that had one.
+/// Acknowledgement deadlines as of when the figures were computed. A deadline not reached
+/// yet is neither met nor missed, so it counts apart instead of dragging the share down.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct DeadlineStats {
     pub with_deadline: u64,
+    /// Acknowledged on or before the deadline ("en plazo").
     pub within: u64,
-    /// `within / with_deadline` in 0..=1; None when no request had a deadline.
+    /// Acknowledged after it, or not acknowledged and the deadline has passed ("vencidas").
+    pub late: u64,
+    /// Not acknowledged and the deadline is still ahead ("aún no vencen").
+    pub not_yet_due: u64,
+    /// `within / (within + late)` in 0..=1; None when no deadline was reached.
     pub share: Option<f64>,
 }
 
@@ -94,6 +109,17 @@ pub struct WeeklySummary {
     pub open_at_week_end: u64,
     /// In category order (known categories first).
     pub change_vs_previous: Vec<CategoryChange>,
+    /// The week's requests by the colonia where each happened.
+    pub by_colonia: Vec<super::colonia::ColoniaCount>,
+    /// Requests received up to the week's end and still open or acknowledged at `as_of`,
+    /// oldest first (the first `PENDING_SHOWN`).
+    pub pending: Vec<super::pending::PendingItem>,
+    pub pending_total: u64,
+    /// When the figures were computed: ages and deadlines are measured against it.
+    pub as_of: DateTime<Utc>,
+    /// The configured deadlines in words; filled by `export::summary`, which has the
+    /// configuration.
+    pub deadline_legend: Vec<String>,
     /// Messages sent in the week and what they cost (the cost ledger); filled by
     /// `export::summary`, which has the store.
     pub messages: super::costs::MessageCosts,
@@ -106,14 +132,27 @@ pub const PREVIOUS_WEEKS: usize = 4;
 pub type WeeklySeries = Vec<(IsoWeek, BTreeMap<String, u64>)>;
 
 impl WeeklySummary {
-    /// Rows whose local week (in `tz`) is not `week`, or not one of the 4
-    /// weeks before it for `previous_weeks`, are ignored: callers may
-    /// over-fetch with a UTC range without skewing the figures.
+    /// [`WeeklySummary::compute_at`] now.
     pub fn compute(
         week: IsoWeek,
         tz: Tz,
         this_week: &[RequestRow],
         previous_weeks: &[RequestRow],
+    ) -> WeeklySummary {
+        Self::compute_at(week, tz, this_week, previous_weeks, Utc::now())
+    }
+
+    /// Rows whose local week (in `tz`) is not `week`, or not one of the 4
+    /// weeks before it for `previous_weeks`, are ignored: callers may
+    /// over-fetch with a UTC range without skewing the figures. The pending list takes
+    /// every row of both slices received before the week's end. Deadlines and ages are
+    /// judged at `now`.
+    pub fn compute_at(
+        week: IsoWeek,
+        tz: Tz,
+        this_week: &[RequestRow],
+        previous_weeks: &[RequestRow],
+        now: DateTime<Utc>,
     ) -> WeeklySummary {
         let (starts_at, ends_at) = week.bounds(tz);
         let rows: Vec<&RequestRow> = this_week
@@ -139,8 +178,15 @@ impl WeeklySummary {
             ack_histogram: AckHistogram::from_rows(rows.iter().copied()),
             open_at_week_end: 0,
             change_vs_previous: Vec::new(),
+            by_colonia: super::colonia::by_colonia(rows.iter().copied()),
+            pending: Vec::new(),
+            pending_total: 0,
+            as_of: now,
+            deadline_legend: Vec::new(),
             messages: Default::default(),
         };
+        (s.pending, s.pending_total) =
+            super::pending::pending(this_week.iter().chain(previous_weeks), ends_at, now);
 
         let mut groups: HashMap<&str, GroupCount> = HashMap::new();
         let (mut ack, mut resolve) = (Vec::new(), Vec::new());
@@ -162,9 +208,13 @@ impl WeeklySummary {
                 })
                 .count += 1;
             if let Some(deadline) = r.ack_deadline {
-                s.ack_within_deadline.with_deadline += 1;
-                if r.acknowledged_at.is_some_and(|a| a <= deadline) {
-                    s.ack_within_deadline.within += 1;
+                let d = &mut s.ack_within_deadline;
+                d.with_deadline += 1;
+                match r.acknowledged_at {
+                    Some(a) if a <= deadline => d.within += 1,
+                    Some(_) => d.late += 1,
+                    None if deadline <= now => d.late += 1,
+                    None => d.not_yet_due += 1,
                 }
             }
             ack.extend(ack_secs(r));
@@ -178,7 +228,8 @@ impl WeeklySummary {
             }
         }
         let d = &mut s.ack_within_deadline;
-        d.share = (d.with_deadline > 0).then(|| d.within as f64 / d.with_deadline as f64);
+        let reached = d.within + d.late;
+        d.share = (reached > 0).then(|| d.within as f64 / reached as f64);
         s.time_to_ack = DurationStats::from_secs(ack);
         s.time_to_resolve = DurationStats::from_secs(resolve);
 

@@ -66,6 +66,22 @@ fn deadlines_and_times() {
 }
 
 #[test]
+fn deadlines_not_reached_yet_count_apart() {
+    // Judged on Sunday 23:40 in Sonora: F4 (23:30, 15 minutes) is not due yet, so it is
+    // neither met nor missed, and the share counts only the deadlines already reached.
+    let now = utc("2026-02-16T06:40:00Z");
+    let s = WeeklySummary::compute_at(week(), Hermosillo, &this_week(), &[], now);
+    let d = &s.ack_within_deadline;
+    assert_eq!((d.within, d.late, d.not_yet_due), (1, 2, 1));
+    assert_eq!(d.share, Some(1.0 / 3.0));
+    // F2 (acknowledged) and F4 (open) are still pending, oldest first; the report of the
+    // next week is not this summary's.
+    let pending: Vec<&str> = s.pending.iter().map(|p| p.folio.as_str()).collect();
+    assert_eq!(pending, ["SON-0002", "SON-0004"]);
+    assert_eq!((s.pending_total, s.pending[1].age_secs), (2, 600));
+}
+
+#[test]
 fn open_at_week_end_uses_closing_instant_not_status() {
     let s = summary();
     // F2 and F4 never closed; F3 is "resolved" but only after the week ended.

@@ -21,6 +21,7 @@ pub fn row(folio: &str, received: &str) -> RequestRow {
     RequestRow {
         folio: folio.to_string(),
         region: "sonora".to_string(),
+        region_name: "Sonora".to_string(),
         received_at: utc(received),
         acknowledged_at: None,
         resolved_at: None,
@@ -30,10 +31,12 @@ pub fn row(folio: &str, received: &str) -> RequestRow {
         group_kind: "comité vecinal".to_string(),
         municipality: "Hermosillo".to_string(),
         colonia: None,
+        text: None,
         category: "patrol".to_string(),
         priority: "normal".to_string(),
         status: "open".to_string(),
         coordinator: None,
+        handler: None,
         merged_count: 0,
     }
 }

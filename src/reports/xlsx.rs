@@ -15,9 +15,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
 
 pub use rust_xlsxwriter::XlsxError;
 
-use super::csv::{whole_minutes, DETAIL_HEADERS};
-use super::labels::{category_es, priority_es, status_es};
-use super::stats::{ack_secs, resolve_secs};
+use super::detail::{Columns, Value};
 use super::summary::{RequestRow, WeeklySummary};
 use super::xlsx_summary::write_summary_sheet;
 
@@ -28,23 +26,30 @@ const DETAIL_INDEX: usize = 1;
 /// Excel rejects longer strings; config text is never this long, but an
 /// export must not fail on one bad row.
 const MAX_CELL_CHARS: usize = 32_767;
-const DETAIL_WIDTHS: [f64; 15] = [
-    14.0, 17.0, 17.0, 17.0, 32.0, 16.0, 18.0, 22.0, 30.0, 11.0, 15.0, 22.0, 12.0, 12.0, 10.0,
-];
 
 /// A workbook being built: create it with the summary, stream rows with
 /// [`XlsxReport::add_row`], then call one of the `finish_*` methods.
 pub struct XlsxReport {
     workbook: Workbook,
     tz: Tz,
+    columns: Columns,
     date: Format,
     next_row: u32,
 }
 
 impl XlsxReport {
-    /// Writes "Resumen" and the "Detalle" header. `region` is the display
-    /// name shown in the title.
+    /// Writes "Resumen" and the "Detalle" header of a single-region file. `region` is the
+    /// display name shown in the title.
     pub fn new(region: &str, tz: Tz, summary: &WeeklySummary) -> Result<Self, XlsxError> {
+        Self::with_columns(region, tz, summary, Columns::default())
+    }
+
+    pub fn with_columns(
+        region: &str,
+        tz: Tz,
+        summary: &WeeklySummary,
+        columns: Columns,
+    ) -> Result<Self, XlsxError> {
         let mut workbook = Workbook::new();
         let sheet = workbook.add_worksheet();
         sheet.set_name(SUMMARY_SHEET)?;
@@ -57,10 +62,10 @@ impl XlsxReport {
             .set_text_wrap();
         let detail = workbook.add_worksheet_with_constant_memory()?;
         detail.set_name(DETAIL_SHEET)?;
-        for (col, width) in DETAIL_WIDTHS.iter().enumerate() {
-            detail.set_column_width(col as u16, *width)?;
+        for (col, width) in columns.widths().into_iter().enumerate() {
+            detail.set_column_width(col as u16, width)?;
         }
-        for (col, h) in DETAIL_HEADERS.iter().enumerate() {
+        for (col, h) in columns.headers().iter().enumerate() {
             detail.write_string_with_format(0, col as u16, *h, &header)?;
         }
         detail.set_freeze_panes(1, 0)?;
@@ -68,6 +73,7 @@ impl XlsxReport {
         Ok(XlsxReport {
             workbook,
             tz,
+            columns,
             date: Format::new().set_num_format("yyyy-mm-dd hh:mm"),
             next_row: 1,
         })
@@ -81,40 +87,23 @@ impl XlsxReport {
     pub fn add_row(&mut self, r: &RequestRow) -> Result<(), XlsxError> {
         let (row, tz) = (self.next_row, self.tz);
         let ws = self.workbook.worksheet_from_index(DETAIL_INDEX)?;
-        let texts = [
-            (0u16, Some(r.folio.as_str())),
-            (4, Some(r.group_name.as_str())),
-            (5, Some(r.group_kind.as_str())),
-            (6, Some(r.municipality.as_str())),
-            (7, r.colonia.as_deref()),
-            (8, Some(category_es(&r.category))),
-            (9, Some(priority_es(&r.priority))),
-            (10, Some(status_es(&r.status))),
-            (11, r.coordinator.as_deref()),
-        ];
         // Strings are written as strings, never formulas, so no injection
         // guard is needed here (unlike CSV).
-        for (col, s) in texts {
-            if let Some(s) = s {
-                ws.write_string(row, col, fit(s))?;
+        for (col, v) in self.columns.cells(r).into_iter().enumerate() {
+            let col = col as u16;
+            match v {
+                Value::Text(s) => {
+                    ws.write_string(row, col, fit(s))?;
+                }
+                Value::Time(t) => {
+                    ws.write_datetime_with_format(row, col, excel_time(t, tz)?, &self.date)?;
+                }
+                Value::Number(n) => {
+                    ws.write_number(row, col, n as f64)?;
+                }
+                Value::Empty => {}
             }
         }
-        let times = [
-            (1u16, Some(r.received_at)),
-            (2, r.acknowledged_at),
-            (3, r.resolved_at),
-        ];
-        for (col, t) in times {
-            if let Some(t) = t {
-                ws.write_datetime_with_format(row, col, excel_time(t, tz)?, &self.date)?;
-            }
-        }
-        for (col, secs) in [(12u16, ack_secs(r)), (13, resolve_secs(r))] {
-            if let Some(m) = whole_minutes(secs) {
-                ws.write_number(row, col, m as f64)?;
-            }
-        }
-        ws.write_number(row, 14, f64::from(r.merged_count))?;
         self.next_row += 1;
         Ok(())
     }
@@ -125,7 +114,7 @@ impl XlsxReport {
         let rows = self.rows();
         let last = self.next_row - 1;
         let ws = self.workbook.worksheet_from_index(DETAIL_INDEX)?;
-        ws.autofilter(0, 0, last, (DETAIL_HEADERS.len() - 1) as u16)?;
+        ws.autofilter(0, 0, last, (self.columns.headers().len() - 1) as u16)?;
         self.workbook.save_to_writer(w)?;
         Ok(rows)
     }

@@ -5,11 +5,12 @@ use std::collections::BTreeSet;
 use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
+use super::colonia::UNKNOWN_COLONIA;
 use super::csv::local_time_text;
-use super::labels::{category_es, category_rank};
+use super::labels::{category_es, category_rank, priority_es, status_es};
 use super::stats::{format_duration_es, DurationStats, ACK_BUCKET_LABELS};
 use super::summary::{WeeklySummary, PREVIOUS_WEEKS};
-use super::xlsx::fit;
+use super::xlsx::{excel_time, fit};
 
 /// Rows are written top to bottom through this cursor so sections can grow
 /// (more municipalities, more groups) without hand-kept row numbers.
@@ -58,11 +59,17 @@ impl Sheet<'_> {
         Ok(())
     }
 
+    /// Minutes as numbers (Excel sums and charts them), the readable form beside them.
     fn durations(&mut self, what: &str, d: &DurationStats) -> Result<(), XlsxError> {
-        let fmt = |v: Option<chrono::Duration>| v.map_or("sin datos".into(), format_duration_es);
         for (which, value) in [("mediana", d.median()), ("percentil 90", d.p90())] {
-            self.text(0, &format!("{what} ({which})"))?;
-            self.text(1, &fmt(value))?;
+            self.text(0, &format!("{what}, min ({which})"))?;
+            match value {
+                Some(v) => {
+                    self.number(1, v.num_seconds().div_euclid(60) as f64, None)?;
+                    self.text(2, &format_duration_es(v))?;
+                }
+                None => self.text(1, "sin datos")?,
+            }
             self.row += 1;
         }
         Ok(())
@@ -107,13 +114,15 @@ pub(crate) fn write_summary_sheet(
     sh.label_value("Reportes unidos como duplicados", s.merged_reports as f64)?;
     sh.label_value("Abiertas al cierre de la semana", s.open_at_week_end as f64)?;
     let d = &s.ack_within_deadline;
-    sh.text(0, "Acuse dentro del plazo")?;
+    sh.text(0, "Acuse en plazo (de los plazos ya cumplidos)")?;
     match d.share {
         Some(share) => sh.number(1, share, Some(&percent))?,
-        None => sh.text(1, "sin plazos")?,
+        None => sh.text(1, "sin plazos cumplidos")?,
     }
-    sh.text(2, &format!("{} de {}", d.within, d.with_deadline))?;
     sh.row += 1;
+    sh.label_value("En plazo", d.within as f64)?;
+    sh.label_value("Vencidas", d.late as f64)?;
+    sh.label_value("Aún no vencen", d.not_yet_due as f64)?;
     sh.durations("Tiempo para acuse", &s.time_to_ack)?;
     sh.durations("Tiempo para resolver", &s.time_to_resolve)?;
 
@@ -143,6 +152,16 @@ pub(crate) fn write_summary_sheet(
     }
     sh.number(total_col, s.total as f64, None)?;
     sh.row += 1;
+
+    sh.section("Solicitudes por colonia (donde ocurrió)")?;
+    sh.header(&["Colonia", "Municipio", "Solicitudes", "Pendientes"])?;
+    for c in &s.by_colonia {
+        sh.text(0, &c.colonia)?;
+        sh.text(1, &c.municipality)?;
+        sh.number(2, c.count as f64, None)?;
+        sh.number(3, c.pending as f64, None)?;
+        sh.row += 1;
+    }
 
     sh.section("Solicitudes por grupo")?;
     sh.header(&["Grupo", "Tipo de grupo", "Solicitudes"])?;
@@ -189,6 +208,68 @@ pub(crate) fn write_summary_sheet(
     sh.header(&["Intervalo", "Solicitudes"])?;
     for (label, n) in ACK_BUCKET_LABELS.iter().zip(s.ack_histogram.counts) {
         sh.label_value(label, n as f64)?;
+    }
+
+    pending_section(&mut sh, tz, s)?;
+
+    sh.section(super::page::DEADLINE_LEGEND_TITLE)?;
+    for line in &s.deadline_legend {
+        sh.text(0, line)?;
+        sh.row += 1;
+    }
+    Ok(())
+}
+
+/// The requests still pending when the file was made, oldest first, with their age in
+/// hours as a number.
+fn pending_section(sh: &mut Sheet<'_>, tz: Tz, s: &WeeklySummary) -> Result<(), XlsxError> {
+    let date = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let one_decimal = Format::new().set_num_format("0.0");
+    sh.section(&format!(
+        "Pendientes al {} ({} en total)",
+        local_time_text(s.as_of, tz),
+        s.pending_total
+    ))?;
+    sh.header(&[
+        "Folio",
+        "Recibido",
+        "Antigüedad (h)",
+        "Categoría",
+        "Prioridad",
+        "Estado",
+        "Grupo",
+        "Colonia",
+        "Atiende",
+    ])?;
+    for p in &s.pending {
+        sh.text(0, &p.folio)?;
+        sh.ws
+            .write_datetime_with_format(sh.row, 1, excel_time(p.received_at, tz)?, &date)?;
+        sh.number(2, p.age_secs as f64 / 3600.0, Some(&one_decimal))?;
+        sh.text(3, category_es(&p.category))?;
+        sh.text(4, priority_es(&p.priority))?;
+        let status = if p.overdue {
+            format!("{} · vencida", status_es(&p.status))
+        } else {
+            status_es(&p.status).to_owned()
+        };
+        sh.text(5, &status)?;
+        sh.text(6, &p.group_name)?;
+        sh.text(7, p.colonia.as_deref().unwrap_or(UNKNOWN_COLONIA))?;
+        if let Some(h) = &p.handler {
+            sh.text(8, h)?;
+        }
+        sh.row += 1;
+    }
+    if s.pending_total > s.pending.len() as u64 {
+        sh.text(
+            0,
+            &format!(
+                "… y {} más: véalas en la cola",
+                s.pending_total - s.pending.len() as u64
+            ),
+        )?;
+        sh.row += 1;
     }
     Ok(())
 }

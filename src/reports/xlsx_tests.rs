@@ -61,8 +61,9 @@ fn workbook_reads_back() {
         &Data::Float(3.0)
     );
     assert_eq!(
-        summary_value(&summary, "Tiempo para acuse (percentil 90)"),
-        &Data::String("2 h 00 min".into())
+        summary_value(&summary, "Tiempo para acuse, min (percentil 90)"),
+        &Data::Float(120.0),
+        "minutes as a number Excel can sum"
     );
     assert_eq!(
         summary_value(&summary, "Solicitud de patrullaje/rondín"),
@@ -90,10 +91,11 @@ fn workbook_reads_back() {
         (NaiveDate::from_ymd_opt(2026, 2, 10).unwrap() - epoch).num_days() as f64 + 8.0 / 24.0;
     assert!((dt.as_f64() - expected).abs() < 1e-6, "{}", dt.as_f64());
     // Minutes are numbers; missing values stay empty.
-    assert_eq!(detail.get((1, 12)), Some(&Data::Float(10.0)));
-    assert_eq!(detail.get((1, 13)), Some(&Data::Float(120.0)));
-    assert_eq!(detail.get((4, 12)), Some(&Data::Empty));
-    assert_eq!(detail.get((1, 14)), Some(&Data::Float(2.0)));
+    assert_eq!(text(detail.get((0, 14))), "Tiempo para acuse (min)");
+    assert_eq!(detail.get((1, 14)), Some(&Data::Float(10.0)));
+    assert_eq!(detail.get((1, 15)), Some(&Data::Float(120.0)));
+    assert_eq!(detail.get((4, 14)), Some(&Data::Empty));
+    assert_eq!(detail.get((1, 16)), Some(&Data::Float(2.0)));
 }
 
 #[test]

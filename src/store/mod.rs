@@ -50,7 +50,8 @@ pub use postgres::PgStore;
 pub use privacy::{PersonData, PrivacyStore, PurgeCounts, RetentionCutoffs};
 pub use queue::{
     CorrectionRow, NewAudit, NewCorrection, NewUser, QueueCount, QueueItem, QueueStore,
-    ReportChange, ReportFields, ReportQuery, SessionRow, TokenOwner, UserAccount, UserRow,
+    ReportChange, ReportFields, ReportPlace, ReportQuery, SessionRow, TokenOwner, UserAccount,
+    UserRow,
 };
 pub use rows::{
     AuditRow, DeliveryRow, EventRow, Gauges, InboundRow, OutboxRow, ReportChangeRow, ReportRow,

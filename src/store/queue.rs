@@ -115,6 +115,18 @@ pub struct QueueItem {
     pub message_forwarded: bool,
 }
 
+/// Where a report's message says it happened: a WhatsApp location that is the message
+/// itself or was attached to it. `message_id` is the report's message.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct ReportPlace {
+    pub message_id: i64,
+    pub latitude: f64,
+    pub longitude: f64,
+    pub location_name: Option<String>,
+    pub location_address: Option<String>,
+    pub sent_at: DateTime<Utc>,
+}
+
 /// How many reports each (category, status) pair has under a filter.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueueCount {
@@ -266,6 +278,11 @@ pub trait QueueStore: Send + Sync {
     async fn query_reports(&self, q: &ReportQuery) -> Result<Vec<QueueItem>, StoreError>;
     /// Counts per (category, status) under `q`'s filters except category and status.
     async fn count_reports(&self, q: &ReportQuery) -> Result<Vec<QueueCount>, StoreError>;
+    /// The locations of the reports whose messages are `message_ids`, oldest first (a
+    /// report may have several; the last one sent is the latest word on where it is).
+    async fn report_places(&self, message_ids: &[i64]) -> Result<Vec<ReportPlace>, StoreError>;
+    /// When the installation's first report was created; `None` before any.
+    async fn first_report_at(&self) -> Result<Option<DateTime<Utc>>, StoreError>;
     async fn inbound_by_id(&self, id: i64) -> Result<Option<InboundRow>, StoreError>;
     /// The report's message, what attached to it, and the same conversation around it.
     async fn report_thread(&self, report: &ReportRow) -> Result<Vec<InboundRow>, StoreError>;

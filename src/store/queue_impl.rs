@@ -111,6 +111,38 @@ macro_rules! queue_impl {
                     .await?)
             }
 
+            async fn report_places(
+                &self,
+                message_ids: &[i64],
+            ) -> Result<Vec<$crate::store::ReportPlace>, StoreError> {
+                let mut out = Vec::new();
+                // Bounded IN lists: a page of the map or an export batch at a time.
+                for chunk in message_ids.chunks(500) {
+                    let mut b =
+                        sqlx::QueryBuilder::<$db>::new($crate::store::sql_queue::REPORT_PLACES);
+                    for col in ["m.id", "m.attached_to"] {
+                        b.push(if col == "m.id" { " AND (" } else { " OR " });
+                        b.push(col).push(" IN (");
+                        let mut list = b.separated(", ");
+                        for id in chunk {
+                            list.push_bind(*id);
+                        }
+                        list.push_unseparated(")");
+                    }
+                    b.push(") ORDER BY m.sent_at, m.id");
+                    out.extend(b.build_query_as().fetch_all(&self.$pool).await?);
+                }
+                Ok(out)
+            }
+
+            async fn first_report_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+                Ok(
+                    sqlx::query_scalar($crate::store::sql_queue::FIRST_REPORT_AT)
+                        .fetch_one(&self.$pool)
+                        .await?,
+                )
+            }
+
             async fn inbound_by_id(&self, id: i64) -> Result<Option<InboundRow>, StoreError> {
                 Ok(sqlx::query_as($crate::store::sql_queue::INBOUND_BY_ID)
                     .bind(id)

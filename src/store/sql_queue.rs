@@ -115,6 +115,13 @@ WHERE o.id = $1
                            WHERE a.message_id = m.attached_to AND a.message_id <> o.id)))
 ORDER BY m.sent_at, m.id
 LIMIT 200";
+/// Locations that are a report's message or attached to it; the IN lists follow.
+pub const REPORT_PLACES: &str = "\
+SELECT COALESCE(m.attached_to, m.id) AS message_id, m.latitude AS latitude,
+       m.longitude AS longitude, m.location_name, m.location_address, m.sent_at
+FROM inbound_messages m
+WHERE m.kind = 'location' AND m.latitude IS NOT NULL AND m.longitude IS NOT NULL";
+pub const FIRST_REPORT_AT: &str = "SELECT MIN(created_at) FROM reports";
 pub const REPORT_OUTBOX: &str = "SELECT * FROM outbox WHERE report_id = $1 ORDER BY id";
 pub const DUPLICATES_OF: &str = "SELECT * FROM reports WHERE duplicate_of = $1 ORDER BY id";
 

@@ -2,6 +2,7 @@
 
 mod browser;
 mod browser_attention;
+mod browser_map;
 mod browser_queue;
 mod cache_control;
 mod cli;
@@ -16,7 +17,9 @@ mod group_commit;
 mod helpers;
 mod hot_paths;
 mod login_defences;
+mod map;
 mod media;
+mod monday;
 mod ops;
 mod outbox;
 mod outbox_costs;

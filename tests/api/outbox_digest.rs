@@ -23,10 +23,46 @@ fn digester(app: &TestApp, at: &str) -> Digester {
     )
 }
 
+/// A request from `LAURA`, moved back to `at`: the installation's history starts there.
+async fn first_report_at(app: &TestApp, wamid: &str, at: &str) {
+    let patrol = "pueden mandar rondines en la noche por la calle principal xfa";
+    post_text(app, wamid, LAURA, patrol).await;
+    let folio = app.report(ReportLookup::MessageWamid(wamid)).await.folio;
+    let sql = "UPDATE reports SET created_at = $1, updated_at = $1 WHERE folio = $2";
+    backdate(app, sql, at.parse().unwrap(), &folio).await;
+}
+
+#[tokio::test]
+async fn no_digest_for_weeks_before_the_first_report() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        // A fresh installation: nothing to tell anyone, and nothing recorded either.
+        assert_eq!(
+            digester(&app, MONDAY).tick().await.unwrap(),
+            0,
+            "{backend:?}"
+        );
+        // Its first report comes in W48: W47 ended before it, so W47 never goes out.
+        first_report_at(&app, "w.first.1", "2026-11-25T18:00:00Z").await;
+        assert_eq!(
+            digester(&app, MONDAY).tick().await.unwrap(),
+            0,
+            "{backend:?}"
+        );
+        let rows = app.state.store.outbox().await.unwrap();
+        assert!(
+            rows.iter().all(|r| r.purpose != "weekly_digest"),
+            "{rows:#?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn an_empty_week_sends_no_digest() {
     for backend in backends() {
         let app = TestApp::new(backend).await;
+        // The installation has history (W45), but W47 itself brought nothing.
+        first_report_at(&app, "w.old.1", "2026-11-04T18:00:00Z").await;
         let d = digester(&app, MONDAY);
         let regions = app.state.registry.regions().len();
         assert_eq!(d.tick().await.unwrap(), regions, "{backend:?}: settled");

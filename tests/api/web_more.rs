@@ -21,18 +21,18 @@ const PATROL: &str = "pedimos rondines de patrulla en la noche por la calle prin
 const WORKSHOP: &str =
     "solicitamos platica de prevencion del delito para los vecinos el proximo mes";
 
-struct Resp {
-    status: StatusCode,
+pub(crate) struct Resp {
+    pub(crate) status: StatusCode,
     headers: HeaderMap,
-    bytes: Vec<u8>,
+    pub(crate) bytes: Vec<u8>,
 }
 
 impl Resp {
-    fn text(&self) -> String {
+    pub(crate) fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
     }
 
-    fn header(&self, name: header::HeaderName) -> &str {
+    pub(crate) fn header(&self, name: header::HeaderName) -> &str {
         self.headers.get(name).map_or("", |v| v.to_str().unwrap())
     }
 }
@@ -49,8 +49,8 @@ async fn send(app: &TestApp, req: Request<Body>) -> Resp {
 }
 
 /// A signed-in browser: the session cookie and the CSRF token of its pages.
-struct Session {
-    cookie: String,
+pub(crate) struct Session {
+    pub(crate) cookie: String,
     csrf: String,
 }
 
@@ -60,7 +60,7 @@ fn csrf_in(html: &str) -> String {
 }
 
 /// Signs in one of `queue_api::users`.
-async fn login(app: &TestApp, name: &str) -> Session {
+pub(crate) async fn login(app: &TestApp, name: &str) -> Session {
     let form = send(app, Request::get("/login").body(Body::empty()).unwrap()).await;
     let set = form.header(header::SET_COOKIE).split(';').next().unwrap();
     let body = serde_urlencoded::to_string([
@@ -84,7 +84,7 @@ async fn login(app: &TestApp, name: &str) -> Session {
     }
 }
 
-async fn get(app: &TestApp, cookie: &str, uri: &str) -> Resp {
+pub(crate) async fn get(app: &TestApp, cookie: &str, uri: &str) -> Resp {
     let req = Request::get(uri).header(header::COOKIE, cookie);
     send(app, req.body(Body::empty()).unwrap()).await
 }

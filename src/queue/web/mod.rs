@@ -9,6 +9,7 @@ mod assets;
 mod fallback;
 mod forms;
 mod login;
+mod map;
 mod pages;
 mod privacy;
 mod report;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .route("/reportes/{folio}", get(report::page))
         .route("/reportes/{folio}/accion", post(report::act))
         .route("/reportes/{folio}/contacto", post(report::contact))
+        .route("/mapa", get(map::page))
         .route("/resumen", get(summary::page))
         .route("/resumen/descargar", get(summary::download))
         .route("/privacidad", get(privacy::page))
@@ -47,6 +49,11 @@ pub fn router() -> Router<AppState> {
         .route("/usuarios", get(users::page).post(users::act))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
+        .route("/static/map.js", get(assets::map_js))
+        .route("/static/leaflet/leaflet.js", get(assets::leaflet_js))
+        .route("/static/leaflet/leaflet.css", get(assets::leaflet_css))
+        .route("/static/leaflet/LICENSE", get(assets::leaflet_license))
+        .route("/static/leaflet/images/{name}", get(assets::leaflet_image))
         .fallback(fallback::not_found)
         .method_not_allowed_fallback(fallback::method_not_allowed)
         // Outermost last: the headers also cover the origin check's refusals.

@@ -287,7 +287,7 @@ pub fn choice(value: &str, label: &str, current: &str) -> Choice {
     }
 }
 
-fn region_choices(state: &AppState, who: &Principal, current: &str) -> Vec<Choice> {
+pub(super) fn region_choices(state: &AppState, who: &Principal, current: &str) -> Vec<Choice> {
     let mut list = vec![choice("", "Todas mis regiones", current)];
     list.extend(
         state
@@ -328,7 +328,7 @@ fn group_choices(state: &AppState, who: &Principal, current: &str) -> Vec<Choice
     list
 }
 
-fn category_choices(current: &str) -> Vec<Choice> {
+pub(super) fn category_choices(current: &str) -> Vec<Choice> {
     let mut list = vec![choice("", "Todas", current)];
     list.extend(
         crate::triage::Category::ALL
@@ -338,7 +338,7 @@ fn category_choices(current: &str) -> Vec<Choice> {
     list
 }
 
-fn status_choices(current: &str) -> Vec<Choice> {
+pub(super) fn status_choices(current: &str) -> Vec<Choice> {
     let mut list = vec![choice("", "Activos (abiertos y en atención)", current)];
     list.extend(STATUSES.iter().map(|s| choice(s, status_es(s), current)));
     list.push(choice("all", "Todos", current));

@@ -16,15 +16,28 @@ pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; 
 img-src 'self' data:; media-src 'self'; connect-src 'self'; frame-ancestors 'none'; \
 form-action 'self'; base-uri 'none'";
 
+/// [`CSP`] with `origin` (the map's tile server) allowed as an image source. Only the map
+/// page sends it: every other page keeps images to our own origin.
+pub fn csp_with_images_from(origin: &str) -> String {
+    CSP.replacen(
+        "img-src 'self' data:",
+        &format!("img-src 'self' data: {origin}"),
+        1,
+    )
+}
+
 /// Adds the security headers to every response of the web router. Pages show reports and
 /// phone numbers, so nothing is cached unless a handler said otherwise (the static files).
 pub async fn headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CSP),
-    );
+    // A handler may have narrowed or extended the policy for its page (the map's tiles).
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CSP),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -115,6 +128,14 @@ mod tests {
             h.insert(header::HOST, x.parse().unwrap());
         }
         h
+    }
+
+    #[test]
+    fn the_map_policy_adds_only_the_tile_origin_to_images() {
+        let csp = csp_with_images_from("https://tile.openstreetmap.org");
+        assert!(csp.contains("img-src 'self' data: https://tile.openstreetmap.org;"));
+        assert_eq!(csp.matches("tile.openstreetmap.org").count(), 1);
+        assert!(csp.contains("script-src 'self';") && csp.contains("connect-src 'self';"));
     }
 
     #[test]

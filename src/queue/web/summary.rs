@@ -48,6 +48,8 @@ pub struct SummaryTemplate {
     pub next: Option<String>,
     pub csv: String,
     pub xlsx: String,
+    /// The queue with this scope's pending reports.
+    pub queue_href: String,
     pub p: SummaryPage,
 }
 
@@ -86,6 +88,7 @@ pub async fn page(
         next: (next <= current).then(|| href("/resumen", next, region, None)),
         csv: href("/resumen/descargar", scope.week, region, Some("csv")),
         xlsx: href("/resumen/descargar", scope.week, region, Some("xlsx")),
+        queue_href: queue_href(region),
         p: summary_page(&summary, scope.tz, &rows),
         title: scope.title,
     };
@@ -160,6 +163,16 @@ fn href(path: &str, week: IsoWeek, region: Option<&str>, format: Option<&str>) -
     pairs.extend(format.map(|f| ("format", f.to_owned())));
     format!(
         "{path}?{}",
+        serde_urlencoded::to_string(pairs).unwrap_or_default()
+    )
+}
+
+/// The queue filtered to the summary's region and the pending statuses.
+fn queue_href(region: Option<&str>) -> String {
+    let mut pairs = vec![("status", "open,acknowledged")];
+    pairs.extend(region.map(|r| ("region", r)));
+    format!(
+        "/cola?{}",
         serde_urlencoded::to_string(pairs).unwrap_or_default()
     )
 }
