@@ -28,6 +28,7 @@ mod queue_api;
 mod revocation;
 mod robustness;
 mod routing;
+mod safety_net;
 mod scale;
 mod schema;
 mod server;
