@@ -10,7 +10,7 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Config;
 use crate::triage::eval::{evaluate, parse_corpus, LabelledExample, Thresholds};
-use crate::triage::{normalize, Category, Classifier, Input};
+use crate::triage::{Classifier, Input};
 
 fn classifier() -> anyhow::Result<Classifier> {
     let config = Config::load()?;
@@ -69,6 +69,11 @@ pub fn classify_line(classifier: &Classifier, raw: &[u8]) -> Result<Value, Strin
     );
     echo.insert("needs_review".into(), json!(c.needs_review));
     echo.insert("rules".into(), json!(c.rules));
+    echo.insert(
+        "emergency_probability".into(),
+        json!((f64::from(c.emergency_probability) * 1000.0).round() / 1000.0),
+    );
+    echo.insert("emergency_reply".into(), json!(c.emergency_reply));
     if let Some(cnie) = c.cnie {
         echo.insert(
             "cnie".into(),
@@ -90,27 +95,67 @@ fn read_corpora(files: &[PathBuf]) -> anyhow::Result<Vec<LabelledExample>> {
     Ok(examples)
 }
 
-/// The model file trained on `files` with the shipped hyperparameters
-/// ([`train_shipped`](crate::triage::model::train_shipped)); deterministic, so a rebuilt model
-/// can be diffed against the shipped one.
+/// The model file trained on `files` with the rules of the configuration: the naive Bayes
+/// rows and the calibrated stage chosen on writer-held-out folds
+/// ([`fit`](crate::triage::fit)). Deterministic, so a rebuilt model can be diffed against
+/// the shipped one. What the folds measured goes to standard error.
 pub fn train(files: &[PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> {
+    let config = Config::load()?;
+    let rules = std::fs::read_to_string(&config.triage_rules)
+        .with_context(|| format!("no se pudo leer {}", config.triage_rules.display()))?;
     let examples = read_corpora(files)?;
-    let normalised: Vec<(String, Category)> = examples
-        .iter()
-        .map(|e| (normalize(&e.text), e.category))
-        .collect();
-    let tsv = crate::triage::model::train_shipped(&normalised);
+    let (tsv, folds) = crate::triage::fit::train_model(&rules, &examples).map_err(|e| {
+        anyhow::anyhow!(
+            "{}:{}: {}",
+            config.triage_rules.display(),
+            e.line,
+            e.message
+        )
+    })?;
     match out {
         Some(path) => std::fs::write(path, &tsv)
             .with_context(|| format!("no se pudo escribir {}", path.display()))?,
         None => std::io::stdout().write_all(tsv.as_bytes())?,
     }
     eprintln!("modelo entrenado con {} ejemplos", examples.len());
+    eprintln!(
+        "validación cruzada por escritor ({}):",
+        folds.groups.join(", ")
+    );
+    eprintln!(
+        "  macro-F1 fuera de pliegue: reglas {:.3}, regresión {:.3} (decide: {})",
+        folds.macro_f1_rules,
+        folds.macro_f1_stack,
+        if folds.macro_f1_stack > folds.macro_f1_rules {
+            "regresión"
+        } else {
+            "reglas"
+        }
+    );
+    eprintln!(
+        "  decisión final: macro-F1 {:.3} (a \"otro\" con revisión bajo p {:.2})",
+        folds.macro_f1, folds.place_min
+    );
+    eprintln!(
+        "  temperatura {:.3}; ECE {:.3} → {:.3}",
+        folds.temperature, folds.ece_raw, folds.ece
+    );
+    eprintln!(
+        "  red 911: umbral {:.2}, recall {:.3}, falsas emergencias {:.3}",
+        folds.emergency_threshold, folds.emergency_recall, folds.false_emergency
+    );
+    eprintln!(
+        "  revisión: prob. mínima {:.2}, margen {:.2}; {:.1} % de los mensajes, {:.1} % de los errores",
+        folds.review_min,
+        folds.review_margin,
+        folds.review_share * 100.0,
+        folds.errors_flagged * 100.0
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 /// Evaluates on labelled files; exits non-zero when a quality threshold is missed.
-pub fn eval(files: &[PathBuf], no_fail: bool) -> anyhow::Result<ExitCode> {
+pub fn eval(files: &[PathBuf], no_fail: bool, targets: &str) -> anyhow::Result<ExitCode> {
     let classifier = classifier()?;
     let examples = read_corpora(files)?;
     let report = evaluate(&classifier, &examples);
@@ -120,7 +165,12 @@ pub fn eval(files: &[PathBuf], no_fail: bool) -> anyhow::Result<ExitCode> {
         examples.len()
     );
     println!("{report}");
-    let failures = report.check(&Thresholds::default());
+    let limits = if targets == "sealed" {
+        Thresholds::sealed()
+    } else {
+        Thresholds::default()
+    };
+    let failures = report.check(&limits);
     if failures.is_empty() {
         println!("umbrales: OK");
         return Ok(ExitCode::SUCCESS);

@@ -58,9 +58,13 @@ pub fn plan_message(
         return unregistered(ctx, triage, &answer);
     };
     let region = ctx.registry.region(&group.region)?;
+    // The 9-1-1 safety net: a message the classifier thinks may be an emergency gets the
+    // emergency reply and a critical report whatever category won; the stored rules name
+    // `SAFETY_NET_RULE`, and the queue marks it "posible emergencia".
+    let net = triage.emergency_reply;
     match triage.category {
-        Category::Other => None,
-        Category::FollowUp => {
+        Category::Other if !net => None,
+        Category::FollowUp if !net => {
             let text = msg.body.as_deref().unwrap_or_default();
             let folio = find_folios(text).first().map(ToString::to_string);
             let params = json!({
@@ -79,16 +83,24 @@ pub fn plan_message(
         }
         category => {
             let (purpose, priority, params) = match category {
-                Category::Emergency911 => {
-                    ("reply_emergency", 0, json!({ "numeros": numbers(region) }))
-                }
+                _ if net => ("reply_emergency", 0, json!({ "numeros": numbers(region) })),
                 Category::Tip089 => ("reply_tip", 1, json!({})),
                 _ => ("reply_ack", 2, json!({ "region": region.name })),
             };
             let mut outbox = vec![answer(purpose, priority, params)];
             let notice = notice_params(group, triage, msg.body.as_deref().unwrap_or_default());
-            let urgent = category == Category::Emergency911;
-            for c in coordinators_for(region, category, ctx.now) {
+            let urgent = net;
+            let roster = if net {
+                Category::Emergency911
+            } else {
+                category
+            };
+            let report_priority = if net {
+                Priority::Critical
+            } else {
+                triage.priority
+            };
+            for c in coordinators_for(region, roster, ctx.now) {
                 if let Some(row) = to_coordinator(
                     c,
                     "coordinator_notice",
@@ -106,11 +118,11 @@ pub fn plan_message(
                     group_ref: group.id.clone(),
                     region: region.id.clone(),
                     category: category.as_str().to_owned(),
-                    priority: triage.priority.as_str().to_owned(),
+                    priority: report_priority.as_str().to_owned(),
                     needs_review: triage.needs_review,
                     created_at: ctx.now,
                     escalate_at: ack_deadline(
-                        triage.priority,
+                        report_priority,
                         ctx.now,
                         region.time_zone,
                         ctx.deadlines,
@@ -139,21 +151,29 @@ fn unregistered(
     answer: &dyn Fn(&str, i32, serde_json::Value) -> NewOutbox,
 ) -> Option<MessagePlan> {
     let category = triage.category;
-    let priority = if category == Category::Emergency911 {
-        0
+    let net = triage.emergency_reply;
+    let priority = if net { 0 } else { 1 };
+    // The safety net gives strangers the emergency wording too.
+    let worded = if net {
+        Category::Emergency911
     } else {
-        1
+        category
     };
     let reply = answer(
         "reply_unregistered",
         priority,
-        json!({ "category": category.as_str() }),
+        json!({ "category": worded.as_str() }),
     );
     // Folios need a state: the deployment's (its first region's), as the agency numbers
     // everything it receives.
     let home = ctx.registry.regions().first();
-    let (Some(home), Category::Emergency911 | Category::Tip089) = (home, category) else {
+    let Some(home) = home.filter(|_| net || category == Category::Tip089) else {
         return Some(MessagePlan::Outbox(vec![reply]));
+    };
+    let report_priority = if net {
+        Priority::Critical
+    } else {
+        triage.priority
     };
     Some(MessagePlan::Report {
         report: NewReport {
@@ -162,7 +182,7 @@ fn unregistered(
             group_ref: UNREGISTERED_GROUP.to_owned(),
             region: UNREGISTERED_REGION.to_owned(),
             category: category.as_str().to_owned(),
-            priority: triage.priority.as_str().to_owned(),
+            priority: report_priority.as_str().to_owned(),
             needs_review: triage.needs_review,
             created_at: ctx.now,
             // No region, so no coordinators to escalate to: the operators' attention
@@ -249,8 +269,16 @@ pub fn notice_params(group: &Group, triage: &Classification, text: &str) -> serd
     json!({
         "grupo": group.name,
         "colonia": group.colonias.join(", "),
-        "categoria": triage.category.label_es(),
-        "prioridad": priority_es(triage.priority),
+        "categoria": if triage.emergency_reply && triage.category != Category::Emergency911 {
+            format!("{} (posible emergencia)", triage.category.label_es())
+        } else {
+            triage.category.label_es().to_owned()
+        },
+        "prioridad": priority_es(if triage.emergency_reply {
+            Priority::Critical
+        } else {
+            triage.priority
+        }),
         "extracto": excerpt(text),
     })
 }

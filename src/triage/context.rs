@@ -25,6 +25,22 @@ const DEFEAT_UNLESS_NOW: [Cue; 5] = [
     Cue::Planning,
 ];
 
+/// What the decision saw on the way, for the calibrated stage ([`super::stack`]): it learns
+/// from these how far to trust each part, instead of a hand-set vote.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Trace {
+    /// Rule votes per category before the model and the context logic.
+    pub rule_votes: [f32; 6],
+    /// Votes per category after the model, the cues and the precedence boosts.
+    pub final_votes: [f32; 6],
+    /// Cues read from the fired rules and the date.
+    pub cues: Cues,
+    /// An emergency vote was cancelled by a cue (past, negation, chain, …).
+    pub defused: bool,
+    /// The guide's precedence overrode the top-scoring category.
+    pub overridden: bool,
+}
+
 /// Decides the category of one message from its fired rules and model scores.
 pub fn decide(
     rules: &RuleSet,
@@ -32,10 +48,11 @@ pub fn decide(
     model: Option<&[f32; 6]>,
     input: &Input<'_>,
     t: &Tuning,
-) -> Classification {
+) -> (Classification, Trace) {
     let mut names: Vec<String> = Vec::with_capacity(fired.len() + 3);
     let cues = read_cues(rules, fired, input, &mut names);
     let mut votes = tally(rules, fired, cues, t, &mut names);
+    let rule_votes = votes;
     if input.frequently_forwarded {
         votes[OTHER] += t.frequently_forwarded;
         names.push("input.frequently_forwarded".to_owned());
@@ -107,14 +124,24 @@ pub fn decide(
     {
         priority = Priority::High;
     }
-    Classification {
+    let trace = Trace {
+        rule_votes,
+        final_votes: votes,
+        cues,
+        defused,
+        overridden,
+    };
+    let decision = Classification {
         category,
         priority,
         confidence: softmax_of(&votes, category, t.temperature),
         needs_review,
         rules: names,
         cnie: suggested_cnie(rules, fired, category, cues),
-    }
+        emergency_probability: 0.0,
+        emergency_reply: category == Category::Emergency911,
+    };
+    (decision, trace)
 }
 
 /// Cues of the fired rules, after the cues that cancel others and the date.

@@ -47,7 +47,7 @@ pub enum Cue {
 }
 
 impl Cue {
-    const NAMES: [(&'static str, Cue); 18] = [
+    pub(super) const NAMES: [(&'static str, Cue); 18] = [
         ("now", Cue::Now),
         ("past", Cue::Past),
         ("long_ago", Cue::LongAgo),

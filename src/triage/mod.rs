@@ -5,19 +5,28 @@
 //! [`normalize`] → the rules of `config/triage/rules.toml`, compiled once into a
 //! `RegexSet` run from each word start (`pattern`) → a naive Bayes vote ([`model`],
 //! `config/triage/model.tsv`) → context logic (`context`) that reads negation, time,
-//! hypotheticals, forwarding, season and the guide's precedence before choosing.
+//! hypotheticals, forwarding, season and the guide's precedence → the calibrated stage
+//! ([`stack`], trained by [`fit`] on writer-held-out folds): calibrated probabilities for
+//! every category, the category when the folds say it decides better than the rules, the
+//! review flag and the 9-1-1 safety net ([`SAFETY_NET_RULE`]).
+//!
+//! Issue 16 also asks for a semantic model (multilingual-e5-small, in-process or distilled
+//! into static token vectors); it is not part of this pipeline yet, and the calibrated
+//! stage is where its features will go.
 //!
 //! [`eval`] measures a classifier on a labelled corpus; CI runs it on the test split.
 
 mod context;
 mod cue;
 pub mod eval;
+pub mod fit;
 mod labels;
 mod lexicon;
 pub mod model;
 mod normalize;
 mod pattern;
 mod rules;
+pub mod stack;
 #[cfg(test)]
 mod tests;
 mod tuning;
@@ -30,8 +39,15 @@ use serde::Serialize;
 pub use labels::{Category, Priority, UnknownLabel};
 pub use normalize::{normalize, MAX_EXPANSION};
 
+use context::Trace;
+use cue::Cue;
 use model::NaiveBayes;
 use rules::RuleSet;
+use stack::{top_two, Decider, Features, Stacker};
+
+/// The rule name that records a 9-1-1 reply given by the safety net to a message whose
+/// category is not `emergency_911`; stored with the decision, so it is audited.
+pub const SAFETY_NET_RULE: &str = "safety.posible_emergencia";
 
 /// Messages longer than this are classified on their first `MAX_INPUT_BYTES` bytes; real
 /// reports are short, and the cap bounds the work per message.
@@ -96,6 +112,11 @@ pub struct Classification {
     #[serde(skip_serializing_if = "Option::is_none")]
     /// Suggested 9-1-1 catalogue incident, when one applies.
     pub cnie: Option<Cnie>,
+    /// Calibrated probability that the message is an emergency, whatever category won.
+    pub emergency_probability: f32,
+    /// The message gets the 9-1-1 reply: its category is `emergency_911`, or the safety
+    /// net's threshold was reached (then `rules` names [`SAFETY_NET_RULE`]).
+    pub emergency_reply: bool,
 }
 
 /// A problem in the rules or model file, with the 1-based line it is on.
@@ -113,6 +134,7 @@ pub struct TriageConfigError {
 pub struct Classifier {
     rules: RuleSet,
     model: Option<NaiveBayes>,
+    stacker: Option<Stacker>,
     version: String,
 }
 
@@ -139,15 +161,21 @@ impl Classifier {
     ) -> Result<Self, TriageConfigError> {
         let rules = RuleSet::parse(rules_toml)?;
         let model = model_tsv.map(NaiveBayes::from_tsv).transpose()?;
+        let stacker = model_tsv.map(Stacker::from_tsv).transpose()?.flatten();
         let mut hash = fnv1a(rules_toml.as_bytes(), FNV_OFFSET);
         if let Some(m) = model_tsv {
             hash = fnv1a(m.as_bytes(), hash);
         }
-        let kind = if model.is_some() { "rules+nb" } else { "rules" };
+        let kind = match (&model, &stacker) {
+            (Some(_), Some(_)) => "rules+nb+lr",
+            (Some(_), None) => "rules+nb",
+            _ => "rules",
+        };
         let version = format!("{kind}-{}+{:08x}", rules.file_version, hash as u32);
         Ok(Classifier {
             rules,
             model,
+            stacker,
             version,
         })
     }
@@ -175,12 +203,41 @@ impl Classifier {
 
     /// Classifies one message. Total: any input gets a defined result.
     pub fn classify(&self, input: &Input<'_>) -> Classification {
+        let (mut out, x, cues) = self.run_first_stage(input);
+        if let Some(s) = &self.stacker {
+            calibrate(s, &s.probabilities(&x), cues, &mut out);
+        }
+        out
+    }
+
+    /// The rules, the naive Bayes vote and the context logic, without the calibrated stage:
+    /// their decision and the features the calibrated stage reads (for training it).
+    pub fn first_stage(&self, input: &Input<'_>) -> (Classification, Features) {
+        let (out, x, _) = self.run_first_stage(input);
+        (out, x)
+    }
+
+    fn run_first_stage(&self, input: &Input<'_>) -> (Classification, Features, cue::Cues) {
         let text = truncate(input.text, MAX_INPUT_BYTES);
         let normalized = normalize(text);
         let fired = self.rules.fired(&normalized);
         let model = self.model.as_ref().map(|m| m.scores(&normalized));
         let tuning = &self.rules.tuning;
-        let mut out = context::decide(&self.rules, &fired, model.as_ref(), input, tuning);
+        let (mut out, trace): (Classification, Trace) =
+            context::decide(&self.rules, &fired, model.as_ref(), input, tuning);
+        out.emergency_probability = if out.category == Category::Emergency911 {
+            out.confidence
+        } else {
+            0.0
+        };
+        let x = Features::new(
+            &trace,
+            model.as_ref(),
+            out.category,
+            input.forwarded,
+            input.frequently_forwarded,
+            text.len(),
+        );
         if text.len() < input.text.len() {
             out.rules.push("input.truncated".to_owned());
         }
@@ -196,7 +253,51 @@ impl Classifier {
             };
             out.rules.push(why.to_owned());
         }
-        out
+        (out, x, trace.cues)
+    }
+}
+
+/// Applies the calibrated stage to a first-stage decision: the probabilities, the 9-1-1
+/// safety net, the review flag and (when the folds chose it) the category.
+fn calibrate(s: &Stacker, p: &[f32; 6], cues: cue::Cues, out: &mut Classification) {
+    let readable = !out
+        .rules
+        .iter()
+        .any(|r| r == "input.empty" || r == "input.no_words" || r == "input.unreadable");
+    let ((best, top), second) = top_two(p);
+    if s.decider == Decider::Stack && readable && best != out.category {
+        out.category = best;
+        out.cnie = None;
+        out.rules.push(format!("model.lr.{}", best.as_str()));
+        out.priority = best.default_priority();
+        if best == Category::Patrol
+            && cues.has(Cue::RecentCrime)
+            && cues.has(Cue::Past)
+            && !cues.has(Cue::LongAgo)
+        {
+            out.priority = Priority::High;
+        }
+    }
+    let own = p[out.category.index()];
+    let unsure = own < s.review_min || top - second < s.review_margin;
+    if s.decider == Decider::Stack
+        && own < s.place_min
+        && !matches!(out.category, Category::Emergency911 | Category::Other)
+    {
+        // The guide: a text that cannot be placed goes to `other` for an operator, never
+        // to a guess that sends a wrong redirect.
+        out.category = Category::Other;
+        out.priority = Priority::None;
+        out.cnie = None;
+        out.needs_review = true;
+    }
+    out.needs_review |= unsure && readable;
+    out.confidence = p[out.category.index()];
+    out.emergency_probability = p[Category::Emergency911.index()];
+    let net = readable && out.emergency_probability >= s.emergency_threshold;
+    out.emergency_reply = out.category == Category::Emergency911 || net;
+    if out.emergency_reply && out.category != Category::Emergency911 {
+        out.rules.push(SAFETY_NET_RULE.to_owned());
     }
 }
 

@@ -59,7 +59,8 @@ impl NaiveBayes {
                 line: i + 1,
                 message: format!("model: {message}"),
             };
-            if line.trim().is_empty() || line.starts_with("# ") {
+            // `@` rows belong to the calibrated stage (`stack`).
+            if line.trim().is_empty() || line.starts_with("# ") || line.starts_with('@') {
                 continue;
             }
             let mut cols = line.split('\t');

@@ -51,6 +51,15 @@ fn classify_answers_every_line_in_order_and_never_crashes() {
         assert!((0.0..=1.0).contains(&c));
         assert!(l["rules"].as_array().is_some_and(|r| !r.is_empty()));
         assert!(l["needs_review"].is_boolean());
+        let p = l["emergency_probability"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&p));
+    }
+    // The 9-1-1 reply goes with the emergency, and not with a calm patrol request.
+    assert_eq!(lines[0]["emergency_reply"], true);
+    assert!(lines[0]["emergency_probability"].as_f64().unwrap() > 0.5);
+    assert_eq!(lines[1]["emergency_reply"], false);
+    for i in [5, 6] {
+        assert!(lines[i]["emergency_reply"].is_boolean(), "line {i}");
     }
     for i in [2, 3, 4] {
         assert!(lines[i]["error"].is_string(), "line {i}: {}", lines[i]);

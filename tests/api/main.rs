@@ -34,6 +34,7 @@ mod queue_timing;
 mod revocation;
 mod robustness;
 mod routing;
+mod safety_net;
 mod scale;
 mod schema;
 mod server;

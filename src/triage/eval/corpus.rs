@@ -23,6 +23,10 @@ pub struct LabelledExample {
     pub date: Option<NaiveDate>,
     /// Which hard case the line exercises ("past_event", "fireworks", …), if any.
     pub hard: Option<String>,
+    /// State the message comes from ("SON", …), if the line says.
+    pub state: Option<String>,
+    /// Kind of group that sent it ("vecinal", "escolar", "empresarial"), if the line says.
+    pub sender_kind: Option<String>,
 }
 
 impl LabelledExample {
@@ -61,6 +65,10 @@ struct RawLine {
     date: Option<String>,
     #[serde(default)]
     hard: Option<String>,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    sender_kind: Option<String>,
 }
 
 /// Parses a JSON Lines corpus; blank lines are skipped, anything else must be valid.
@@ -91,6 +99,8 @@ pub fn parse_corpus(jsonl: &str) -> Result<Vec<LabelledExample>, CorpusError> {
             frequently_forwarded: raw.frequently_forwarded,
             date,
             hard: raw.hard.filter(|h| !h.is_empty()),
+            state: raw.state.filter(|h| !h.is_empty()),
+            sender_kind: raw.sender_kind.filter(|h| !h.is_empty()),
         });
     }
     Ok(out)
@@ -110,6 +120,8 @@ mod tests {
         assert_eq!(ex[0].category, Category::Patrol);
         assert_eq!(ex[0].date, NaiveDate::from_ymd_opt(2026, 3, 14));
         assert_eq!(ex[1].hard, None);
+        assert_eq!(ex[0].state.as_deref(), Some("SON"));
+        assert_eq!(ex[1].sender_kind, None);
         let bad = format!("{ok}\n{{\"id\":\"x\",\"text\":\"t\",\"category\":\"urgent\"}}");
         assert_eq!(parse_corpus(&bad).unwrap_err().line, 4);
         assert_eq!(parse_corpus("{not json").unwrap_err().line, 1);

@@ -1,13 +1,17 @@
 //! Evaluation of a classifier against a labelled corpus: per-category precision, recall
 //! and F1, macro-F1, the confusion matrix, the two safety numbers (emergency recall and
-//! false-emergency rate) and the misclassified lines, plus the CI threshold check.
+//! false-emergency rate) for the category and for the 9-1-1 reply (the safety net), the
+//! calibration table with its expected calibration error, the share sent to review, slices
+//! per state and per sender kind, and the misclassified lines, plus the CI threshold check.
 
 mod corpus;
 mod report;
+mod slices;
 
 use std::collections::BTreeMap;
 
 pub use corpus::{parse_corpus, CorpusError, LabelledExample};
+pub use slices::{CalibrationBin, Outcome, Slice, UNKNOWN};
 
 use super::{Category, Classifier};
 
@@ -68,29 +72,62 @@ pub struct EvalReport {
     pub false_emergency_rate: f64,
     /// Lines the classifier flagged for review.
     pub needs_review: usize,
+    /// Share of lines flagged for review.
+    pub review_share: f64,
+    /// Misclassified lines that were flagged for review.
+    pub errors_flagged: usize,
+    /// Share of labelled emergencies that got the 9-1-1 reply (category or safety net).
+    pub reply_recall: f64,
+    /// Share of labelled non-emergencies that got the 9-1-1 reply.
+    pub reply_false_rate: f64,
+    /// Lines whose category is not `emergency_911` but got the reply from the safety net.
+    pub net_only: usize,
+    /// Reliability table of the decided category's confidence, ten equal bins.
+    pub calibration: Vec<CalibrationBin>,
+    /// Expected calibration error of the confidence.
+    pub ece: f64,
+    /// Per state, then per sender kind.
+    pub slices: Vec<Slice>,
     /// Hard-case tag → (correct, total).
     pub by_hard: BTreeMap<String, (usize, usize)>,
     /// Every line the classifier got wrong, in corpus order.
     pub misclassified: Vec<Misclassified>,
 }
 
-/// CI limits on the test split.
+/// CI limits. Recall and false emergencies are those of the 9-1-1 reply (what the sender
+/// is told to do), which the safety net can give to a message of another category.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Thresholds {
-    /// Lowest acceptable emergency recall.
+    /// Lowest acceptable emergency recall of the 9-1-1 reply.
     pub min_emergency_recall: f64,
-    /// Highest acceptable share of non-emergencies labelled `emergency_911`.
+    /// Highest acceptable share of non-emergencies that get the 9-1-1 reply.
     pub max_false_emergency_rate: f64,
     /// Lowest acceptable macro-F1.
     pub min_macro_f1: f64,
+    /// Highest acceptable expected calibration error.
+    pub max_ece: f64,
 }
 
 impl Default for Thresholds {
+    /// The test split's limits.
     fn default() -> Self {
         Thresholds {
             min_emergency_recall: 0.97,
             max_false_emergency_rate: 0.03,
             min_macro_f1: 0.88,
+            max_ece: 1.0,
+        }
+    }
+}
+
+impl Thresholds {
+    /// Issue 16's target on the sealed split (writers never trained on).
+    pub fn sealed() -> Self {
+        Thresholds {
+            min_emergency_recall: 0.98,
+            max_false_emergency_rate: 0.02,
+            min_macro_f1: 0.92,
+            max_ece: 0.05,
         }
     }
 }
@@ -101,10 +138,18 @@ pub fn evaluate(classifier: &Classifier, examples: &[LabelledExample]) -> EvalRe
     let mut misclassified = Vec::new();
     let mut by_hard: BTreeMap<String, (usize, usize)> = BTreeMap::new();
     let mut needs_review = 0;
+    let mut outcomes = Vec::with_capacity(examples.len());
     for ex in examples {
         let out = classifier.classify(&ex.input());
         confusion[ex.category.index()][out.category.index()] += 1;
         needs_review += usize::from(out.needs_review);
+        outcomes.push(Outcome {
+            expected: ex.category,
+            got: out.category,
+            confidence: out.confidence,
+            needs_review: out.needs_review,
+            reply: out.emergency_reply,
+        });
         let correct = out.category == ex.category;
         if let Some(h) = &ex.hard {
             let e = by_hard.entry(h.clone()).or_default();
@@ -164,6 +209,8 @@ pub fn evaluate(classifier: &Classifier, examples: &[LabelledExample]) -> EvalRe
     let non_emergencies = examples.len() - emergencies;
     let false_emergencies: usize = (0..6).filter(|&i| i != e).map(|i| confusion[i][e]).sum();
     let correct: usize = (0..6).map(|i| confusion[i][i]).sum();
+    let (reply_recall, reply_false_rate) = slices::reply_rates(&outcomes);
+    let (calibration, ece) = slices::calibration(&outcomes);
     EvalReport {
         version: classifier.version().to_owned(),
         total: examples.len(),
@@ -174,6 +221,17 @@ pub fn evaluate(classifier: &Classifier, examples: &[LabelledExample]) -> EvalRe
         emergency_recall: ratio(confusion[e][e], emergencies, 1.0),
         false_emergency_rate: ratio(false_emergencies, non_emergencies, 0.0),
         needs_review,
+        review_share: ratio(needs_review, examples.len(), 0.0),
+        errors_flagged: misclassified.iter().filter(|m| m.needs_review).count(),
+        reply_recall,
+        reply_false_rate,
+        net_only: outcomes
+            .iter()
+            .filter(|o| o.reply && o.got != Category::Emergency911)
+            .count(),
+        calibration,
+        ece,
+        slices: slices::slices(examples, &outcomes),
         by_hard,
         misclassified,
     }
@@ -183,22 +241,28 @@ impl EvalReport {
     /// One sentence per threshold missed; empty means the report passes.
     pub fn check(&self, t: &Thresholds) -> Vec<String> {
         let mut failures = Vec::new();
-        if self.emergency_recall < t.min_emergency_recall {
+        if self.reply_recall < t.min_emergency_recall {
             failures.push(format!(
                 "emergency recall {:.3} is below the minimum {:.3}",
-                self.emergency_recall, t.min_emergency_recall
+                self.reply_recall, t.min_emergency_recall
             ));
         }
-        if self.false_emergency_rate > t.max_false_emergency_rate {
+        if self.reply_false_rate > t.max_false_emergency_rate {
             failures.push(format!(
                 "false-emergency rate {:.3} is above the maximum {:.3}",
-                self.false_emergency_rate, t.max_false_emergency_rate
+                self.reply_false_rate, t.max_false_emergency_rate
             ));
         }
         if self.macro_f1 < t.min_macro_f1 {
             failures.push(format!(
                 "macro-F1 {:.3} is below the minimum {:.3}",
                 self.macro_f1, t.min_macro_f1
+            ));
+        }
+        if self.ece > t.max_ece {
+            failures.push(format!(
+                "expected calibration error {:.3} is above the maximum {:.3}",
+                self.ece, t.max_ece
             ));
         }
         failures
@@ -251,6 +315,7 @@ patterns = ['\brondines\b']
             min_emergency_recall: 0.5,
             max_false_emergency_rate: 0.5,
             min_macro_f1: 0.0,
+            max_ece: 1.0,
         };
         assert!(r.check(&lenient).is_empty());
     }
@@ -266,6 +331,11 @@ patterns = ['\brondines\b']
             "emergency recall",
             "false-emergency rate",
             "misclassified (2)",
+            "9-1-1 reply",
+            "expected calibration error",
+            "slices",
+            "estado",
+            "desconocido",
             "t-4: emergency_911 → other",
         ] {
             assert!(text.contains(heading), "{heading} missing in:\n{text}");

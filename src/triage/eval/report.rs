@@ -33,7 +33,55 @@ impl fmt::Display for EvalReport {
         writeln!(f, "accuracy              {:.3}", self.accuracy)?;
         writeln!(f, "emergency recall      {:.3}", self.emergency_recall)?;
         writeln!(f, "false-emergency rate  {:.3}", self.false_emergency_rate)?;
-        writeln!(f, "needs review          {}", self.needs_review)?;
+        writeln!(
+            f,
+            "needs review          {} ({:.1} % of lines; {} of {} errors)",
+            self.needs_review,
+            self.review_share * 100.0,
+            self.errors_flagged,
+            self.misclassified.len()
+        )?;
+        writeln!(f)?;
+        writeln!(f, "9-1-1 reply (category or safety net)")?;
+        writeln!(f, "  emergency recall      {:.3}", self.reply_recall)?;
+        writeln!(f, "  false-emergency rate  {:.3}", self.reply_false_rate)?;
+        writeln!(
+            f,
+            "  by the safety net     {} (\"posible emergencia\")",
+            self.net_only
+        )?;
+        writeln!(f)?;
+        writeln!(f, "expected calibration error  {:.3}", self.ece)?;
+        writeln!(
+            f,
+            "calibration (confidence bin, lines, mean confidence, accuracy)"
+        )?;
+        for b in self.calibration.iter().filter(|b| b.count > 0) {
+            writeln!(
+                f,
+                "  {:.1}–{:.1} {:>7} {:>9.3} {:>9.3}",
+                b.lower, b.upper, b.count, b.mean_confidence, b.accuracy
+            )?;
+        }
+        writeln!(f)?;
+        writeln!(
+            f,
+            "slices (lines, accuracy, macro-F1, emergencies, 9-1-1 recall, false-emergency)"
+        )?;
+        for s in &self.slices {
+            writeln!(
+                f,
+                "  {:<9} {:<13} {:>5} {:>7.3} {:>7.3} {:>5} {:>7.3} {:>7.3}",
+                s.dimension,
+                s.value,
+                s.total,
+                s.accuracy,
+                s.macro_f1,
+                s.emergencies,
+                s.reply_recall,
+                s.reply_false_rate
+            )?;
+        }
         writeln!(f)?;
         writeln!(f, "confusion (rows = expected, columns = got)")?;
         write!(f, "{:<14}", "")?;
