@@ -170,3 +170,9 @@ pub(super) struct LogSection {
     pub(super) filter: String,
     pub(super) format: LogFormat,
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MetricsSection {
+    pub(super) listen: String,
+}

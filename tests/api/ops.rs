@@ -40,6 +40,7 @@ impl Server {
             .current_dir(repo_path(""))
             .env_remove("ALERTA_CONFIG")
             .env("ALERTA_BIND", format!("127.0.0.1:{port}"))
+            .env("ALERTA_METRICS_LISTEN", "127.0.0.1:0")
             .env("DATABASE_URL", format!("sqlite://{}", db.display()))
             .env("WHATSAPP_APP_SECRET", SECRET)
             .env("ALERTA_MEDIA_DIR", media)
