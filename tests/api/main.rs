@@ -16,6 +16,7 @@ mod helpers;
 mod hot_paths;
 mod login_defences;
 mod media;
+mod observability;
 mod ops;
 mod outbox;
 mod outbox_costs;
