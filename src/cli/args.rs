@@ -324,3 +324,34 @@ pub fn spanish(cmd: clap::Command) -> clap::Command {
     }
     cmd.mut_subcommands(spanish)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    /// Every command, however deep, with its path from the root.
+    fn walk(cmd: &clap::Command, path: String, out: &mut Vec<(String, clap::Command)>) {
+        out.push((path.clone(), cmd.clone()));
+        for sub in cmd.get_subcommands() {
+            walk(sub, format!("{path} {}", sub.get_name()), out);
+        }
+    }
+
+    #[test]
+    fn every_command_has_spanish_help_with_examples() {
+        let mut all = Vec::new();
+        walk(&spanish(Cli::command()), "alerta".into(), &mut all);
+        assert!(all.len() > 25, "{}", all.len());
+        for (path, mut cmd) in all {
+            let help = cmd.render_long_help().to_string();
+            assert!(help.contains("Uso: "), "{path}:\n{help}");
+            assert!(help.contains("Ejemplo"), "{path} has no example:\n{help}");
+            assert!(help.contains("Muestra esta ayuda"), "{path}:\n{help}");
+            for english in ["Usage:", "Print help", "Options:", "Commands:"] {
+                assert!(!help.contains(english), "{path} says {english:?}:\n{help}");
+            }
+        }
+    }
+}
