@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 
 use super::connection::{Clocked, Timeouts};
+use super::shutdown::Deadline;
 use crate::telemetry::metrics::metrics;
 use crate::telemetry::warn_summary::WarnSummary;
 
@@ -32,17 +33,16 @@ pub struct ListenerSettings {
     pub timeouts: Timeouts,
     /// Connections served at once.
     pub limit: usize,
-    /// How long open connections may take to finish their responses after shutdown.
-    pub grace: Duration,
 }
 
 /// Serves `router` on `listener` until `shutdown` fires, then lets each connection finish
-/// the response it is writing (up to `grace`) and returns.
+/// the response it is writing (up to the shared `deadline`) and returns.
 pub async fn serve(
     listener: TcpListener,
     router: Router,
     settings: ListenerSettings,
     shutdown: CancellationToken,
+    deadline: Arc<Deadline>,
 ) {
     let slots = Arc::new(Semaphore::new(settings.limit));
     let refused = WarnSummary::new("connections refused: the connection limit is reached");
@@ -87,8 +87,7 @@ pub async fn serve(
     drop(listener);
     // Every connection holds a slot until it ends: when all slots are back, all are done.
     let all = u32::try_from(settings.limit).unwrap_or(u32::MAX);
-    let drained = tokio::time::timeout(settings.grace, slots.acquire_many(all)).await;
-    if drained.is_err() {
+    if !deadline.wait(slots.acquire_many(all)).await {
         tracing::warn!("connections still open after the grace period; closing them");
         force.cancel();
     }
@@ -160,7 +159,6 @@ mod tests {
                 idle: Duration::from_secs(30),
             },
             limit: 8,
-            grace: Duration::from_secs(10),
         }
     }
 
@@ -168,7 +166,8 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let stop = CancellationToken::new();
-        let task = tokio::spawn(serve(listener, router, settings(), stop.clone()));
+        let deadline = Arc::new(Deadline::new(Duration::from_secs(10)));
+        let task = tokio::spawn(serve(listener, router, settings(), stop.clone(), deadline));
         (addr, stop, task)
     }
 

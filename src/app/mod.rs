@@ -5,6 +5,8 @@ mod connection;
 pub mod fd_limit;
 mod health;
 mod listener;
+pub mod metrics_endpoint;
+pub mod shutdown;
 
 use std::sync::Arc;
 
@@ -213,7 +215,7 @@ pub fn router(state: AppState) -> Router {
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,
         ))
-        .layer(telemetry::http_trace_layer())
+        .layer(axum::middleware::from_fn(telemetry::request::track))
         .with_state(state)
 }
 
@@ -229,14 +231,25 @@ fn listener_settings(config: &Config) -> listener::ListenerSettings {
         limit: c.limit.unwrap_or_else(|| {
             fd_limit::derived_connection_limit(fd_limit::current_soft(), c.fd_reserve)
         }),
-        grace: config.shutdown_grace,
     }
 }
 
-/// Runs the service on `listener` until `shutdown` is cancelled.
+/// Runs the service on `listener` until `shutdown` is cancelled, with `/metrics` on the
+/// address `[metrics] listen` names.
 pub async fn run(
     config: Config,
     listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    let metrics = metrics_endpoint::bind(config.metrics_listen).await?;
+    run_with_metrics(config, listener, metrics, shutdown).await
+}
+
+/// Runs the service with `/metrics` on `metrics` (not served when `None`).
+pub async fn run_with_metrics(
+    config: Config,
+    listener: TcpListener,
+    metrics: Option<TcpListener>,
     shutdown: CancellationToken,
 ) -> anyhow::Result<()> {
     if config.whatsapp.app_secret.is_none() {
@@ -249,7 +262,7 @@ pub async fn run(
         tracing::warn!("WHATSAPP_ACCESS_TOKEN not set: outbound messages run in dry-run");
     }
     config.web.warn_if_loopback();
-    let grace = config.shutdown_grace;
+    let deadline = Arc::new(shutdown::Deadline::new(config.shutdown_grace));
     let listener_settings = listener_settings(&config);
     let state = AppState::build(config).await?;
     let store = state.store.clone();
@@ -293,6 +306,14 @@ pub async fn run(
     workers.push(tokio::spawn(
         crate::intake::REFUSED_SIGNATURES.run(shutdown.clone()),
     ));
+    if let Some(metrics) = metrics {
+        tracing::info!(addr = %metrics.local_addr()?, "metrics listening");
+        workers.push(tokio::spawn(metrics_endpoint::serve(
+            metrics,
+            state.clone(),
+            shutdown.clone(),
+        )));
+    }
     let addr = listener.local_addr()?;
     tracing::info!(
         %addr,
@@ -301,18 +322,41 @@ pub async fn run(
         idle_timeout_secs = listener_settings.timeouts.idle.as_secs_f64(),
         "listening"
     );
-    listener::serve(listener, router(state), listener_settings, shutdown.clone()).await;
-    // The server only returns once shutdown was requested: make sure the
-    // workers stop too, and let each finish the row it holds.
+    // Fix the deadline the moment shutdown is requested, whichever part notices first.
+    let clock = {
+        let (shutdown, deadline) = (shutdown.clone(), deadline.clone());
+        tokio::spawn(async move {
+            shutdown.cancelled().await;
+            deadline.get();
+        })
+    };
+    listener::serve(
+        listener,
+        router(state),
+        listener_settings,
+        shutdown.clone(),
+        deadline.clone(),
+    )
+    .await;
+    // The server only returns once shutdown was requested: make sure the workers stop too,
+    // and let each finish the row it holds, all within the one deadline.
     shutdown.cancel();
+    let _ = clock.await;
+    let mut late = 0;
     for worker in workers {
-        if tokio::time::timeout(grace, worker).await.is_err() {
-            tracing::warn!("a worker did not stop within the grace period");
+        if !deadline.wait(worker).await {
+            late += 1;
         }
     }
+    if late > 0 {
+        tracing::warn!(
+            workers = late,
+            "workers still running at the shutdown deadline"
+        );
+    }
     tracing::info!("HTTP server and workers stopped; closing the store");
-    if tokio::time::timeout(grace, store.close()).await.is_err() {
-        tracing::warn!("store did not close within the grace period");
+    if !deadline.wait(store.close()).await {
+        tracing::warn!("store did not close by the shutdown deadline");
     }
     Ok(())
 }

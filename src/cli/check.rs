@@ -66,3 +66,16 @@ pub fn registry_dump() -> anyhow::Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(&registry)?);
     Ok(ExitCode::SUCCESS)
 }
+
+/// `alerta config dump`: the effective settings as TOML, secrets hidden.
+pub fn config_dump() -> anyhow::Result<ExitCode> {
+    let config = match Config::load() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    print!("{}", crate::config::dump::render(&config));
+    Ok(ExitCode::SUCCESS)
+}

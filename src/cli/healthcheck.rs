@@ -9,15 +9,15 @@ use crate::config::Config;
 
 #[derive(clap::Args)]
 pub struct HealthcheckArgs {
-    /// Base URL of the service, e.g. http://127.0.0.1:8080 (default: the address it listens
-    /// on, from ALERTA_BIND / server.bind).
+    /// URL base del servicio, p. ej. http://127.0.0.1:8080 (por defecto, la dirección en la
+    /// que escucha: ALERTA_BIND / server.bind).
     #[arg(long)]
     url: Option<String>,
-    /// Seconds to wait for each answer.
+    /// Segundos de espera de cada respuesta.
     #[arg(long, default_value_t = 5)]
     timeout: u64,
-    /// Keep asking for up to this many seconds until the service is ready (for a unit's
-    /// ExecStartPost=, so "started" means ready); without it, ask once.
+    /// Sigue preguntando hasta estos segundos a que el servicio esté listo (para el
+    /// ExecStartPost= de una unidad); sin ella, pregunta una vez.
     #[arg(long, default_value_t = 0)]
     wait: u64,
 }

@@ -11,29 +11,31 @@ use crate::store;
 
 #[derive(clap::Args)]
 pub struct LoadArgs {
-    /// Base URL of the server.
+    /// URL base del servidor.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     url: String,
+    /// Solicitudes a enviar.
     #[arg(long, default_value_t = 10_000)]
     requests: usize,
+    /// Solicitudes simultáneas.
     #[arg(long, default_value_t = 64)]
     concurrency: usize,
-    /// Offered rate in requests per second (default: as fast as concurrency allows).
+    /// Solicitudes por segundo (por defecto, tan rápido como permita la concurrencia).
     #[arg(long)]
     rate: Option<f64>,
-    /// Messages per request, chosen between 1 and this.
+    /// Mensajes por solicitud, entre 1 y este número.
     #[arg(long, default_value_t = 1)]
     max_batch: usize,
-    /// Share of requests that repeat an earlier body (Meta's retries).
+    /// Proporción de solicitudes que repiten un cuerpo anterior (reintentos de Meta).
     #[arg(long, default_value_t = 0.02)]
     duplicates: f64,
-    /// Share of requests that carry shuffled statuses.
+    /// Proporción de solicitudes con estados de entrega desordenados.
     #[arg(long, default_value_t = 0.05)]
     statuses: f64,
-    /// Seed (message ids include it; vary it between runs against the same database).
+    /// Semilla (va en los ids de mensaje; cámbiela entre corridas contra la misma base).
     #[arg(long)]
     seed: Option<u64>,
-    /// Skip the check through DATABASE_URL that every accepted message is stored.
+    /// Omite la comprobación, con DATABASE_URL, de que cada mensaje aceptado quedó guardado.
     #[arg(long)]
     no_verify: bool,
 }

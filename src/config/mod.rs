@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+pub mod dump;
+mod env_override;
 mod secrets;
 mod sections;
 pub use secrets::{from_process_env as secret_from_env, SECRET_VARS};
@@ -109,6 +111,11 @@ pub struct Config {
     pub pseudonym_key: Option<Secret>,
     pub log_filter: String,
     pub log_format: LogFormat,
+    /// Where `/metrics` is served (`[metrics] listen`; `None`: not served).
+    pub metrics_listen: Option<SocketAddr>,
+    /// The merged settings as TOML, with the environment applied and the database
+    /// password masked: what `alerta config dump` prints.
+    pub effective: toml::Table,
 }
 
 #[derive(Deserialize)]
@@ -129,6 +136,7 @@ struct FileConfig {
     costs: CostRates,
     #[serde(default)]
     map: MapSettings,
+    metrics: MetricsSection,
 }
 
 /// A configuration problem, naming where it came from.
@@ -147,16 +155,20 @@ impl Config {
 
     /// Loads with `env` standing in for the environment (tests pass a map).
     pub fn load_with(env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let mut merged: toml::Table = DEFAULTS.parse().map_err(|e| err("config/alerta.toml", e))?;
+        let defaults: toml::Table = DEFAULTS.parse().map_err(|e| err("config/alerta.toml", e))?;
+        let mut merged = defaults.clone();
         if let Some(path) = env("ALERTA_CONFIG") {
             let text = std::fs::read_to_string(&path).map_err(|e| err(&path, e))?;
             let overlay: toml::Table = text.parse().map_err(|e| err(&path, e))?;
             merge(&mut merged, overlay);
         }
-        let file: FileConfig = toml::Value::Table(merged)
+        env_override::apply(&defaults, &mut merged, &env)?;
+        let file: FileConfig = toml::Value::Table(merged.clone())
             .try_into()
             .map_err(|e| err(env("ALERTA_CONFIG").as_deref().unwrap_or("config"), e))?;
-        Config::from_parts(file, &env)
+        let mut config = Config::from_parts(file, &env)?;
+        config.effective = dump::effective(merged, &config);
+        Ok(config)
     }
 
     fn from_parts(
@@ -185,7 +197,20 @@ impl Config {
             ));
         }
         f.map.validate().map_err(|e| err("map.tiles", e))?;
+        let listen_text = env("ALERTA_METRICS_LISTEN").unwrap_or(f.metrics.listen);
+        // Empty turns the listener off (a deployment that scrapes nothing).
+        let metrics_listen = match listen_text.trim() {
+            "" => None,
+            text => Some(text.parse().map_err(|e| {
+                err(
+                    "ALERTA_METRICS_LISTEN / metrics.listen",
+                    format!("{text:?}: {e}"),
+                )
+            })?),
+        };
         Ok(Config {
+            metrics_listen,
+            effective: toml::Table::new(),
             bind,
             database_url,
             store: StoreOptions {
@@ -271,6 +296,8 @@ impl Config {
             "ALERTA_REGISTRY_DIR" => Some(dir.clone()),
             "WHATSAPP_APP_SECRET" => Some("test-app-secret".into()),
             "WHATSAPP_VERIFY_TOKEN" => Some("test-verify-token".into()),
+            // Parallel tests cannot share one metrics port: each gets a free one.
+            "ALERTA_METRICS_LISTEN" => Some("127.0.0.1:0".into()),
             // Tests never write media into the repository.
             "ALERTA_MEDIA_DIR" => Some(
                 std::env::temp_dir()

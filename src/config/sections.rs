@@ -272,6 +272,12 @@ pub(super) struct LogSection {
     pub(super) format: LogFormat,
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MetricsSection {
+    pub(super) listen: String,
+}
+
 #[cfg(test)]
 mod tests {
     use std::io::Write;

@@ -59,6 +59,12 @@ impl MediaFetcher {
                     tracing::info!(message_id = row.message_id, size, "media stored")
                 }
                 other => {
+                    let kind = match other {
+                        MediaOutcome::Retry { .. } => "retry",
+                        MediaOutcome::Unavailable { .. } => "unavailable",
+                        _ => "refused",
+                    };
+                    crate::telemetry::metrics::metrics().media_failure(kind);
                     tracing::warn!(message_id = row.message_id, outcome = ?other, "media not stored")
                 }
             }

@@ -72,7 +72,12 @@ impl RetentionWorker {
         let every =
             Duration::from_secs(self.state.config.privacy.retention_every_hours.max(1) * 3600);
         loop {
-            match run_once(&self.state, self.clock.now()).await {
+            let result = run_once(&self.state, self.clock.now()).await;
+            crate::telemetry::metrics::metrics().retention_run(
+                if result.is_ok() { "ok" } else { "failed" },
+                chrono::Utc::now().timestamp(),
+            );
+            match result {
                 Ok(c) => tracing::info!(
                     unreported = c.unreported_texts,
                     closed = c.closed_report_messages,

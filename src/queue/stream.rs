@@ -42,6 +42,7 @@ pub fn sse(
         every: Duration::from_secs(state.config.web.stream_recheck_secs.max(1)),
         // The extractor that let this request in has just checked the credential.
         checked: Instant::now(),
+        _open: crate::telemetry::metrics::metrics().event_stream_opened(),
     };
     let events = stream::unfold(follow, |mut f| async move {
         let event = f.next().await?;
@@ -61,6 +62,8 @@ struct Follow {
     token_days: i64,
     every: Duration,
     checked: Instant,
+    /// Counts this stream in `alerta_event_streams` until it ends.
+    _open: crate::telemetry::metrics::StreamGuard,
 }
 
 impl Follow {

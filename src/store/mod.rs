@@ -170,6 +170,8 @@ pub trait Store: QueueStore + MediaStore + PrivacyStore + Send + Sync + 'static 
     async fn audit_trail(&self, kind: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
     /// Reports by category and status, outbox depth and age, for `/metrics`.
     async fn gauges(&self) -> Result<Gauges, StoreError>;
+    /// The read pool's connections now: (open, idle), for `/metrics`.
+    fn pool_connections(&self) -> (u32, usize);
 
     /// Finishes pending writes and closes connections.
     async fn close(&self);

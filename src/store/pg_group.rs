@@ -107,7 +107,13 @@ async fn run(
 /// Writes a group and answers each of its requests.
 async fn write(pool: &PgPool, jobs: Vec<Job>) {
     let batches: Vec<&IngestBatch> = jobs.iter().map(|j| &j.batch).collect();
+    let started = std::time::Instant::now();
     let result = retrying(|| write_group(pool, &batches)).await;
+    crate::telemetry::metrics::metrics().writer_commit(
+        "postgres",
+        batches.len(),
+        started.elapsed(),
+    );
     drop(batches);
     match result {
         Ok(outcomes) => {

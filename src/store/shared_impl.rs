@@ -181,6 +181,10 @@ macro_rules! store_impl {
             async fn gauges(&self) -> Result<crate::store::Gauges, StoreError> {
                 Ok(gauges(&self.$pool).await?)
             }
+
+            fn pool_connections(&self) -> (u32, usize) {
+                (self.$pool.size(), self.$pool.num_idle())
+            }
         }
     };
 }

@@ -1,17 +1,11 @@
-//! Logging and metrics. Spans carry the route template, never the URL: the webhook handshake puts the
-//! verify token in the query string, and message content or phone numbers never go to logs.
+//! Logging and metrics. Spans carry the route template and a request id, never the URL (see
+//! `request.rs`); message content and phone numbers never go to logs.
 
+pub mod histogram;
 pub mod metrics;
+pub mod request;
 pub mod warn_summary;
 
-use axum::body::Body;
-use axum::extract::MatchedPath;
-use axum::http::Request;
-use tower_http::classify::{ServerErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{
-    DefaultOnBodyChunk, DefaultOnEos, DefaultOnRequest, DefaultOnResponse, TraceLayer,
-};
-use tracing::Level;
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
 use crate::config::LogFormat;
@@ -29,32 +23,4 @@ pub fn init(filter: &str, format: LogFormat) {
             .with(fmt::layer().with_writer(std::io::stderr))
             .try_init(),
     };
-}
-
-/// The HTTP trace layer with our span maker.
-pub type HttpTraceLayer = TraceLayer<
-    SharedClassifier<ServerErrorsAsFailures>,
-    fn(&Request<Body>) -> tracing::Span,
-    DefaultOnRequest,
-    DefaultOnResponse,
-    DefaultOnBodyChunk,
-    DefaultOnEos,
-    (),
->;
-
-/// Request spans named by method and matched route only.
-pub fn http_trace_layer() -> HttpTraceLayer {
-    TraceLayer::new_for_http()
-        .make_span_with(request_span as fn(&Request<Body>) -> tracing::Span)
-        .on_response(DefaultOnResponse::new().level(Level::INFO))
-        // Handlers log their own failures once (see `error.rs`).
-        .on_failure(())
-}
-
-fn request_span(req: &Request<Body>) -> tracing::Span {
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str);
-    tracing::info_span!("http", method = %req.method(), route)
 }

@@ -25,6 +25,7 @@ const MARGIN: Duration = Duration::from_secs(10);
 
 struct Server {
     addr: SocketAddr,
+    metrics_addr: SocketAddr,
     config: Config,
     shutdown: CancellationToken,
     task: JoinHandle<anyhow::Result<()>>,
@@ -46,9 +47,17 @@ impl Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = CancellationToken::new();
-        let task = tokio::spawn(alerta::app::run(config.clone(), listener, shutdown.clone()));
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_addr = metrics.local_addr().unwrap();
+        let task = tokio::spawn(alerta::app::run_with_metrics(
+            config.clone(),
+            listener,
+            Some(metrics),
+            shutdown.clone(),
+        ));
         let server = Server {
             addr,
+            metrics_addr,
             config,
             shutdown,
             task,
@@ -231,7 +240,7 @@ async fn a_full_connection_cap_refuses_at_once_and_frees_up_after_the_header_tim
             c.connections.limit = Some(CAP);
         })
         .await;
-        let before = closed_by_limit(&metrics_text(server.addr).await);
+        let before = closed_by_limit(&metrics_text(server.metrics_addr).await);
         // The slowloris: every slot taken by a head that never ends.
         let mut slow = Vec::new();
         for i in 0..CAP {
@@ -270,8 +279,7 @@ async fn a_full_connection_cap_refuses_at_once_and_frees_up_after_the_header_tim
             .await
             .unwrap();
         assert_eq!(response.status(), 200, "{backend:?}");
-        // Read once the slots are free (/metrics needs one too).
-        let refused = closed_by_limit(&metrics_text(server.addr).await);
+        let refused = closed_by_limit(&metrics_text(server.metrics_addr).await);
         assert!(refused - before >= 40, "{backend:?}: {before} → {refused}");
         let store = alerta::store::connect(&server.config.database_url, &server.config.store)
             .await

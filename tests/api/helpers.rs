@@ -157,6 +157,22 @@ impl TestApp {
             .await
     }
 
+    /// Scrapes `/metrics` from the metrics listener's router (not on the public port).
+    pub async fn metrics(&self) -> (StatusCode, String) {
+        let response = app::metrics_endpoint::router(self.state.clone())
+            .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
     pub async fn counts(&self) -> StoreCounts {
         self.state.store.counts().await.expect("counts")
     }

@@ -20,6 +20,7 @@ mod login_defences;
 mod map;
 mod media;
 mod monday;
+mod observability;
 mod ops;
 mod outbox;
 mod outbox_costs;

@@ -37,6 +37,7 @@ fn spawn_server(
     cmd.arg("serve")
         .current_dir(repo_path(""))
         .env("ALERTA_BIND", format!("127.0.0.1:{port}"))
+        .env("ALERTA_METRICS_LISTEN", "127.0.0.1:0")
         .env("DATABASE_URL", database_url)
         .env("ALERTA_CONFIG", overlay)
         .env("WHATSAPP_APP_SECRET", SECRET)

@@ -54,10 +54,12 @@ fn personal_data_in_demo() -> Vec<String> {
 fn serve_simulate_and_sigterm_with_clean_logs() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
+    let metrics_port = free_port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_alerta"))
         .arg("serve")
         .current_dir(repo_path(""))
         .env("ALERTA_BIND", format!("127.0.0.1:{port}"))
+        .env("ALERTA_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
         .env(
             "DATABASE_URL",
             format!("sqlite://{}", dir.path().join("s.db").display()),
@@ -86,6 +88,7 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
     );
     assert_eq!(sim_out.matches("200 OK").count(), 10, "{sim_out}");
     operate_through_the_api(port, &dir.path().join("s.db"));
+    let generated = metrics_and_request_ids(port, metrics_port);
 
     let killed = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
@@ -113,6 +116,24 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
     assert!(status.success(), "exit {status:?}\n{logs}");
     assert!(logs.contains("webhook stored"), "{logs}");
     assert!(logs.contains("shutdown requested"), "{logs}");
+    // Every line a request logs carries its id: the client's when it is plain, else one made
+    // here, and the access line is among them.
+    let traced: Vec<&str> = logs.lines().filter(|l| l.contains("op-7f3a9c")).collect();
+    assert!(
+        traced
+            .iter()
+            .any(|l| l.contains("answered") && l.contains("200")),
+        "{logs}"
+    );
+    assert!(
+        traced.iter().any(|l| l.contains("webhook stored")),
+        "the handler's own line has the id too:\n{logs}"
+    );
+    assert!(logs.contains(&generated), "{generated} not in\n{logs}");
+    assert!(
+        !logs.contains("a b<script>"),
+        "an unsafe id is never logged"
+    );
     for secret in personal_data_in_demo() {
         assert!(
             !logs.contains(&secret),
@@ -120,6 +141,70 @@ fn serve_simulate_and_sigterm_with_clean_logs() {
         );
     }
     assert!(!logs.contains(SECRET));
+}
+
+/// `/metrics` answers on its own port only, with the request counted by route template;
+/// request ids are echoed. Returns the id generated for a request whose own id was unsafe.
+fn metrics_and_request_ids(port: u16, metrics_port: u16) -> String {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let http = reqwest::Client::new();
+        let public = http
+            .get(format!("http://127.0.0.1:{port}/metrics"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(public.status(), 404, "/metrics is not on the public port");
+        let body = crate::helpers::text_webhook(
+            "wamid.request-id",
+            Some("5216621000101"),
+            None,
+            None,
+            "solicitamos rondines por la tarde",
+        );
+        let r = http
+            .post(format!("http://127.0.0.1:{port}/webhook"))
+            .header("content-type", "application/json")
+            .header(
+                "x-hub-signature-256",
+                alerta::whatsapp::signature::sign(SECRET.as_bytes(), &body),
+            )
+            .header("x-request-id", "op-7f3a9c")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["x-request-id"], "op-7f3a9c");
+        let r = http
+            .get(format!("http://127.0.0.1:{port}/readyz"))
+            .header("x-request-id", "a b<script>")
+            .send()
+            .await
+            .unwrap();
+        let generated = r.headers()["x-request-id"].to_str().unwrap().to_owned();
+        assert_eq!(generated.len(), 16, "{generated}");
+        let text = http
+            .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        for needle in [
+            "alerta_http_requests_total{route=\"/webhook\",method=\"POST\",status=\"200\"}",
+            "alerta_http_requests_total{route=\"/api/v1/reports/{folio}/actions\"",
+            "alerta_http_request_seconds_bucket{route=\"/webhook\",le=\"+Inf\"}",
+            "alerta_writer_group_size_count{backend=\"sqlite\"}",
+            "alerta_writer_fsync_seconds_count",
+            "alerta_build_info{version=",
+            "alerta_sending_paused 0",
+            "alerta_database_up 1",
+        ] {
+            assert!(text.contains(needle), "missing {needle} in\n{text}");
+        }
+        generated
+    })
 }
 
 /// An operator's shift and a privacy request over the API, so their handlers' logs are

@@ -172,13 +172,13 @@ async fn metrics_count_webhooks_reports_and_the_outbox() {
         "pueden mandar rondines por la escuela en la salida xfa",
     );
     app.post_signed(&body).await;
-    let (status, text) = app.get("/metrics").await;
+    let (status, text) = app.metrics().await;
     assert_eq!(status, StatusCode::OK);
     for needle in [
         "alerta_webhooks_total{outcome=\"unauthorized\"}",
         "alerta_webhooks_total{outcome=\"stored\"}",
         "alerta_ingest_seconds_count",
-        "alerta_reports{category_status=\"patrol/open\"} 1",
+        "alerta_reports{category=\"patrol\",status=\"open\"} 1",
         "alerta_outbox_depth{state=\"pending\"}",
         "alerta_database_up 1",
     ] {

@@ -128,13 +128,13 @@ async fn forged_signatures_are_counted_each_and_logged_once_per_interval() {
         .with_ansi(false)
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
-    let (_, before) = app.get("/metrics").await;
+    let (_, before) = app.metrics().await;
     for i in 0..50 {
         let body = format!("{{\"forged\":{i}}}");
         let (status, _) = app.post_webhook(body.as_bytes(), Some("sha256=00")).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED);
     }
-    let (_, after) = app.get("/metrics").await;
+    let (_, after) = app.metrics().await;
     // Other tests of this binary may refuse signatures at the same time: at least ours.
     assert!(unauthorized_count(&after) - unauthorized_count(&before) >= 50);
     let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();

@@ -43,7 +43,9 @@ pub(crate) fn writer_loop(
                 Err(_) => break,
             }
         }
+        let (size, started) = (group.len(), std::time::Instant::now());
         let answers = commit_group(&mut conn, &mut group);
+        crate::telemetry::metrics::metrics().writer_commit("sqlite", size, started.elapsed());
         match &syncer {
             Some((sync, _)) => {
                 if let Err(unsent) = sync.send(answers) {

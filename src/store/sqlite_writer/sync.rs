@@ -71,7 +71,9 @@ fn sync(wal: &std::path::Path, file: &mut Option<File>) -> std::io::Result<()> {
         Some(f) => f,
         None => file.insert(File::open(wal)?),
     };
+    let started = std::time::Instant::now();
     let synced = f.sync_data();
+    crate::telemetry::metrics::metrics().writer_fsync(started.elapsed());
     if synced.is_err() {
         // Reopen next time rather than trust a descriptor whose sync failed.
         *file = None;
