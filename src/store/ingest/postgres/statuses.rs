@@ -11,8 +11,8 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 
-use super::sql::status_conflict;
-use super::{IngestBatch, IngestOutcome, NewStatus};
+use crate::store::ingest::statements::status_conflict;
+use crate::store::ingest::{IngestBatch, IngestOutcome, NewStatus};
 
 /// Stored ranks, locked in wamid order (the order every replica takes them in).
 const LOCK_RANKS: &str = "\

@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 
-use super::pg_bulk::{to_json, Stored};
-use super::pg_bulk_rows::{AuditJson, OutboxJson, ReportJson};
-use super::plan::{MessagePlan, NewOutbox, NewReport};
-use super::IngestBatch;
+use super::bulk::{to_json, Stored};
+use super::rows::{AuditJson, OutboxJson, ReportJson};
+use crate::store::ingest::plan::{MessagePlan, NewOutbox, NewReport};
+use crate::store::ingest::IngestBatch;
 
 /// Moves each state's counter by the number of reports the group opens there.
 const BUMP_FOLIOS: &str = "\
