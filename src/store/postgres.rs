@@ -1,5 +1,5 @@
 //! PostgreSQL: for deployments with several replicas. Webhook deliveries are written by
-//! group commit (`pg_group.rs`); reads and the workers' writes use the pool directly.
+//! group commit (`ingest/postgres.rs`); reads and the workers' writes use the pool directly.
 
 use std::time::Duration;
 

@@ -1,11 +1,11 @@
 //! SQLite in WAL mode: the embedded default.
 //!
 //! SQLite has one writer at a time, so webhook deliveries go through a single thread that
-//! owns a write connection (`sqlite_writer/`, rusqlite with prepared statements). Deliveries
+//! owns a write connection (`ingest/sqlite/`, rusqlite with prepared statements). Deliveries
 //! that arrive while a transaction is committing are folded into the next one (group commit,
-//! `sqlite_writer/group.rs`), and each is answered only once the WAL holding its commit has
-//! been synced (`sqlite_writer/sync.rs`). Another connection checkpoints the WAL on its own
-//! thread (`sqlite_writer/checkpoint.rs`). Reads, and the workers' small writes, use a sqlx
+//! `ingest/sqlite/group.rs`), and each is answered only once the WAL holding its commit has
+//! been synced (`ingest/sqlite/sync.rs`). Another connection checkpoints the WAL on its own
+//! thread (`ingest/sqlite/checkpoint.rs`). Reads, and the workers' small writes, use a sqlx
 //! pool (the store's `db::Pool`).
 
 use std::str::FromStr;
@@ -26,7 +26,7 @@ use super::{migrate, IngestBatch, IngestOutcome, StoreError, StoreOptions};
 pub(super) struct SqliteWriter {
     write: mpsc::Sender<Job>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// Copies the WAL back into the database file (see `sqlite_writer/checkpoint.rs`).
+    /// Copies the WAL back into the database file (see `ingest/sqlite/checkpoint.rs`).
     checkpointer: Mutex<Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
 }
 
@@ -53,7 +53,7 @@ pub(super) async fn connect(
     migrate::sqlite().run_direct(&mut migrate_conn).await?;
     migrate_conn.close().await?;
     // `full`: the WAL is synced before each answer, by its own thread (see
-    // `sqlite_writer/sync.rs`), so the writer's commits need not wait for the disk. Only
+    // `ingest/sqlite/sync.rs`), so the writer's commits need not wait for the disk. Only
     // in WAL mode: another journal (a VFS without shared memory) keeps SQLite's own sync.
     let mut sync_apart = options.sqlite_synchronous.eq_ignore_ascii_case("full");
     let writer_sync = if sync_apart {

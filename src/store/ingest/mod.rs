@@ -36,9 +36,10 @@
 //! - `sqlite/`: one thread owns the write connection (rusqlite, prepared statements) and
 //!   writes statement by statement, which on an embedded database costs no round trips.
 //! - `postgres.rs` and `postgres/`: a few writer tasks; each kind of row of a group goes in
-//!   one statement (`postgres/bulk.rs`, `plans.rs`, `statuses.rs`). Only the messages whose
-//!   plan reads what an earlier message of the same group may have written (a coordinator's
-//!   command, a follow-up) go statement by statement (`postgres/serial.rs`).
+//!   one statement (`postgres/bulk.rs`, `plans.rs`, `statuses.rs`). Only the messages of a
+//!   delivery holding a coordinator's command or a follow-up go statement by statement
+//!   (`postgres/serial.rs`): those plans read what an earlier message of the same group may
+//!   have just written (the folio a command names, the report a follow-up quotes).
 
 use chrono::{DateTime, Utc};
 

@@ -1,6 +1,6 @@
-//! The set-based half of PostgreSQL's group commit (`pg_group.rs`): a group's deliveries,
+//! The set-based half of PostgreSQL's group commit (`ingest/postgres.rs`): a group's deliveries,
 //! their messages, and the folios, reports, audit entries and outbox rows those open
-//! (`pg_bulk_plans.rs`), and their statuses (`pg_bulk_statuses.rs`), each kind written by
+//! (`plans.rs`), their statuses (`statuses.rs`) and events, each kind written by
 //! one statement for the whole group. Statement by statement, a delivery
 //! cost about ten round trips and a commit; here a group of fifty costs six and one commit.
 //!
@@ -44,7 +44,7 @@ RETURNING id, wamid"
 );
 
 /// Attaches each stored location to the same sender's latest other message of the
-/// window before it, as `sql::ATTACH_BY_BSUID` / `ATTACH_BY_PHONE` do one at a time. It runs
+/// window before it, as `statements::ATTACH_BY_BSUID` / `ATTACH_BY_PHONE` do one at a time. It runs
 /// after the group's messages are in, so a text and the location sent right after it in
 /// the same group find each other.
 const ATTACH_LOCATIONS: &str = "\

@@ -1,6 +1,6 @@
-//! What the messages a group stored set in motion, written set-based (`pg_bulk.rs`): the
+//! What the messages a group stored set in motion, written set-based (`bulk.rs`): the
 //! privacy notice for first-time senders, folios, reports with their audit entries, and
-//! the outbox rows, with the same results as `pg_ingest.rs` gives one message at a time.
+//! the outbox rows, with the same results as `serial.rs` gives one message at a time.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

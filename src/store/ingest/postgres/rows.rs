@@ -1,4 +1,4 @@
-//! The rows `pg_bulk.rs` sends as JSON. Field names are column names:
+//! The rows `bulk.rs` sends as JSON. Field names are column names:
 //! `json_populate_recordset` matches them by name and converts each value to the column's
 //! type, so a misspelt field would arrive as NULL; the store contract tests read every
 //! column back.
@@ -11,7 +11,7 @@ use crate::store::ingest::plan::{NewOutbox, NewReport};
 use crate::store::ingest::rules;
 use crate::store::ingest::{Attribution, NewEvent, NewInbound};
 
-/// One `inbound_messages` row, as `sql::INSERT_INBOUND` binds it.
+/// One `inbound_messages` row, as `statements::INSERT_INBOUND` binds it.
 #[derive(Serialize)]
 pub(super) struct MessageJson<'a> {
     pub wamid: &'a str,

@@ -1,6 +1,6 @@
 //! PostgreSQL's statement-by-statement path, inside the group writer's transaction
-//! (`ingest/postgres.rs`): the messages of a delivery whose plans read what an earlier
-//! message may have written in the same transaction. A coordinator's command looks up the
+//! (`ingest/postgres.rs`): the messages of a delivery holding a plan that reads what an
+//! earlier message may have written in the same transaction. A coordinator's command looks up the
 //! folio it names, which a report opened a moment earlier in the same group may hold; a
 //! follow-up looks for the report it names, quotes or follows. Everything else a group
 //! carries (deliveries, statuses, events, other messages and their plans) is set-based
@@ -146,7 +146,7 @@ async fn execute_plan(
 }
 
 /// Puts the follow-up in its report's thread and counts it on the report; returns the
-/// report's id (the SQLite writer's twin is `sqlite_writer::plan::attach_follow_up`).
+/// report's id (the SQLite writer's twin is `ingest::sqlite::plans::attach_follow_up`).
 async fn attach_follow_up(
     conn: &mut PgConnection,
     f: &FollowUp,
