@@ -30,7 +30,7 @@ use crate::whatsapp::client::GraphClient;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub registry: Arc<Registry>,
     pub classifier: Arc<Classifier>,
     pub replies: Arc<Replies>,

@@ -24,7 +24,7 @@ pub struct MediaSettings {
 }
 
 pub struct MediaFetcher {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub client: MediaClient,
     pub blobs: Arc<BlobStore>,
     pub settings: MediaSettings,

@@ -175,7 +175,7 @@ pub async fn run(spec: &LoadSpec) -> anyhow::Result<LoadReport> {
 
 /// Every message answered 200 must be stored (the wamid's uniqueness makes "once" a
 /// database guarantee). Returns how many were checked.
-pub async fn verify(store: &dyn Store, report: &LoadReport) -> Result<usize, String> {
+pub async fn verify(store: &Store, report: &LoadReport) -> Result<usize, String> {
     let mut missing = Vec::new();
     for wamid in &report.accepted {
         match store.inbound(wamid).await {

@@ -44,7 +44,7 @@ pub enum RenderError {
 
 /// Renders `row` (and the rows merged into it) as one message.
 pub async fn render(
-    store: &dyn Store,
+    store: &Store,
     replies: &Replies,
     row: &OutboxRow,
     merged: &[OutboxRow],
@@ -110,7 +110,7 @@ fn coordinator_buttons(row: &OutboxRow, to: &Recipient, vars: &Vars, body: Strin
 
 /// The markers for a row: its params, plus the folio and status of the report it is about.
 async fn vars_for(
-    store: &dyn Store,
+    store: &Store,
     replies: &Replies,
     row: &OutboxRow,
 ) -> Result<(Vars, Option<&'static str>), RenderError> {
@@ -176,7 +176,7 @@ async fn vars_for(
 /// group: a folio is not a password, and other groups' reports are not theirs to see), the
 /// message it replies to, or the group's latest open request.
 async fn follow_up_report(
-    store: &dyn Store,
+    store: &Store,
     params: &Map<String, Value>,
 ) -> Result<Option<ReportRow>, StoreError> {
     let group = params.get("group").and_then(Value::as_str);

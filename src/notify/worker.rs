@@ -60,7 +60,7 @@ impl Default for SenderSettings {
 
 /// The outbox worker.
 pub struct Sender {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub replies: Arc<Replies>,
     pub transport: Transport,
     pub settings: SenderSettings,
@@ -80,7 +80,7 @@ pub(super) fn secs(d: Duration) -> chrono::Duration {
 
 impl Sender {
     pub fn new(
-        store: Arc<dyn Store>,
+        store: Arc<Store>,
         replies: Arc<Replies>,
         transport: Transport,
         settings: SenderSettings,

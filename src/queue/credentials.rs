@@ -23,7 +23,7 @@ pub fn token_expiry(issued_at: DateTime<Utc>, token_days: i64) -> DateTime<Utc> 
 
 /// The account a token opens now, or why it opens none (in Spanish, for the 401).
 pub async fn token_user(
-    store: &dyn Store,
+    store: &Store,
     token_sha256: &str,
     token_days: i64,
     now: DateTime<Utc>,
@@ -59,7 +59,7 @@ impl Credential {
     /// logged out, expired, rotated, or its account disabled. One primary-key lookup.
     pub async fn valid(
         &self,
-        store: &dyn Store,
+        store: &Store,
         token_days: i64,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {

@@ -81,7 +81,7 @@ impl ChangeFeed {
     }
 
     /// Follows the audit trail until `shutdown`; starts at its current end.
-    pub async fn run(self, store: Arc<dyn Store>, poll: Duration, shutdown: CancellationToken) {
+    pub async fn run(self, store: Arc<Store>, poll: Duration, shutdown: CancellationToken) {
         // However `run` ends, the streams close with it.
         let _close_streams = self.closing.clone().drop_guard();
         let mut last = loop {
@@ -112,11 +112,7 @@ impl ChangeFeed {
         }
     }
 
-    async fn forward(
-        &self,
-        store: &dyn Store,
-        after: i64,
-    ) -> Result<i64, crate::store::StoreError> {
+    async fn forward(&self, store: &Store, after: i64) -> Result<i64, crate::store::StoreError> {
         // With no page open there is nobody to tell: skip to the end of the trail instead of
         // reading every report a burst created. A page opened later loads the queue as it
         // is then, so what it did not hear about is already on it.

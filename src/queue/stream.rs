@@ -58,7 +58,7 @@ struct Follow {
     revocations: watch::Receiver<u64>,
     who: Principal,
     credential: Credential,
-    store: Arc<dyn Store>,
+    store: Arc<Store>,
     token_days: i64,
     every: Duration,
     checked: Instant,

@@ -16,7 +16,7 @@ use crate::store::{NewAudit, NewUser, Store, StoreError, UserAccount};
 
 /// Creates the user and returns their first API token (the only time it exists in clear).
 pub async fn add_user(
-    store: &dyn Store,
+    store: &Store,
     registry: &Registry,
     name: &str,
     role: &str,
@@ -74,7 +74,7 @@ pub async fn add_user(
 /// Sets or replaces a user's web password; every session of the user ends with the old
 /// one. Returns how many sessions ended.
 pub async fn set_password(
-    store: &dyn Store,
+    store: &Store,
     name: &str,
     password: &str,
     by: By<'_>,
@@ -173,7 +173,7 @@ impl AccountView {
 
 /// Every account, by name.
 pub async fn list(
-    store: &dyn Store,
+    store: &Store,
     token_days: i64,
     now: DateTime<Utc>,
 ) -> Result<Vec<AccountView>, StoreError> {
@@ -187,7 +187,7 @@ pub async fn list(
 
 /// One account as the list shows it.
 pub async fn account(
-    store: &dyn Store,
+    store: &Store,
     name: &str,
     token_days: i64,
     now: DateTime<Utc>,
@@ -210,7 +210,7 @@ pub struct Switched {
 /// Disables an account: its sessions end and its token is refused until it is enabled
 /// again. An admin cannot disable their own account (nobody could undo it from the web).
 pub async fn disable(
-    store: &dyn Store,
+    store: &Store,
     name: &str,
     by: By<'_>,
     now: DateTime<Utc>,
@@ -240,7 +240,7 @@ pub async fn disable(
 /// Enables a disabled account: its API token works again (if it has not expired); it signs
 /// in on the web again (its old sessions ended when it was disabled).
 pub async fn enable(
-    store: &dyn Store,
+    store: &Store,
     name: &str,
     by: By<'_>,
     now: DateTime<Utc>,
@@ -263,7 +263,7 @@ pub async fn enable(
 /// Replaces the account's API token; the old one stops working at once. Returns the new one
 /// (the only time it exists in clear).
 pub async fn rotate_token(
-    store: &dyn Store,
+    store: &Store,
     name: &str,
     by: By<'_>,
     now: DateTime<Utc>,
@@ -277,7 +277,7 @@ pub async fn rotate_token(
     Ok(token)
 }
 
-async fn find(store: &dyn Store, name: &str) -> Result<crate::store::UserRow, AccountError> {
+async fn find(store: &Store, name: &str) -> Result<crate::store::UserRow, AccountError> {
     store
         .user_by_name(name)
         .await?

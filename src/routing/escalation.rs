@@ -21,7 +21,7 @@ use crate::triage::{Category, Priority};
 const LAST_LEVEL: i32 = 2;
 
 pub struct Escalator {
-    pub store: Arc<dyn Store>,
+    pub store: Arc<Store>,
     pub registry: Arc<Registry>,
     pub deadlines: Deadlines,
     pub clock: Clock,

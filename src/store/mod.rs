@@ -1,64 +1,150 @@
-//! Persistence: the [`Store`] trait and its SQLite and PostgreSQL implementations.
+//! Persistence: one concrete [`Store`] over SQLite or PostgreSQL.
 //!
 //! Other modules hand the store plain input structs (`New…`) and get rows (`…Row`) back;
 //! no SQL leaves this module.
+//!
+//! ## Why an enum and not a trait
+//!
+//! The service runs on exactly one of two databases, chosen by `DATABASE_URL` at start, and
+//! nothing outside this module needs to know which. So `Store` is a struct holding a
+//! [`db::Pool`], an enum over the two sqlx pools, and each method is written once, as a
+//! plain `async fn` in the file named for the tables it touches (`accounts.rs`,
+//! `reports.rs`, `outbox.rs`, `audit.rs`, `media.rs`, `privacy.rs`…), with its SQL beside
+//! it. Inside a method, `db::dispatch!` runs the same query source on whichever pool is
+//! there, so `grep "fn finish_outbox"` finds the one function that does it.
+//!
+//! The alternative, one trait implemented once per backend, writes every method twice (the
+//! SQL is the same on both: `$N` placeholders and `ON CONFLICT` mean the same in SQLite and
+//! PostgreSQL) and needs a trait object or generics at every call site. Where the backends
+//! genuinely differ (SQLite's `INDEXED BY` hints against PostgreSQL's `SKIP LOCKED`, and
+//! above all how a webhook delivery is written: `ingest/`), the method matches on the enum
+//! by hand.
+//!
+//! A webhook delivery does not go through the pool: each backend has a writer that folds
+//! concurrent deliveries into one transaction (`ingest/`, with its rules in prose there).
+//!
+//! Reads that only the test suite needs (whole tables, the rows of one delivery) live in
+//! `inspect.rs`, apart from what the service uses.
 
+mod accounts;
+mod audit;
 pub mod blobs;
+pub(crate) mod db;
+mod erasure;
+mod inbound;
 mod ingest;
+mod inspect;
+mod ledger;
 mod media;
-mod media_impl;
 mod migrate;
 mod outbox;
-mod pg_bulk;
-mod pg_bulk_plans;
-mod pg_bulk_rows;
-mod pg_bulk_statuses;
-mod pg_group;
-mod pg_ingest;
-mod plan;
 mod postgres;
 mod privacy;
-mod privacy_impl;
-mod queue;
-mod queue_accounts;
-mod queue_impl;
-mod queue_query;
+mod report_changes;
+mod report_query;
+mod reports;
 pub(crate) mod rows;
-mod shared;
-mod shared_impl;
-mod shared_reports;
-mod sql;
-mod sql_privacy;
-mod sql_queue;
-mod sql_reports;
+mod send_outcome;
+mod sender;
 mod sqlite;
-mod sqlite_writer;
 
 use std::sync::Arc;
 
-use async_trait::async_trait;
-use chrono::{DateTime, Utc};
-
+pub use accounts::{NewUser, SessionRow, TokenOwner, UserAccount, UserRow};
+pub use audit::NewAudit;
+pub use erasure::PersonData;
+pub use ingest::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use ingest::{
     Attribution, DeliveryOutcome, IngestBatch, IngestOutcome, NewDelivery, NewEvent, NewInbound,
     NewPricing, NewStatus, NewTriage,
 };
-pub use media::{MediaOutcome, MediaRow, MediaStore};
-pub use outbox::{EscalationStep, FailedSettlement, OutboxOutcome, ReportLookup, WindowKey};
-pub use plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
-pub use postgres::PgStore;
-pub use privacy::{PersonData, PrivacyStore, PurgeCounts, RetentionCutoffs};
-pub use queue::{
-    CorrectionRow, NewAudit, NewCorrection, NewUser, QueueCount, QueueItem, QueueStore,
-    ReportChange, ReportFields, ReportPlace, ReportQuery, SessionRow, TokenOwner, UserAccount,
-    UserRow,
+pub use media::{MediaOutcome, MediaRow};
+pub use privacy::{PurgeCounts, RetentionCutoffs};
+pub use report_query::{fold_text, QueueCount, QueueItem, ReportPlace, ReportQuery};
+pub use reports::{
+    CorrectionRow, EscalationStep, NewCorrection, ReportChange, ReportFields, ReportLookup,
 };
 pub use rows::{
     AuditRow, DeliveryRow, EventRow, Gauges, InboundRow, OutboxRow, ReportChangeRow, ReportRow,
     SenderState, StatusRow, StoreCounts,
 };
-pub use sql_queue::fold_text;
-pub use sqlite::SqliteStore;
+pub use send_outcome::{FailedSettlement, OutboxOutcome};
+pub use sender::WindowKey;
+
+use db::{dispatch, Either};
+
+/// The store: a pool for reads and the workers' writes, and the backend's group-commit
+/// writer for webhook deliveries. SQLite and PostgreSQL pass the same contract test suite.
+pub struct Store {
+    pool: db::Pool,
+    writer: Either<sqlite::SqliteWriter, ingest::postgres::GroupWriter>,
+}
+
+impl Store {
+    /// Opens the store named by `url` (`sqlite://…` or `postgres://…`) and applies migrations.
+    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let (pool, writer) = postgres::connect(url, options).await?;
+            Ok(Store {
+                pool: Either::Postgres(pool),
+                writer: Either::Postgres(writer),
+            })
+        } else if url.starts_with("sqlite:") {
+            let (pool, writer) = sqlite::connect(url, options).await?;
+            Ok(Store {
+                pool: Either::Sqlite(pool),
+                writer: Either::Sqlite(writer),
+            })
+        } else {
+            Err(StoreError::Other(
+                "DATABASE_URL debe empezar con sqlite:// o postgres://".into(),
+            ))
+        }
+    }
+
+    /// `sqlite` or `postgres`, for logs and `/readyz`.
+    pub fn backend(&self) -> &'static str {
+        match self.pool {
+            Either::Sqlite(_) => "sqlite",
+            Either::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Stores a delivery and everything in it atomically; idempotent on the body and on
+    /// each message's wamid; statuses never move backwards (the rules: `ingest/`).
+    pub async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+        match &self.writer {
+            Either::Sqlite(w) => w.ingest(batch).await,
+            Either::Postgres(w) => w.ingest(batch).await,
+        }
+    }
+
+    /// Cheap round trip for readiness checks (and, on SQLite, whether the writer runs).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        if let Either::Sqlite(w) = &self.writer {
+            w.check_running()?;
+        }
+        dispatch!(&self.pool, |p| sqlx::query("SELECT 1")
+            .execute(p)
+            .await
+            .map(drop))?;
+        Ok(())
+    }
+
+    /// The read pool's connections now: (open, idle), for `/metrics`.
+    pub fn pool_connections(&self) -> (u32, usize) {
+        dispatch!(&self.pool, |p| (p.size(), p.num_idle()))
+    }
+
+    /// Finishes pending writes and closes connections.
+    pub async fn close(&self) {
+        match &self.writer {
+            Either::Sqlite(w) => w.close().await,
+            Either::Postgres(w) => w.close().await,
+        }
+        dispatch!(&self.pool, |p| p.close().await);
+    }
+}
 
 /// Errors a store call can end in. The HTTP layer answers 503 to `Unavailable`, so Meta
 /// retries instead of losing the delivery.
@@ -92,91 +178,6 @@ impl From<sqlx::migrate::MigrateError> for StoreError {
     }
 }
 
-/// The persistence contract. SQLite and PostgreSQL pass the same contract test suite.
-#[async_trait]
-pub trait Store: QueueStore + MediaStore + PrivacyStore + Send + Sync + 'static {
-    /// `sqlite` or `postgres`, for logs and `/readyz`.
-    fn backend(&self) -> &'static str;
-    /// Stores a delivery and everything in it atomically; idempotent on the body and on
-    /// each message's wamid; statuses never move backwards.
-    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError>;
-    /// Cheap round trip for readiness checks.
-    async fn ping(&self) -> Result<(), StoreError>;
-    async fn inbound(&self, wamid: &str) -> Result<Option<InboundRow>, StoreError>;
-    /// The newest messages first.
-    async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundRow>, StoreError>;
-    async fn status(&self, wamid: &str) -> Result<Option<StatusRow>, StoreError>;
-    async fn delivery(&self, id: i64) -> Result<Option<DeliveryRow>, StoreError>;
-    async fn events(&self, delivery_id: i64) -> Result<Vec<EventRow>, StoreError>;
-    async fn counts(&self) -> Result<StoreCounts, StoreError>;
-
-    /// Claims up to `limit` due outbox rows with a lease until `lease_until`.
-    async fn claim_outbox(
-        &self,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        owner: &str,
-        limit: i64,
-    ) -> Result<Vec<OutboxRow>, StoreError>;
-    /// Pending rows for the same recipient, after `row`, that are due and could be merged.
-    async fn mergeable_outbox(
-        &self,
-        row: &OutboxRow,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<OutboxRow>, StoreError>;
-    /// Records a send attempt's outcome; false when the lease had been lost.
-    async fn finish_outbox(
-        &self,
-        row: &OutboxRow,
-        owner: &str,
-        outcome: &OutboxOutcome,
-        now: DateTime<Utc>,
-    ) -> Result<bool, StoreError>;
-    /// Acts on `failed` status webhooks: requeues as templates the free-form messages Meta
-    /// failed with 131047 and every row merged into them; marks the rest undeliverable.
-    async fn settle_failed_statuses(
-        &self,
-        now: DateTime<Utc>,
-    ) -> Result<FailedSettlement, StoreError>;
-    async fn outbox(&self) -> Result<Vec<OutboxRow>, StoreError>;
-    /// The cost ledger between `since` and `until`: (category, type, messages).
-    async fn cost_ledger(
-        &self,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-        region: Option<&str>,
-    ) -> Result<Vec<(String, String, i64)>, StoreError>;
-    /// Messages billed so far, by pricing category.
-    async fn ledger_totals(&self) -> Result<Vec<(String, i64)>, StoreError>;
-    async fn sender_state(&self) -> Result<SenderState, StoreError>;
-    async fn pause_sender(
-        &self,
-        at: DateTime<Utc>,
-        reason: &str,
-        token_fingerprint: &str,
-    ) -> Result<(), StoreError>;
-    async fn resume_sender(&self) -> Result<(), StoreError>;
-    async fn report(&self, lookup: ReportLookup<'_>) -> Result<Option<ReportRow>, StoreError>;
-    async fn reports(&self) -> Result<Vec<ReportRow>, StoreError>;
-    /// When this person or group last wrote to us (the 24-hour window).
-    async fn last_inbound(&self, key: WindowKey<'_>) -> Result<Option<DateTime<Utc>>, StoreError>;
-    async fn due_escalations(
-        &self,
-        now: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<ReportRow>, StoreError>;
-    /// Applies an escalation step once; false if the report moved on meanwhile.
-    async fn escalate(&self, step: &EscalationStep) -> Result<bool, StoreError>;
-    async fn audit_trail(&self, kind: &str, id: &str) -> Result<Vec<AuditRow>, StoreError>;
-    /// Reports by category and status, outbox depth and age, for `/metrics`.
-    async fn gauges(&self) -> Result<Gauges, StoreError>;
-    /// The read pool's connections now: (open, idle), for `/metrics`.
-    fn pool_connections(&self) -> (u32, usize);
-
-    /// Finishes pending writes and closes connections.
-    async fn close(&self);
-}
-
 /// Store tuning that does not belong in the URL.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
@@ -204,14 +205,6 @@ impl Default for StoreOptions {
 }
 
 /// Opens the store named by `url` (`sqlite://…` or `postgres://…`) and applies migrations.
-pub async fn connect(url: &str, options: &StoreOptions) -> Result<Arc<dyn Store>, StoreError> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PgStore::connect(url, options).await?))
-    } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url, options).await?))
-    } else {
-        Err(StoreError::Other(
-            "DATABASE_URL debe empezar con sqlite:// o postgres://".into(),
-        ))
-    }
+pub async fn connect(url: &str, options: &StoreOptions) -> Result<Arc<Store>, StoreError> {
+    Ok(Arc::new(Store::connect(url, options).await?))
 }

@@ -1,204 +1,203 @@
-//! Inputs of the worker-side store calls: send outcomes and escalation steps.
+//! The outbox (`outbox`): every message to send, queued in the transaction that decided
+//! it, claimed by the sender with a lease, one recipient's rows in order. What became of an
+//! attempt is `send_outcome.rs`.
 
 use chrono::{DateTime, Utc};
 
-use super::plan::NewOutbox;
+use super::db::{begin_write, dispatch, Conn, Either};
 use super::rows::OutboxRow;
+use super::NewOutbox;
+use super::{Store, StoreError};
 
-/// What became of one send attempt.
-#[derive(Debug, Clone, PartialEq)]
-pub enum OutboxOutcome {
-    /// Meta accepted it. `merged` rows rode along in the same message; `use_template` says
-    /// how it went (the window may have been found closed just before sending).
-    Sent {
-        wamid: String,
-        payload: String,
-        merged: Vec<i64>,
-        pace_until: DateTime<Utc>,
-        use_template: bool,
-    },
-    /// No access token: recorded with the exact payload that would have gone out.
-    DryRun {
-        payload: String,
-        merged: Vec<i64>,
-        pace_until: DateTime<Utc>,
-        use_template: bool,
-    },
-    /// Try again at `at` (optionally as a template, after a closed window). With
-    /// `window_closed` (a 131047), the recipient's other waiting rows go as templates too,
-    /// instead of each failing with 131047 first.
-    Retry {
-        at: DateTime<Utc>,
-        code: Option<i64>,
-        error: String,
-        use_template: bool,
-        window_closed: bool,
-    },
-    /// Will never succeed as it is.
-    Failed {
-        code: Option<i64>,
-        error: String,
-        payload: Option<String>,
-    },
-    /// Sending is paused (expired token): back to the queue, the attempt not counted.
-    Release { at: DateTime<Utc> },
+pub(crate) const INSERT_OUTBOX: &str = "\
+INSERT INTO outbox (purpose, priority, report_id, message_id, recipient_key, recipient,
+                    reply_to, params, state, use_template, attempts, next_attempt_at, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9, 0, $10, $11)";
+
+/// Claim due rows with a lease. Only the oldest unfinished row of each recipient (the head
+/// of its queue) qualifies, which keeps order per recipient, and only when the recipient's
+/// pacing allows it. The heads are found by a loose index scan over the partial index of
+/// open rows (`keys` jumps from one recipient to the next, `heads` takes each one's first
+/// row), so a pass costs a few index seeks per recipient however long the backlog behind
+/// them is; a GROUP BY would read every open row on every pass. `$lock` is empty for SQLite
+/// (one writer) and `SKIP LOCKED` for PostgreSQL (replicas never claim the same row).
+/// `$open` names the open rows: SQLite's planner, without statistics, would otherwise pick
+/// the `(state, next_attempt_at)` index and sort the whole backlog.
+macro_rules! claim_outbox {
+    ($open:literal, $lock:literal) => {
+        concat!(
+            "WITH RECURSIVE keys(k) AS (
+    SELECT (SELECT recipient_key FROM ",
+            $open,
+            " WHERE state IN ('pending', 'sending')
+            ORDER BY recipient_key, id LIMIT 1)
+    UNION ALL
+    SELECT (SELECT recipient_key FROM ",
+            $open,
+            " WHERE state IN ('pending', 'sending')
+              AND recipient_key > keys.k ORDER BY recipient_key, id LIMIT 1)
+    FROM keys WHERE keys.k IS NOT NULL
+), heads(id) AS (
+    SELECT (SELECT id FROM ",
+            $open,
+            " WHERE state IN ('pending', 'sending') AND recipient_key = keys.k
+            ORDER BY recipient_key, id LIMIT 1)
+    FROM keys WHERE keys.k IS NOT NULL
+)
+UPDATE outbox SET state = 'sending', lease_until = $1, lease_owner = $2,
+                  attempts = attempts + 1
+WHERE id IN (
+    SELECT o.id FROM outbox o
+    JOIN heads h ON h.id = o.id
+    LEFT JOIN recipient_pacing p ON p.recipient_key = o.recipient_key
+    WHERE ((o.state = 'pending' AND o.next_attempt_at <= $3)
+           OR (o.state = 'sending' AND o.lease_until < $3))
+      AND (p.next_allowed_at IS NULL OR p.next_allowed_at <= $3)
+    ORDER BY o.priority, o.id
+    LIMIT $4 ",
+            $lock,
+            ")
+RETURNING *"
+        )
+    };
 }
 
-/// Column values for `FINISH_OUTBOX`, in bind order after the id.
-pub(crate) type FinishColumns<'a> = (
-    &'static str,
-    Option<&'a str>,
-    Option<&'a str>,
-    Option<DateTime<Utc>>,
-    Option<i64>,
-    Option<&'a str>,
-    Option<DateTime<Utc>>,
-    bool,
-    i32,
-);
+const CLAIM_OUTBOX_SQLITE: &str = claim_outbox!("outbox INDEXED BY outbox_open", "");
+const CLAIM_OUTBOX_POSTGRES: &str = claim_outbox!("outbox", "FOR UPDATE OF o SKIP LOCKED");
 
-impl OutboxOutcome {
-    pub(crate) fn columns<'a>(
-        &'a self,
-        row: &'a OutboxRow,
+/// Later pending rows for the same recipient that can ride along with the claimed one,
+/// read from the open rows' index (see `claim_outbox!`). The `state IN` repeats the index's
+/// own condition so that PostgreSQL sees the partial index applies.
+macro_rules! select_mergeable {
+    ($open:literal) => {
+        concat!(
+            "SELECT * FROM ",
+            $open,
+            " WHERE recipient_key = $1 AND id > $2 AND state IN ('pending', 'sending')
+  AND state = 'pending' AND next_attempt_at <= $3
+ORDER BY recipient_key, id LIMIT 16"
+        )
+    };
+}
+
+const SELECT_MERGEABLE_SQLITE: &str = select_mergeable!("outbox INDEXED BY outbox_open");
+const SELECT_MERGEABLE_POSTGRES: &str = select_mergeable!("outbox");
+
+const REPORT_OUTBOX: &str = "SELECT * FROM outbox WHERE report_id = $1 ORDER BY id";
+
+const INSERT_DIGEST: &str = "\
+INSERT INTO weekly_digests (region, week, sent_at) VALUES ($1, $2, $3)
+ON CONFLICT (region, week) DO NOTHING";
+
+/// Queues one message inside the caller's transaction.
+pub(crate) async fn insert_outbox(
+    conn: Conn<'_>,
+    o: &NewOutbox,
+    report_id: Option<i64>,
+    message_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    dispatch!(conn, |c| {
+        sqlx::query(INSERT_OUTBOX)
+            .bind(&o.purpose)
+            .bind(o.priority)
+            .bind(report_id)
+            .bind(message_id)
+            .bind(&o.recipient_key)
+            .bind(&o.recipient)
+            .bind(&o.reply_to)
+            .bind(&o.params)
+            .bind(o.use_template)
+            .bind(o.not_before)
+            .bind(o.not_before)
+            .execute(c)
+            .await
+            .map(drop)
+    })
+}
+
+impl Store {
+    /// Claims up to `limit` due outbox rows with a lease until `lease_until`.
+    pub async fn claim_outbox(
+        &self,
         now: DateTime<Utc>,
-    ) -> FinishColumns<'a> {
-        match self {
-            OutboxOutcome::Sent {
-                wamid,
-                payload,
-                use_template,
-                ..
-            } => (
-                "sent",
-                Some(wamid),
-                Some(payload),
-                Some(now),
-                None,
-                None,
-                None,
-                *use_template,
-                0,
-            ),
-            OutboxOutcome::DryRun {
-                payload,
-                use_template,
-                ..
-            } => (
-                "dry_run",
-                None,
-                Some(payload),
-                Some(now),
-                None,
-                None,
-                None,
-                *use_template,
-                0,
-            ),
-            OutboxOutcome::Retry {
-                at,
-                code,
-                error,
-                use_template,
-                ..
-            } => (
-                "pending",
-                None,
-                None,
-                None,
-                *code,
-                Some(error),
-                Some(*at),
-                *use_template,
-                0,
-            ),
-            OutboxOutcome::Failed {
-                code,
-                error,
-                payload,
-            } => (
-                "failed",
-                None,
-                payload.as_deref(),
-                None,
-                *code,
-                Some(error),
-                None,
-                row.use_template,
-                0,
-            ),
-            OutboxOutcome::Release { at } => (
-                "pending",
-                None,
-                None,
-                None,
-                row.last_error_code,
-                row.last_error.as_deref(),
-                Some(*at),
-                row.use_template,
-                1,
-            ),
-        }
+        lease_until: DateTime<Utc>,
+        owner: &str,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = match self.pool {
+            Either::Sqlite(_) => CLAIM_OUTBOX_SQLITE,
+            Either::Postgres(_) => CLAIM_OUTBOX_POSTGRES,
+        };
+        let mut rows: Vec<OutboxRow> = dispatch!(&self.pool, |p| {
+            sqlx::query_as(sql)
+                .bind(lease_until)
+                .bind(owner)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(p)
+                .await
+        })?;
+        // RETURNING gives the rows in the order the UPDATE met them, not the claim's order:
+        // the most urgent row of a pass is sent first.
+        rows.sort_by_key(|r| (r.priority, r.id));
+        Ok(rows)
     }
 
-    /// For outcomes that reached (or would have reached) the recipient: the rows merged into
-    /// it and until when the recipient must not get another message.
-    pub(crate) fn delivered(&self) -> Option<(&[i64], DateTime<Utc>)> {
-        match self {
-            OutboxOutcome::Sent {
-                merged, pace_until, ..
-            }
-            | OutboxOutcome::DryRun {
-                merged, pace_until, ..
-            } => Some((merged, *pace_until)),
-            _ => None,
-        }
+    /// Pending rows for the same recipient, after `row`, that are due and could be merged.
+    pub async fn mergeable_outbox(
+        &self,
+        row: &OutboxRow,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OutboxRow>, StoreError> {
+        let sql = match self.pool {
+            Either::Sqlite(_) => SELECT_MERGEABLE_SQLITE,
+            Either::Postgres(_) => SELECT_MERGEABLE_POSTGRES,
+        };
+        Ok(dispatch!(&self.pool, |p| {
+            sqlx::query_as(sql)
+                .bind(&row.recipient_key)
+                .bind(row.id)
+                .bind(now)
+                .fetch_all(p)
+                .await
+        })?)
     }
-}
 
-/// What the sender's pass over failed status webhooks did (`Store::settle_failed_statuses`).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct FailedSettlement {
-    /// Rows sent again as templates after a `failed` 131047: carriers and every row that
-    /// had been merged into one.
-    pub requeued: u64,
-    /// Purposes of the rows Meta will never deliver (a `failed` status with another code),
-    /// now `failed`, each in its report's timeline.
-    pub undeliverable: Vec<String>,
-}
+    pub async fn report_outbox(&self, report_id: i64) -> Result<Vec<OutboxRow>, StoreError> {
+        Ok(dispatch!(&self.pool, |p| {
+            sqlx::query_as(REPORT_OUTBOX)
+                .bind(report_id)
+                .fetch_all(p)
+                .await
+        })?)
+    }
 
-/// One escalation step of an unacknowledged report.
-#[derive(Debug, Clone)]
-pub struct EscalationStep {
-    pub report_id: i64,
-    pub folio: String,
-    pub from_level: i32,
-    pub to_level: i32,
-    /// When the following step is due; `None` after the last one.
-    pub next_at: Option<DateTime<Utc>>,
-    pub at: DateTime<Utc>,
-    /// Coordinator ids notified, for the audit trail.
-    pub notified: Vec<String>,
-    pub outbox: Vec<NewOutbox>,
-}
-
-/// Ways to find a report.
-#[derive(Debug, Clone, Copy)]
-pub enum ReportLookup<'a> {
-    Id(i64),
-    Folio(&'a str),
-    /// The report opened by this inbound message.
-    MessageWamid(&'a str),
-    /// The report one of our outbound messages was about.
-    OutboundWamid(&'a str),
-    /// The newest report of a group that is not resolved.
-    LatestOpenOfGroup(&'a str),
-}
-
-/// Whose 24-hour window to look up.
-#[derive(Debug, Clone, Copy)]
-pub enum WindowKey<'a> {
-    Phone(&'a str),
-    Bsuid(&'a str),
-    Group(&'a str),
+    /// Records the region's digest for `week` with its messages; false (and nothing queued)
+    /// when another process already did.
+    pub async fn record_digest(
+        &self,
+        region: &str,
+        week: &str,
+        at: DateTime<Utc>,
+        outbox: &[NewOutbox],
+    ) -> Result<bool, StoreError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let done = dispatch!(tx.conn(), |c| {
+            sqlx::query(INSERT_DIGEST)
+                .bind(region)
+                .bind(week)
+                .bind(at)
+                .execute(c)
+                .await
+                .map(|d| d.rows_affected())
+        })?;
+        if done == 0 {
+            return Ok(false);
+        }
+        for o in outbox {
+            insert_outbox(tx.conn(), o, None, None).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
 }

@@ -1,114 +1,101 @@
 //! SQLite in WAL mode: the embedded default.
 //!
 //! SQLite has one writer at a time, so webhook deliveries go through a single thread that
-//! owns a write connection (`sqlite_writer/`, rusqlite with prepared statements). Deliveries
+//! owns a write connection (`ingest/sqlite/`, rusqlite with prepared statements). Deliveries
 //! that arrive while a transaction is committing are folded into the next one (group commit,
-//! `sqlite_writer/group.rs`), and each is answered only once the WAL holding its commit has
-//! been synced (`sqlite_writer/sync.rs`). Another connection checkpoints the WAL on its own
-//! thread (`sqlite_writer/checkpoint.rs`). Reads, and the workers' small writes, use a sqlx
-//! pool.
+//! `ingest/sqlite/group.rs`), and each is answered only once the WAL holding its commit has
+//! been synced (`ingest/sqlite/sync.rs`). Another connection checkpoints the WAL on its own
+//! thread (`ingest/sqlite/checkpoint.rs`). Reads, and the workers' small writes, use a sqlx
+//! pool (the store's `db::Pool`).
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
-    SqliteSynchronous,
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Connection, SqliteConnection as _Conn};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use super::sqlite_writer::group::{writer_loop, Job};
-use super::sqlite_writer::open::{open_writer, MMAP_SIZE};
-use super::sqlite_writer::sync as wal_sync;
-use super::{migrate, ReportLookup, StoreError, StoreOptions, WindowKey};
+use super::ingest::sqlite::group::{writer_loop, Job};
+use super::ingest::sqlite::open::{open_writer, MMAP_SIZE};
+use super::ingest::sqlite::sync as wal_sync;
+use super::{migrate, IngestBatch, IngestOutcome, StoreError, StoreOptions};
 
-super::shared_reports::report_fns!(
-    SqliteConnection,
-    SqlitePool,
-    super::sql_reports::CLAIM_OUTBOX_SQLITE,
-    super::sql_reports::SELECT_MERGEABLE_SQLITE
-);
-super::shared::backend_fns!(SqliteConnection, SqlitePool);
-super::privacy_impl::privacy_impl!(SqliteStore, read);
-super::queue_impl::queue_impl!(SqliteStore, read, sqlx::Sqlite);
-super::media_impl::media_impl!(SqliteStore, read, super::media_impl::claim_media_sql!(""));
-
-/// The SQLite store.
-pub struct SqliteStore {
-    read: SqlitePool,
+/// The SQLite side of the store's writer: the group-commit thread and the checkpointer.
+pub(super) struct SqliteWriter {
     write: mpsc::Sender<Job>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
-    /// Copies the WAL back into the database file (see `sqlite_writer/checkpoint.rs`).
+    /// Copies the WAL back into the database file (see `ingest/sqlite/checkpoint.rs`).
     checkpointer: Mutex<Option<(std::sync::mpsc::Sender<()>, std::thread::JoinHandle<()>)>>,
 }
 
-impl SqliteStore {
-    /// Opens (creating if needed) the database file and applies migrations.
-    pub async fn connect(url: &str, options: &StoreOptions) -> Result<Self, StoreError> {
-        let synchronous = SqliteSynchronous::from_str(&options.sqlite_synchronous)
-            .map_err(|e| StoreError::Other(format!("sqlite_synchronous: {e}")))?;
-        let connect = SqliteConnectOptions::from_str(url)?
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(synchronous)
-            .busy_timeout(Duration::from_secs(5))
-            .foreign_keys(true)
-            .pragma("mmap_size", MMAP_SIZE)
-            .pragma("wal_autocheckpoint", "0");
-        create_parent_dir(connect.get_filename())?;
+/// Opens (creating if needed) the database file, applies migrations and starts the writer.
+pub(super) async fn connect(
+    url: &str,
+    options: &StoreOptions,
+) -> Result<(SqlitePool, SqliteWriter), StoreError> {
+    let synchronous = SqliteSynchronous::from_str(&options.sqlite_synchronous)
+        .map_err(|e| StoreError::Other(format!("sqlite_synchronous: {e}")))?;
+    let connect = SqliteConnectOptions::from_str(url)?
+        .create_if_missing(true)
+        .journal_mode(SqliteJournalMode::Wal)
+        .synchronous(synchronous)
+        .busy_timeout(Duration::from_secs(5))
+        .foreign_keys(true)
+        .pragma("mmap_size", MMAP_SIZE)
+        .pragma("wal_autocheckpoint", "0");
+    create_parent_dir(connect.get_filename())?;
 
-        // Migrations run through sqlx (they are embedded for it); the writer then opens its
-        // own connection with the same settings.
-        let mut migrate_conn = _Conn::connect_with(&connect).await?;
-        migrate::sqlite().run_direct(&mut migrate_conn).await?;
-        migrate_conn.close().await?;
-        // `full`: the WAL is synced before each answer, by its own thread (see
-        // `sqlite_writer/sync.rs`), so the writer's commits need not wait for the disk. Only
-        // in WAL mode: another journal (a VFS without shared memory) keeps SQLite's own sync.
-        let mut sync_apart = options.sqlite_synchronous.eq_ignore_ascii_case("full");
-        let writer_sync = if sync_apart {
-            "normal"
-        } else {
-            &options.sqlite_synchronous
-        };
-        let writer_conn =
-            open_writer(connect.get_filename(), writer_sync).map_err(from_rusqlite)?;
-        if sync_apart && !in_wal_mode(&writer_conn).map_err(from_rusqlite)? {
-            writer_conn
-                .pragma_update(None, "synchronous", "full")
-                .map_err(from_rusqlite)?;
-            sync_apart = false;
-        }
-        let syncer = sync_apart
-            .then(|| wal_sync::start(connect.get_filename().to_owned()))
-            .transpose()
-            .map_err(|e| StoreError::Other(format!("cannot start the WAL sync thread: {e}")))?;
-        let checkpoint_conn = open_writer(connect.get_filename(), &options.sqlite_synchronous)
+    // Migrations run through sqlx (they are embedded for it); the writer then opens its
+    // own connection with the same settings.
+    let mut migrate_conn = _Conn::connect_with(&connect).await?;
+    migrate::sqlite().run_direct(&mut migrate_conn).await?;
+    migrate_conn.close().await?;
+    // `full`: the WAL is synced before each answer, by its own thread (see
+    // `ingest/sqlite/sync.rs`), so the writer's commits need not wait for the disk. Only
+    // in WAL mode: another journal (a VFS without shared memory) keeps SQLite's own sync.
+    let mut sync_apart = options.sqlite_synchronous.eq_ignore_ascii_case("full");
+    let writer_sync = if sync_apart {
+        "normal"
+    } else {
+        &options.sqlite_synchronous
+    };
+    let writer_conn = open_writer(connect.get_filename(), writer_sync).map_err(from_rusqlite)?;
+    if sync_apart && !in_wal_mode(&writer_conn).map_err(from_rusqlite)? {
+        writer_conn
+            .pragma_update(None, "synchronous", "full")
             .map_err(from_rusqlite)?;
-        let read = SqlitePoolOptions::new()
-            .max_connections(options.max_connections.max(1))
-            .connect_with(connect)
-            .await?;
-
-        let (tx, rx) = mpsc::channel(options.sqlite_group_commit.max(1) * 16);
-        let max_group = options.sqlite_group_commit.max(1);
-        let writer = std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || writer_loop(writer_conn, rx, max_group, syncer))
-            .map_err(|e| StoreError::Other(format!("cannot start the SQLite writer: {e}")))?;
-        let (stop, stopped) = std::sync::mpsc::channel();
-        let checkpointer = std::thread::Builder::new()
-            .name("sqlite-checkpoint".into())
-            .spawn(move || super::sqlite_writer::checkpoint::run(checkpoint_conn, stopped))
-            .map_err(|e| StoreError::Other(format!("cannot start the SQLite checkpointer: {e}")))?;
-        Ok(SqliteStore {
-            read,
-            write: tx,
-            writer: Mutex::new(Some(writer)),
-            checkpointer: Mutex::new(Some((stop, checkpointer))),
-        })
+        sync_apart = false;
     }
+    let syncer = sync_apart
+        .then(|| wal_sync::start(connect.get_filename().to_owned()))
+        .transpose()
+        .map_err(|e| StoreError::Other(format!("cannot start the WAL sync thread: {e}")))?;
+    let checkpoint_conn =
+        open_writer(connect.get_filename(), &options.sqlite_synchronous).map_err(from_rusqlite)?;
+    let read = SqlitePoolOptions::new()
+        .max_connections(options.max_connections.max(1))
+        .connect_with(connect)
+        .await?;
+
+    let (tx, rx) = mpsc::channel(options.sqlite_group_commit.max(1) * 16);
+    let max_group = options.sqlite_group_commit.max(1);
+    let writer = std::thread::Builder::new()
+        .name("sqlite-writer".into())
+        .spawn(move || writer_loop(writer_conn, rx, max_group, syncer))
+        .map_err(|e| StoreError::Other(format!("cannot start the SQLite writer: {e}")))?;
+    let (stop, stopped) = std::sync::mpsc::channel();
+    let checkpointer = std::thread::Builder::new()
+        .name("sqlite-checkpoint".into())
+        .spawn(move || super::ingest::sqlite::checkpoint::run(checkpoint_conn, stopped))
+        .map_err(|e| StoreError::Other(format!("cannot start the SQLite checkpointer: {e}")))?;
+    let writer = SqliteWriter {
+        write: tx,
+        writer: Mutex::new(Some(writer)),
+        checkpointer: Mutex::new(Some((stop, checkpointer))),
+    };
+    Ok((read, writer))
 }
 
 /// Busy, locked, I/O and full-disk failures are outages (503, Meta retries); the rest are bugs.
@@ -140,12 +127,8 @@ fn create_parent_dir(file: &std::path::Path) -> Result<(), StoreError> {
     }
 }
 
-super::shared_impl::store_impl!(SqliteStore, read, {
-    fn backend(&self) -> &'static str {
-        "sqlite"
-    }
-
-    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+impl SqliteWriter {
+    pub(super) async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
         let (reply, answer) = oneshot::channel();
         let closed = || StoreError::Unavailable("the SQLite writer has stopped".into());
         self.write
@@ -155,17 +138,17 @@ super::shared_impl::store_impl!(SqliteStore, read, {
         answer.await.map_err(|_| closed())?
     }
 
-    async fn ping(&self) -> Result<(), StoreError> {
+    pub(super) fn check_running(&self) -> Result<(), StoreError> {
         if self.write.is_closed() {
             return Err(StoreError::Unavailable(
                 "the SQLite writer has stopped".into(),
             ));
         }
-        sqlx::query("SELECT 1").execute(&self.read).await?;
         Ok(())
     }
 
-    async fn close(&self) {
+    /// Lets the writer finish what it holds, then stops the checkpointer.
+    pub(super) async fn close(&self) {
         let _ = self.write.send(Job::Shutdown).await;
         if let Some(handle) = self.writer.lock().await.take() {
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
@@ -174,14 +157,5 @@ super::shared_impl::store_impl!(SqliteStore, read, {
             let _ = stop.send(());
             let _ = tokio::task::spawn_blocking(move || handle.join()).await;
         }
-        self.read.close().await;
     }
-});
-
-/// Worker writes go through the pool next to the group-commit writer; `BEGIN IMMEDIATE` takes
-/// the write lock up front so SQLite's busy timeout applies instead of a deadlock error.
-async fn begin_write(
-    pool: &SqlitePool,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    pool.begin_with("BEGIN IMMEDIATE").await
 }

@@ -98,7 +98,7 @@ fn delivery(body: &str, messages: Vec<NewInbound>) -> IngestBatch {
 
 /// Sends every batch at once, so the writer finds them waiting together.
 async fn ingest_together(
-    store: &Arc<dyn Store>,
+    store: &Arc<Store>,
     batches: Vec<IngestBatch>,
 ) -> Vec<Result<IngestOutcome, StoreError>> {
     let calls = batches.into_iter().map(|b| {
@@ -112,7 +112,7 @@ async fn ingest_together(
         .collect()
 }
 
-async fn each_backend(check: impl AsyncFn(Arc<dyn Store>)) {
+async fn each_backend(check: impl AsyncFn(Arc<Store>)) {
     let dir = tempfile::tempdir().unwrap();
     let sqlite = format!("sqlite://{}", dir.path().join("g.db").display());
     let mut urls = vec![sqlite];

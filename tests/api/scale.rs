@@ -75,7 +75,7 @@ fn spec(url: String, requests: usize, seed: u64, rate: Option<f64>) -> LoadSpec 
 }
 
 /// Folios of each state and year must be 1..=n: unique, none skipped.
-async fn assert_folios_gap_free(store: &dyn Store) {
+async fn assert_folios_gap_free(store: &Store) {
     let mut seqs: Vec<i64> = store
         .reports()
         .await
@@ -88,7 +88,7 @@ async fn assert_folios_gap_free(store: &dyn Store) {
     assert_eq!(seqs, expected, "folios unique and gap-free");
 }
 
-async fn wait_until_drained(store: &dyn Store, within: Duration) {
+async fn wait_until_drained(store: &Store, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
         let open = store

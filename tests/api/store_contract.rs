@@ -73,7 +73,7 @@ fn batch(tag: &str, messages: Vec<NewInbound>, statuses: Vec<NewStatus>) -> Inge
     }
 }
 
-async fn contract(store: Arc<dyn Store>) {
+async fn contract(store: Arc<Store>) {
     let name = store.backend();
     store.ping().await.unwrap();
 
@@ -222,7 +222,7 @@ async fn contract(store: Arc<dyn Store>) {
 }
 
 /// Many concurrent deliveries with overlapping messages: each stored exactly once.
-async fn concurrent_ingest(store: Arc<dyn Store>) {
+async fn concurrent_ingest(store: Arc<Store>) {
     let mut tasks = Vec::new();
     for i in 0..64 {
         let store = store.clone();

@@ -4,7 +4,7 @@
 //! statements or more, so at a few thousand webhooks per second the hand-offs, not SQLite,
 //! were the limit. Here one thread owns the write connection, keeps its statements prepared,
 //! and runs each group of deliveries in one transaction (group commit: one fsync for all).
-//! The SQL is the same text as the sqlx path uses (`sql.rs`, `sql_reports.rs`); values are
+//! The SQL is the same text as the sqlx path uses (`ingest/statements.rs`); values are
 //! encoded exactly as sqlx encodes them so both paths read each other's rows.
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -14,12 +14,13 @@ use rusqlite::{CachedStatement, Connection};
 pub mod checkpoint;
 pub mod group;
 pub mod open;
-mod plan;
+mod plans;
 pub mod sync;
 
-use self::plan::{execute_plan, insert_outbox};
+use self::plans::{audit, execute_plan, insert_outbox};
 use super::plan::NewOutbox;
-use super::sql;
+use super::rules;
+use super::statements as sql;
 use super::{DeliveryOutcome, IngestBatch, IngestOutcome, NewInbound};
 
 /// sqlx's encoding of `DateTime<Utc>` for SQLite, which every reader expects.
@@ -79,7 +80,7 @@ pub(super) fn first_i64(
 }
 
 /// Everything one delivery writes, inside the caller's transaction; same rules as
-/// PostgreSQL's group writer (`pg_group.rs`).
+/// PostgreSQL's group writer (`ingest/postgres.rs`), written down in `ingest/mod.rs`.
 pub fn ingest(tx: &Connection, batch: &IngestBatch) -> rusqlite::Result<IngestOutcome> {
     let d = &batch.delivery;
     let received = ts(d.received_at);
@@ -124,7 +125,7 @@ pub fn ingest(tx: &Connection, batch: &IngestBatch) -> rusqlite::Result<IngestOu
         }
     }
     for s in &batch.statuses {
-        // Pricing is kept whether or not the status itself moves forward (see pg_ingest.rs).
+        // Pricing is kept whether or not the status itself moves forward (rule 3).
         if let Some(p) = &s.pricing {
             execute(
                 tx,
@@ -172,18 +173,7 @@ pub fn ingest(tx: &Connection, batch: &IngestBatch) -> rusqlite::Result<IngestOu
     }
     if d.outcome != DeliveryOutcome::Parsed {
         let id = delivery_id.to_string();
-        execute(
-            tx,
-            sql::INSERT_AUDIT,
-            &[
-                &received,
-                &"system:intake",
-                &"delivery.flagged",
-                &"webhook_delivery",
-                &id,
-                &d.outcome.as_str(),
-            ],
-        )?;
+        audit(tx, &rules::flagged(d, &id))?;
     }
     Ok(outcome)
 }
@@ -200,53 +190,54 @@ fn insert_inbound(
         .unwrap_or(super::Attribution::Unregistered)
         .as_str();
     let rules = t.map(|t| serde_json::to_string(&t.rules).unwrap_or_default());
-    first_i64(
-        tx,
-        sql::INSERT_INBOUND,
-        &[
-            &m.wamid,
-            &delivery_id,
-            &m.kind,
-            &m.phone_number_id,
-            &m.sender_phone,
-            &m.sender_bsuid,
-            &m.sender_name,
-            &m.cloud_group_id,
-            &m.group_ref,
-            &attribution,
-            &m.safety_reply_due,
-            &ts(m.sent_at),
-            &ts(m.received_at),
-            &m.body,
-            &m.note,
-            &m.refers_to,
-            &m.reply_to,
-            &m.forwarded,
-            &m.frequently_forwarded,
-            &m.media_id,
-            &m.media_mime,
-            &m.media_sha256,
-            &m.media_filename,
-            &m.media_voice,
-            &m.latitude,
-            &m.longitude,
-            &m.location_name,
-            &m.location_address,
-            &attached,
-            &m.error_code,
-            &m.payload,
-            &t.map(|t| t.category.as_str()),
-            &t.map(|t| t.priority.as_str()),
-            &t.map(|t| t.confidence),
-            &t.map(|t| t.needs_review),
-            &rules,
-            &t.and_then(|t| t.cnie_code),
-            &t.map(|t| t.classifier_version.as_str()),
-            &m.coordinator_ref,
-            &m.privacy_keys.first(),
-            &m.privacy_keys.get(1),
-        ],
-    )
+    let sent_at = ts(m.sent_at);
+    let received_at = ts(m.received_at);
+    // One value per column of `inbound_columns!`, in its order (the array's length is
+    // checked against the list at compile time).
+    let values: [&dyn ToSql; sql::INBOUND_COLUMNS] = [
+        &m.wamid,
+        &delivery_id,
+        &m.kind,
+        &m.phone_number_id,
+        &m.sender_phone,
+        &m.sender_bsuid,
+        &m.sender_name,
+        &m.cloud_group_id,
+        &m.group_ref,
+        &attribution,
+        &m.safety_reply_due,
+        &sent_at,
+        &received_at,
+        &m.body,
+        &m.note,
+        &m.refers_to,
+        &m.reply_to,
+        &m.forwarded,
+        &m.frequently_forwarded,
+        &m.media_id,
+        &m.media_mime,
+        &m.media_sha256,
+        &m.media_filename,
+        &m.media_voice,
+        &m.latitude,
+        &m.longitude,
+        &m.location_name,
+        &m.location_address,
+        &attached,
+        &m.error_code,
+        &m.payload,
+        &t.map(|t| t.category.as_str()),
+        &t.map(|t| t.priority.as_str()),
+        &t.map(|t| t.confidence),
+        &t.map(|t| t.needs_review),
+        &rules,
+        &t.and_then(|t| t.cnie_code),
+        &t.map(|t| t.classifier_version.as_str()),
+        &m.coordinator_ref,
+        &m.privacy_keys.first(),
+        &m.privacy_keys.get(1),
+    ];
+    first_i64(tx, sql::INSERT_INBOUND, &values)
 }
 
 fn attach_target(
@@ -271,9 +262,9 @@ fn privacy_notice(
 ) -> rusqlite::Result<()> {
     let mut new = 0;
     for k in keys {
-        new += execute(tx, sql::INSERT_PRIVACY_NOTICE, &[k, &at])?;
+        new += execute(tx, sql::INSERT_PRIVACY_NOTICE, &[k, &at])? as u64;
     }
-    if new == keys.len() && !keys.is_empty() {
+    if rules::privacy_notice_due(new, keys) {
         insert_outbox(tx, notice, None, Some(message_id))?;
     }
     Ok(())

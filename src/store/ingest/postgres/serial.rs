@@ -1,41 +1,41 @@
-//! What a new webhook delivery writes on PostgreSQL, statement by statement, inside the
-//! group writer's transaction (`pg_group.rs`) for the deliveries its set-based path
-//! (`pg_bulk.rs`) does not cover. SQLite's writer thread does the same with rusqlite
-//! (`sqlite_writer/`), over the same SQL text.
+//! PostgreSQL's statement-by-statement path, inside the group writer's transaction
+//! (`ingest/postgres.rs`): the messages of a delivery holding a plan that reads what an
+//! earlier message may have written in the same transaction. A coordinator's command looks up the
+//! folio it names, which a report opened a moment earlier in the same group may hold; a
+//! follow-up looks for the report it names, quotes or follows. Everything else a group
+//! carries (deliveries, statuses, events, other messages and their plans) is set-based
+//! (`bulk.rs`, `plans.rs`, `statuses.rs`). SQLite's writer thread runs the same rules
+//! (`ingest/sqlite/`), over the same SQL text.
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 
-use super::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, ReportAction};
-use super::postgres::{audit, insert_outbox};
-use super::sql::{self, bind_inbound, bind_status};
-use super::sql_reports as rsql;
-use super::{DeliveryOutcome, IngestBatch, IngestOutcome, NewInbound};
+use super::bulk::{to_json, INSERT_MESSAGES};
+use super::rows::MessageJson;
+use crate::store::audit::{insert_entry, AuditEntry};
+use crate::store::db::Either;
+use crate::store::ingest::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, ReportAction};
+use crate::store::ingest::rules::{self, Origin};
+use crate::store::ingest::statements::{self as sql, self as rsql};
+use crate::store::ingest::{IngestBatch, IngestOutcome, NewInbound};
 
-/// Writes what a new delivery carries: its messages and what they set in motion, statuses,
-/// events, and the audit entry of a delivery that did not parse. The group writer
-/// (`pg_group.rs`) calls it for deliveries its set-based path does not cover.
-pub(super) async fn write_contents(
+/// Writes a new delivery's messages and what they set in motion, one at a time, in order.
+pub(super) async fn write_messages(
     conn: &mut PgConnection,
     batch: &IngestBatch,
     outcome: &mut IngestOutcome,
 ) -> Result<(), sqlx::Error> {
     let d = &batch.delivery;
-    let delivery_id = outcome.delivery_id;
     for m in &batch.messages {
-        let attached = match m.kind.as_str() {
-            "location" => attach_target(conn, m, batch.location_window).await?,
-            _ => None,
-        };
-        let inserted: Option<(i64,)> = bind_inbound!(
-            sqlx::query_as(sql::INSERT_INBOUND),
-            delivery_id,
-            m,
-            attached
-        )
-        .fetch_optional(&mut *conn)
-        .await?;
-        if let Some((message_id,)) = inserted {
+        let mut row = MessageJson::new(outcome.delivery_id, m);
+        if m.kind == "location" {
+            row.attached_to = attach_target(conn, m, batch.location_window).await?;
+        }
+        let inserted: Option<(i64, String)> = sqlx::query_as(INSERT_MESSAGES)
+            .bind(to_json(&[row])?)
+            .fetch_optional(&mut *conn)
+            .await?;
+        if let Some((message_id, _)) = inserted {
             outcome.messages_inserted += 1;
             if let Some(plan) = &m.plan {
                 execute_plan(conn, message_id, plan, d.received_at).await?;
@@ -44,53 +44,6 @@ pub(super) async fn write_contents(
                 privacy_notice(conn, message_id, &m.privacy_keys, notice, d.received_at).await?;
             }
         }
-    }
-    for s in &batch.statuses {
-        // Pricing is kept whether or not the status itself moves forward: a `sent` that
-        // arrives after `delivered` still says what the message costs.
-        if let Some(p) = &s.pricing {
-            sqlx::query(sql::INSERT_PRICING)
-                .bind(&s.wamid)
-                .bind(&p.participant)
-                .bind(&p.category)
-                .bind(&p.kind)
-                .bind(p.billable)
-                .bind(s.status_at.unwrap_or(d.received_at))
-                .execute(&mut *conn)
-                .await?;
-        }
-        let done = bind_status!(sqlx::query(sql::UPSERT_STATUS), s, d.received_at)
-            .execute(&mut *conn)
-            .await?;
-        if done.rows_affected() > 0 {
-            outcome.statuses_applied += 1;
-            sqlx::query(sql::OUTBOX_DELIVERY)
-                .bind(&s.wamid)
-                .bind(&s.status)
-                .bind(s.error_code)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
-    for e in &batch.events {
-        sqlx::query(sql::INSERT_EVENT)
-            .bind(delivery_id)
-            .bind(&e.field)
-            .bind(&e.payload)
-            .bind(d.received_at)
-            .execute(&mut *conn)
-            .await?;
-    }
-    if d.outcome != DeliveryOutcome::Parsed {
-        sqlx::query(sql::INSERT_AUDIT)
-            .bind(d.received_at)
-            .bind("system:intake")
-            .bind("delivery.flagged")
-            .bind("webhook_delivery")
-            .bind(delivery_id.to_string())
-            .bind(d.outcome.as_str())
-            .execute(&mut *conn)
-            .await?;
     }
     Ok(())
 }
@@ -102,7 +55,7 @@ async fn privacy_notice(
     conn: &mut PgConnection,
     message_id: i64,
     keys: &[String],
-    notice: &crate::store::NewOutbox,
+    notice: &crate::store::ingest::plan::NewOutbox,
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<(), sqlx::Error> {
     let mut new = 0;
@@ -114,7 +67,7 @@ async fn privacy_notice(
             .await?
             .rows_affected();
     }
-    if new as usize == keys.len() && !keys.is_empty() {
+    if rules::privacy_notice_due(new, keys) {
         insert_outbox(conn, notice, None, Some(message_id)).await?;
     }
     Ok(())
@@ -167,19 +120,10 @@ async fn execute_plan(
                 .bind(report.needs_review)
                 .fetch_one(&mut *conn)
                 .await?;
-            let detail = serde_json::json!({
-                "category": report.category, "priority": report.priority,
-                "group": report.group_ref, "region": report.region,
-            });
-            audit(
-                conn,
-                at,
-                "system:routing",
-                "report.created",
-                &folio,
-                &detail,
-            )
-            .await?;
+            let detail = rules::report_created(report);
+            let entry =
+                AuditEntry::report(at, rules::ROUTING, rules::REPORT_CREATED, &folio, &detail);
+            audit(conn, &entry).await?;
             for o in outbox {
                 insert_outbox(conn, o, Some(report_id), Some(message_id)).await?;
             }
@@ -202,7 +146,7 @@ async fn execute_plan(
 }
 
 /// Puts the follow-up in its report's thread and counts it on the report; returns the
-/// report's id (the SQLite writer's twin is `sqlite_writer::plan::attach_follow_up`).
+/// report's id (the SQLite writer's twin is `ingest::sqlite::plans::attach_follow_up`).
 async fn attach_follow_up(
     conn: &mut PgConnection,
     f: &FollowUp,
@@ -223,16 +167,9 @@ async fn attach_follow_up(
         .bind(origin)
         .execute(&mut *conn)
         .await?;
-    let detail = serde_json::json!({ "message_id": message_id });
-    audit(
-        conn,
-        at,
-        "system:routing",
-        "report.follow_up",
-        &folio,
-        &detail,
-    )
-    .await?;
+    let detail = rules::follow_up(message_id);
+    let entry = AuditEntry::report(at, rules::ROUTING, rules::REPORT_FOLLOW_UP, &folio, &detail);
+    audit(conn, &entry).await?;
     Ok(Some(report_id))
 }
 
@@ -259,33 +196,38 @@ async fn apply_command(
             .await?;
         let found = found.as_ref().map(|(r, s)| (r.as_str(), s.as_str()));
         let detail = c.refusal(found);
-        let action = "report.command_refused";
-        audit(conn, c.at, &c.actor, action, &c.folio, &detail).await?;
+        audit(
+            conn,
+            &rules::command_audit(c, rules::COMMAND_REFUSED, &detail),
+        )
+        .await?;
         if let Some(o) = &c.on_no_match {
             insert_outbox(conn, o, None, Some(message_id)).await?;
         }
         return Ok(());
     };
-    let action = format!("report.{}", c.action.status());
-    let detail = serde_json::json!({ "by": c.actor });
-    audit(conn, c.at, &c.actor, &action, &c.folio, &detail).await?;
-    let (group, phone, bsuid, wamid): (Option<String>, Option<String>, Option<String>, String) =
-        sqlx::query_as(rsql::REPORT_ORIGIN)
-            .bind(origin_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    let params = serde_json::json!({ "folio": c.folio, "status": c.action.status() });
-    let notice = NewOutbox::to_origin(
-        group.as_deref(),
-        phone.as_deref(),
-        bsuid.as_deref(),
-        &wamid,
-        &c.reporter_purpose,
-        params,
-        c.at,
-    );
-    if let Some(notice) = notice {
+    let (action, detail) = rules::command_applied(c);
+    audit(conn, &rules::command_audit(c, &action, &detail)).await?;
+    let origin: Origin = sqlx::query_as(rsql::REPORT_ORIGIN)
+        .bind(origin_id)
+        .fetch_one(&mut *conn)
+        .await?;
+    if let Some(notice) = rules::command_notice(c, &origin) {
         insert_outbox(conn, &notice, Some(report_id), Some(message_id)).await?;
     }
     Ok(())
+}
+
+/// An audit entry inside the group's transaction.
+async fn audit(conn: &mut PgConnection, e: &AuditEntry<'_>) -> Result<(), sqlx::Error> {
+    insert_entry(Either::Postgres(conn), e).await
+}
+
+async fn insert_outbox(
+    conn: &mut PgConnection,
+    o: &NewOutbox,
+    report_id: Option<i64>,
+    message_id: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    crate::store::outbox::insert_outbox(Either::Postgres(conn), o, report_id, message_id).await
 }

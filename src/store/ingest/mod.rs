@@ -1,9 +1,55 @@
-//! What one webhook delivery hands the store: the raw body, its messages with their
-//! triage, plans and pseudonyms, statuses and events, and what storing them changed.
+//! The ingest contract: what one webhook delivery hands the store, the rules its writing
+//! follows on either backend, and the pieces both executors share.
+//!
+//! ## The rules of a delivery
+//!
+//! 1. A delivery is stored whole or not at all: the raw body, every message, status and
+//!    event it carries, and everything its messages set in motion commit in one
+//!    transaction, and the webhook is answered only after that commit (and, on SQLite with
+//!    `synchronous = full`, after the WAL holding it reached the disk).
+//! 2. The raw body is unique on its SHA-256: a retry of a stored body only counts one more
+//!    delivery and writes nothing else. A message is unique on its wamid: a message seen in
+//!    another delivery is not stored again, and nothing it would set in motion happens twice.
+//! 3. A status never moves backwards (failed > played > read > delivered > sent, by
+//!    `rank`); details a later status lacks are kept. An applied status is mirrored onto the
+//!    outbound row it belongs to. Pricing is kept whether or not the status moves: the
+//!    ledger's line for (wamid, participant) is written once.
+//! 4. A location is attached to the same sender's latest other message of the
+//!    `location_window` before it.
+//! 5. A new message's plan (`plan.rs`, decided by `routing`) runs in the same transaction:
+//!    a report takes the next folio of its state and year (the counter's row lock orders
+//!    concurrent writers), with its `report.created` audit entry and its outbox rows; a
+//!    coordinator's command acknowledges or resolves a folio of its region, or is refused
+//!    with the reason in the audit trail; a follow-up is counted on and attached to the
+//!    report it names, quotes or follows. The entries and values they write are built once,
+//!    in `rules.rs`.
+//! 6. The privacy notice goes to a sender once: only the transaction that inserted every one
+//!    of the sender's pseudonyms into `privacy_notices` queues it.
+//! 7. A body that did not parse is stored raw and flagged, with a `delivery.flagged` audit
+//!    entry.
+//!
+//! ## The executors
+//!
+//! Both fold concurrent deliveries into one transaction (group commit) and run the same SQL
+//! (`statements.rs`, `$N` placeholders that mean the same on both):
+//!
+//! - `sqlite/`: one thread owns the write connection (rusqlite, prepared statements) and
+//!   writes statement by statement, which on an embedded database costs no round trips.
+//! - `postgres.rs` and `postgres/`: a few writer tasks; each kind of row of a group goes in
+//!   one statement (`postgres/bulk.rs`, `plans.rs`, `statuses.rs`). Only the messages of a
+//!   delivery holding a coordinator's command or a follow-up go statement by statement
+//!   (`postgres/serial.rs`): those plans read what an earlier message of the same group may
+//!   have just written (the folio a command names, the report a follow-up quotes).
 
 use chrono::{DateTime, Utc};
 
-use super::plan::{MessagePlan, NewOutbox};
+pub(crate) mod plan;
+pub(crate) mod postgres;
+pub(crate) mod rules;
+pub(crate) mod sqlite;
+pub(crate) mod statements;
+
+use self::plan::{MessagePlan, NewOutbox};
 
 /// How a delivery's body was understood.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

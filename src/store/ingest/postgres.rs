@@ -1,8 +1,9 @@
 //! PostgreSQL's group commit. A transaction per delivery cost a commit and about ten round
 //! trips each, so intake topped out near 1,500 webhooks/s however the pool was sized.
 //! Here a few writer tasks each take whatever deliveries are waiting (up to a group's
-//! size), write them in one transaction (set-based where `pg_bulk.rs` covers them,
-//! statement by statement otherwise) and answer each request only after that commit.
+//! size), write them in one transaction (set-based where `postgres/bulk.rs` covers them,
+//! statement by statement otherwise: `postgres/serial.rs`) and answer each request only
+//! after that commit.
 //!
 //! A group shares its fate, so when the database refuses a group (a constraint, a value it
 //! cannot store) its deliveries are written again one by one: one bad delivery fails
@@ -16,7 +17,13 @@ use tokio::sync::{mpsc, oneshot, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
-use super::{pg_bulk, pg_bulk_statuses, pg_ingest, IngestBatch, IngestOutcome, StoreError};
+mod bulk;
+mod plans;
+mod rows;
+mod serial;
+mod statuses;
+
+use crate::store::{IngestBatch, IngestOutcome, StoreError};
 
 type Reply = oneshot::Sender<Result<IngestOutcome, StoreError>>;
 
@@ -29,7 +36,7 @@ struct Job {
 /// aborted the transaction, and running it again is the remedy.
 const ATTEMPTS: usize = 4;
 
-pub(super) struct GroupWriter {
+pub(crate) struct GroupWriter {
     jobs: mpsc::Sender<Job>,
     stop: CancellationToken,
     tasks: std::sync::Mutex<Vec<JoinHandle<()>>>,
@@ -143,8 +150,9 @@ async fn write(pool: &PgPool, jobs: Vec<Job>) {
     }
 }
 
-/// Everything a group writes, in one transaction: all deliveries, then the messages of the
-/// new ones the set-based path covers, then the other new ones statement by statement.
+/// Everything a group writes, in one transaction: all deliveries, the new ones' statuses,
+/// events and flags, then the messages of the new deliveries the set-based path covers, then
+/// the other new deliveries' messages statement by statement.
 async fn write_group(
     pool: &PgPool,
     group: &[&IngestBatch],
@@ -152,15 +160,16 @@ async fn write_group(
     let mut conn = pool.acquire().await?;
     let mut tx = conn.begin().await?;
     let mut outcomes = vec![IngestOutcome::default(); group.len()];
-    let new = pg_bulk::upsert_deliveries(&mut tx, group, &mut outcomes).await?;
-    let (bulk, serial): (Vec<usize>, Vec<usize>) =
-        new.into_iter().partition(|&i| pg_bulk::set_based(group[i]));
+    let new = bulk::upsert_deliveries(&mut tx, group, &mut outcomes).await?;
     // Statuses first: the messages' plans lock the folio counters, which every other writer
     // waits on until this transaction commits, so as little as possible comes after them.
-    pg_bulk_statuses::write_statuses(&mut tx, group, &bulk, &mut outcomes).await?;
-    pg_bulk::write_messages(&mut tx, group, &bulk, &mut outcomes).await?;
-    for i in serial {
-        pg_ingest::write_contents(&mut tx, group[i], &mut outcomes[i]).await?;
+    statuses::write_statuses(&mut tx, group, &new, &mut outcomes).await?;
+    bulk::write_events(&mut tx, group, &new, &outcomes).await?;
+    let (set_based, one_by_one): (Vec<usize>, Vec<usize>) =
+        new.into_iter().partition(|&i| bulk::set_based(group[i]));
+    bulk::write_messages(&mut tx, group, &set_based, &mut outcomes).await?;
+    for i in one_by_one {
+        serial::write_messages(&mut tx, group[i], &mut outcomes[i]).await?;
     }
     tx.commit().await?;
     Ok(outcomes)

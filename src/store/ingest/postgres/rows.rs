@@ -1,4 +1,4 @@
-//! The rows `pg_bulk.rs` sends as JSON. Field names are column names:
+//! The rows `bulk.rs` sends as JSON. Field names are column names:
 //! `json_populate_recordset` matches them by name and converts each value to the column's
 //! type, so a misspelt field would arrive as NULL; the store contract tests read every
 //! column back.
@@ -6,10 +6,12 @@
 use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
-use super::plan::{NewOutbox, NewReport};
-use super::{Attribution, NewInbound};
+use crate::store::audit::AuditEntry;
+use crate::store::ingest::plan::{NewOutbox, NewReport};
+use crate::store::ingest::rules;
+use crate::store::ingest::{Attribution, NewEvent, NewInbound};
 
-/// One `inbound_messages` row, as `sql::INSERT_INBOUND` binds it.
+/// One `inbound_messages` row, as `statements::INSERT_INBOUND` binds it.
 #[derive(Serialize)]
 pub(super) struct MessageJson<'a> {
     pub wamid: &'a str,
@@ -42,8 +44,9 @@ pub(super) struct MessageJson<'a> {
     longitude: Option<f64>,
     location_name: Option<&'a str>,
     location_address: Option<&'a str>,
-    // Locations go statement by statement, so nothing here is attached to another message.
-    attached_to: Option<i64>,
+    /// Set on the statement-by-statement path; the set-based one attaches locations after
+    /// the group's messages are in (`bulk::ATTACH_LOCATIONS`).
+    pub attached_to: Option<i64>,
     error_code: Option<i64>,
     payload: &'a str,
     category: Option<&'a str>,
@@ -107,7 +110,7 @@ impl<'a> MessageJson<'a> {
     }
 }
 
-/// The columns of a new report that vary; `pg_bulk::INSERT_REPORTS` sets the rest.
+/// The columns of a new report that vary; `bulk::INSERT_REPORTS` sets the rest.
 #[derive(Serialize)]
 pub(super) struct ReportJson<'a> {
     folio: &'a str,
@@ -143,24 +146,32 @@ impl<'a> ReportJson<'a> {
 pub(super) struct AuditJson<'a> {
     #[serde(serialize_with = "micros")]
     at: DateTime<Utc>,
-    actor: &'static str,
-    action: &'static str,
-    entity_kind: &'static str,
+    actor: &'a str,
+    action: &'a str,
+    entity_kind: &'a str,
     entity_id: &'a str,
     detail: String,
 }
 
 impl<'a> AuditJson<'a> {
+    pub fn entry(e: AuditEntry<'a>) -> Self {
+        AuditJson {
+            at: e.at,
+            actor: e.actor,
+            action: e.action,
+            entity_kind: e.entity_kind,
+            entity_id: e.entity_id,
+            detail: e.detail,
+        }
+    }
+
     /// The entry the statement-by-statement path writes when routing opens a report.
     pub fn report_created(folio: &'a str, r: &NewReport, at: DateTime<Utc>) -> Self {
-        let detail = serde_json::json!({
-            "category": r.category, "priority": r.priority,
-            "group": r.group_ref, "region": r.region,
-        });
+        let detail = rules::report_created(r);
         AuditJson {
             at,
-            actor: "system:routing",
-            action: "report.created",
+            actor: rules::ROUTING,
+            action: rules::REPORT_CREATED,
             entity_kind: "report",
             entity_id: folio,
             detail: detail.to_string(),
@@ -202,6 +213,27 @@ impl<'a> OutboxJson<'a> {
 
 /// Timestamps to the microsecond, cut as sqlx cuts them when it binds a `DateTime`, so
 /// both paths store the same instant (PostgreSQL would round nanoseconds instead).
+/// One `webhook_events` row: a change that is not a message or a status.
+#[derive(Serialize)]
+pub(super) struct EventJson<'a> {
+    delivery_id: i64,
+    field: &'a str,
+    payload: &'a str,
+    #[serde(serialize_with = "micros")]
+    received_at: DateTime<Utc>,
+}
+
+impl<'a> EventJson<'a> {
+    pub fn new(delivery_id: i64, e: &'a NewEvent, received_at: DateTime<Utc>) -> Self {
+        EventJson {
+            delivery_id,
+            field: &e.field,
+            payload: &e.payload,
+            received_at,
+        }
+    }
+}
+
 fn micros<S: Serializer>(t: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(&t.format("%Y-%m-%dT%H:%M:%S%.6fZ"))
 }
@@ -210,5 +242,27 @@ fn micros_opt<S: Serializer>(t: &Option<DateTime<Utc>>, s: S) -> Result<S::Ok, S
     match t {
         Some(t) => micros(t, s),
         None => s.serialize_none(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ingest::statements::inbound_columns;
+
+    #[test]
+    fn the_json_row_names_exactly_the_inbound_columns() {
+        let m = NewInbound::default();
+        let json = serde_json::to_value(MessageJson::new(1, &m)).unwrap();
+        let mut fields: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut columns: Vec<&str> = inbound_columns!().split(',').map(str::trim).collect();
+        fields.sort_unstable();
+        columns.sort_unstable();
+        assert_eq!(fields, columns);
     }
 }

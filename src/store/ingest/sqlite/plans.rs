@@ -1,13 +1,15 @@
 //! What a stored message sets in motion (report and folio, replies, coordinator commands),
-//! for the SQLite writer thread; the sqlx path's twin is `shared_reports.rs`.
+//! for the SQLite writer thread; PostgreSQL's twins are `ingest/postgres/plans.rs` (set-based)
+//! and `ingest/postgres/serial.rs`. What they write is built by `ingest/rules.rs`.
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension};
 
 use super::{bind, execute, first_i64, ts};
-use crate::store::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, ReportAction};
-use crate::store::sql;
-use crate::store::sql_reports as rsql;
+use crate::store::audit::AuditEntry;
+use crate::store::ingest::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, ReportAction};
+use crate::store::ingest::rules::{self, Origin};
+use crate::store::ingest::statements as rsql;
 
 pub(super) fn execute_plan(
     tx: &Connection,
@@ -37,11 +39,10 @@ pub(super) fn execute_plan(
                 ],
             )?
             .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-            let detail = serde_json::json!({
-                "category": report.category, "priority": report.priority,
-                "group": report.group_ref, "region": report.region,
-            });
-            audit(tx, at, "system:routing", "report.created", &folio, &detail)?;
+            let detail = rules::report_created(report);
+            let entry =
+                AuditEntry::report(at, rules::ROUTING, rules::REPORT_CREATED, &folio, &detail);
+            audit(tx, &entry)?;
             for o in outbox {
                 insert_outbox(tx, o, Some(report_id), Some(message_id))?;
             }
@@ -86,20 +87,11 @@ fn attach_follow_up(
         return Ok(None);
     };
     execute(tx, rsql::ATTACH_MESSAGE, &[&message_id, &origin])?;
-    let detail = serde_json::json!({ "message_id": message_id });
-    audit(
-        tx,
-        at,
-        "system:routing",
-        "report.follow_up",
-        &folio,
-        &detail,
-    )?;
+    let detail = rules::follow_up(message_id);
+    let entry = AuditEntry::report(at, rules::ROUTING, rules::REPORT_FOLLOW_UP, &folio, &detail);
+    audit(tx, &entry)?;
     Ok(Some(report_id))
 }
-
-/// Where a report came from: group id, phone, BSUID, and the wamid to quote.
-type Origin = (Option<String>, Option<String>, Option<String>, String);
 
 fn apply_command(tx: &Connection, c: &NewCommand, message_id: i64) -> rusqlite::Result<()> {
     let sql = match c.action {
@@ -124,46 +116,25 @@ fn apply_command(tx: &Connection, c: &NewCommand, message_id: i64) -> rusqlite::
         let detail = c.refusal(found);
         audit(
             tx,
-            c.at,
-            &c.actor,
-            "report.command_refused",
-            &c.folio,
-            &detail,
+            &rules::command_audit(c, rules::COMMAND_REFUSED, &detail),
         )?;
         if let Some(o) = &c.on_no_match {
             insert_outbox(tx, o, None, Some(message_id))?;
         }
         return Ok(());
     };
-    let action = format!("report.{}", c.action.status());
-    audit(
-        tx,
-        c.at,
-        &c.actor,
-        &action,
-        &c.folio,
-        &serde_json::json!({ "by": c.actor }),
-    )?;
+    let (action, detail) = rules::command_applied(c);
+    audit(tx, &rules::command_audit(c, &action, &detail))?;
     let origin: Option<Origin> = tx
         .prepare_cached(rsql::REPORT_ORIGIN)?
         .query_row([origin_id], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })
         .optional()?;
-    let Some((group, phone, bsuid, wamid)) = origin else {
+    let Some(origin) = origin else {
         return Ok(());
     };
-    let params = serde_json::json!({ "folio": c.folio, "status": c.action.status() });
-    let notice = NewOutbox::to_origin(
-        group.as_deref(),
-        phone.as_deref(),
-        bsuid.as_deref(),
-        &wamid,
-        &c.reporter_purpose,
-        params,
-        c.at,
-    );
-    if let Some(notice) = notice {
+    if let Some(notice) = rules::command_notice(c, &origin) {
         insert_outbox(tx, &notice, Some(report_id), Some(message_id))?;
     }
     Ok(())
@@ -178,7 +149,7 @@ pub(super) fn insert_outbox(
     let at = ts(o.not_before);
     execute(
         tx,
-        rsql::INSERT_OUTBOX,
+        crate::store::outbox::INSERT_OUTBOX,
         &[
             &o.purpose,
             &o.priority,
@@ -196,24 +167,18 @@ pub(super) fn insert_outbox(
     Ok(())
 }
 
-fn audit(
-    tx: &Connection,
-    at: DateTime<Utc>,
-    actor: &str,
-    action: &str,
-    folio: &str,
-    detail: &serde_json::Value,
-) -> rusqlite::Result<()> {
+/// Binds an audit entry to `INSERT_AUDIT` (the sqlx twin is `audit::insert_entry`).
+pub(super) fn audit(tx: &Connection, e: &AuditEntry<'_>) -> rusqlite::Result<()> {
     execute(
         tx,
-        sql::INSERT_AUDIT,
+        crate::store::audit::INSERT_AUDIT,
         &[
-            &ts(at),
-            &actor,
-            &action,
-            &"report",
-            &folio,
-            &detail.to_string(),
+            &ts(e.at),
+            &e.actor,
+            &e.action,
+            &e.entity_kind,
+            &e.entity_id,
+            &e.detail,
         ],
     )?;
     Ok(())

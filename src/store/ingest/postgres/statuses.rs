@@ -1,4 +1,4 @@
-//! Status updates for a whole group at once (`pg_bulk.rs`). Every reply we send comes back
+//! Status updates for a whole group at once (`bulk.rs`). Every reply we send comes back
 //! as two or three status webhooks (sent, delivered, read), so they outnumber messages.
 //!
 //! One at a time, each status is an upsert that applies only when its rank is higher than
@@ -11,14 +11,14 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 
-use super::sql::status_conflict;
-use super::{IngestBatch, IngestOutcome, NewStatus};
+use crate::store::ingest::statements::status_conflict;
+use crate::store::ingest::{IngestBatch, IngestOutcome, NewStatus};
 
 /// Stored ranks, locked in wamid order (the order every replica takes them in).
 const LOCK_RANKS: &str = "\
 SELECT wamid, rank FROM message_statuses WHERE wamid = ANY($1) ORDER BY wamid FOR UPDATE";
 
-/// `sql::UPSERT_STATUS` for many rows; the rank guard still holds against a replica that
+/// `statements::UPSERT_STATUS` for many rows; the rank guard still holds against a replica that
 /// inserted the same wamid meanwhile.
 const UPSERT_STATUSES: &str = concat!(
     "INSERT INTO message_statuses (wamid, status, rank, status_at, recipient_id, recipient_user_id,
@@ -29,7 +29,7 @@ SELECT * FROM UNNEST($1::text[], $2::text[], $3::int4[], $4::timestamptz[], $5::
     status_conflict!()
 );
 
-/// `sql::OUTBOX_DELIVERY` for many rows: the last applied status of each message. Written
+/// `statements::OUTBOX_DELIVERY` for many rows: the last applied status of each message. Written
 /// as one table and `= ANY` rather than a join with `UNNEST`: while the outbox's wamids are
 /// mostly NULL (dry run, or a young deployment) PostgreSQL's estimate for a join was 1,800
 /// rows, and its generic plan read the whole outbox for every group (16 ms at 50k rows).
@@ -108,7 +108,7 @@ pub(super) async fn write_statuses(
     upsert(conn, &merged).await
 }
 
-/// `sql::INSERT_PRICING` for the group: every status with pricing, whether or not it moves
+/// `statements::INSERT_PRICING` for the group: every status with pricing, whether or not it moves
 /// its message forward; the ledger's key keeps the first of each message (and participant).
 const INSERT_PRICINGS: &str = "\
 INSERT INTO outbound_pricing (wamid, participant, category, pricing_type, billable, billed_at)

@@ -1,16 +1,16 @@
-//! What the messages a group stored set in motion, written set-based (`pg_bulk.rs`): the
+//! What the messages a group stored set in motion, written set-based (`bulk.rs`): the
 //! privacy notice for first-time senders, folios, reports with their audit entries, and
-//! the outbox rows, with the same results as `pg_ingest.rs` gives one message at a time.
+//! the outbox rows, with the same results as `serial.rs` gives one message at a time.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::PgConnection;
 
-use super::pg_bulk::{to_json, Stored};
-use super::pg_bulk_rows::{AuditJson, OutboxJson, ReportJson};
-use super::plan::{MessagePlan, NewOutbox, NewReport};
-use super::IngestBatch;
+use super::bulk::{to_json, Stored};
+use super::rows::{AuditJson, OutboxJson, ReportJson};
+use crate::store::ingest::plan::{MessagePlan, NewOutbox, NewReport};
+use crate::store::ingest::IngestBatch;
 
 /// Moves each state's counter by the number of reports the group opens there.
 const BUMP_FOLIOS: &str = "\

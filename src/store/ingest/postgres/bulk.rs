@@ -1,6 +1,6 @@
-//! The set-based half of PostgreSQL's group commit (`pg_group.rs`): a group's deliveries,
+//! The set-based half of PostgreSQL's group commit (`ingest/postgres.rs`): a group's deliveries,
 //! their messages, and the folios, reports, audit entries and outbox rows those open
-//! (`pg_bulk_plans.rs`), and their statuses (`pg_bulk_statuses.rs`), each kind written by
+//! (`plans.rs`), their statuses (`statuses.rs`) and events, each kind written by
 //! one statement for the whole group. Statement by statement, a delivery
 //! cost about ten round trips and a commit; here a group of fifty costs six and one commit.
 //!
@@ -13,11 +13,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use sqlx::postgres::PgConnection;
 
-use super::pg_bulk_plans;
-use super::pg_bulk_rows::MessageJson;
-use super::plan::MessagePlan;
-use super::sql::inbound_columns;
-use super::{DeliveryOutcome, IngestBatch, IngestOutcome, NewInbound};
+use super::plans;
+use super::rows::{AuditJson, EventJson, MessageJson};
+use crate::store::ingest::plan::MessagePlan;
+use crate::store::ingest::rules;
+use crate::store::ingest::statements::inbound_columns;
+use crate::store::ingest::{DeliveryOutcome, IngestBatch, IngestOutcome, NewInbound};
 
 /// Copies of one body within a group arrive as one row whose `deliveries` is the number
 /// of copies; a row that comes back with exactly that many was inserted now.
@@ -31,7 +32,7 @@ SET deliveries = webhook_deliveries.deliveries + excluded.deliveries,
     last_received_at = excluded.last_received_at
 RETURNING body_sha256, id, deliveries";
 
-const INSERT_MESSAGES: &str = concat!(
+pub(super) const INSERT_MESSAGES: &str = concat!(
     "INSERT INTO inbound_messages (",
     inbound_columns!(),
     ")
@@ -43,7 +44,7 @@ RETURNING id, wamid"
 );
 
 /// Attaches each stored location to the same sender's latest other message of the
-/// window before it, as `sql::ATTACH_BY_BSUID` / `ATTACH_BY_PHONE` do one at a time. It runs
+/// window before it, as `statements::ATTACH_BY_BSUID` / `ATTACH_BY_PHONE` do one at a time. It runs
 /// after the group's messages are in, so a text and the location sent right after it in
 /// the same group find each other.
 const ATTACH_LOCATIONS: &str = "\
@@ -68,17 +69,15 @@ WHERE l.id = w.id";
 /// Whether the set-based path covers everything a delivery writes. Coordinator commands
 /// and citizens' follow-ups read the report before they change it, events (group lifecycle, template reviews) are
 /// rare, and a delivery that did not parse gets an audit entry; those deliveries go
-/// statement by statement (`pg_ingest::write_contents`) after the set-based part, in the
+/// statement by statement (`serial::write_contents`) after the set-based part, in the
 /// same transaction, so they see what it wrote.
 pub(super) fn set_based(b: &IngestBatch) -> bool {
-    b.delivery.outcome == DeliveryOutcome::Parsed
-        && b.events.is_empty()
-        && b.messages.iter().all(|m| {
-            !matches!(
-                m.plan,
-                Some(MessagePlan::Command(_) | MessagePlan::FollowUp { .. })
-            )
-        })
+    b.messages.iter().all(|m| {
+        !matches!(
+            m.plan,
+            Some(MessagePlan::Command(_) | MessagePlan::FollowUp { .. })
+        )
+    })
 }
 
 /// Stores every delivery of the group and sets each outcome's delivery id. Returns the
@@ -190,7 +189,7 @@ pub(super) async fn write_messages(
         outcomes[s.delivery].messages_inserted += 1;
     }
     attach_locations(conn, group, &stored).await?;
-    pg_bulk_plans::write_plans(conn, group, &stored).await
+    plans::write_plans(conn, group, &stored).await
 }
 
 async fn attach_locations(
@@ -208,6 +207,57 @@ async fn attach_locations(
         sqlx::query(ATTACH_LOCATIONS)
             .bind(ids)
             .bind(windows)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+const INSERT_EVENTS: &str = "\
+INSERT INTO webhook_events (delivery_id, field, payload, received_at)
+SELECT delivery_id, field, payload, received_at
+FROM json_populate_recordset(NULL::webhook_events, $1::json)";
+
+const INSERT_AUDITS: &str = "\
+INSERT INTO audit_log (at, actor, action, entity_kind, entity_id, detail)
+SELECT at, actor, action, entity_kind, entity_id, detail
+FROM json_populate_recordset(NULL::audit_log, $1::json)";
+
+/// The new deliveries' non-message changes, and the `delivery.flagged` entry of each whose
+/// body did not parse: one statement each for the whole group.
+pub(super) async fn write_events(
+    conn: &mut PgConnection,
+    group: &[&IngestBatch],
+    new: &[usize],
+    outcomes: &[IngestOutcome],
+) -> Result<(), sqlx::Error> {
+    let events: Vec<EventJson> = new
+        .iter()
+        .flat_map(|&i| {
+            let (b, id) = (group[i], outcomes[i].delivery_id);
+            b.events
+                .iter()
+                .map(move |e| EventJson::new(id, e, b.delivery.received_at))
+        })
+        .collect();
+    if !events.is_empty() {
+        sqlx::query(INSERT_EVENTS)
+            .bind(to_json(&events)?)
+            .execute(&mut *conn)
+            .await?;
+    }
+    let flagged: Vec<(usize, String)> = new
+        .iter()
+        .filter(|&&i| group[i].delivery.outcome != DeliveryOutcome::Parsed)
+        .map(|&i| (i, outcomes[i].delivery_id.to_string()))
+        .collect();
+    if !flagged.is_empty() {
+        let audits: Vec<AuditJson> = flagged
+            .iter()
+            .map(|(i, id)| AuditJson::entry(rules::flagged(&group[*i].delivery, id)))
+            .collect();
+        sqlx::query(INSERT_AUDITS)
+            .bind(to_json(&audits)?)
             .execute(&mut *conn)
             .await?;
     }
