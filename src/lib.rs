@@ -19,4 +19,5 @@ pub mod routing;
 pub mod store;
 pub mod telemetry;
 pub mod triage;
+pub mod vocab;
 pub mod whatsapp;

@@ -9,8 +9,8 @@ use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
 use crate::app::AppState;
-use crate::notify::Clock;
 use crate::store::{NewAudit, PurgeCounts, RetentionCutoffs, StoreError};
+use crate::vocab::Clock;
 
 pub fn cutoffs(state: &AppState, now: DateTime<Utc>) -> RetentionCutoffs {
     let p = &state.config.privacy;

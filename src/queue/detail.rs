@@ -224,7 +224,7 @@ fn classifier(m: Option<&InboundRow>) -> ClassifierView {
         category: m.and_then(|m| m.category.clone()),
         category_es: m
             .and_then(|m| m.category.as_deref())
-            .map(super::views::category_es),
+            .map(|c| crate::vocab::category_es(c).to_owned()),
         priority: m.and_then(|m| m.priority.clone()),
         confidence: m.and_then(|m| m.confidence),
         needs_review: m.and_then(|m| m.needs_review).unwrap_or(false),

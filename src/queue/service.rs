@@ -9,10 +9,11 @@ use super::actions::{self, Action, ActionError, Context};
 use super::filter::{ReportFilter, STATUSES};
 use super::notices::notices;
 use super::principal::{Permission, Principal};
-use super::views::{category_es, status_es, CountView, QueueEntry};
+use super::views::{CountView, QueueEntry};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::store::{NewAudit, ReportChange, ReportLookup, ReportRow};
+use crate::vocab::{category_es, status_es};
 
 /// A page of the queue with the counts of the filter bar.
 #[derive(Debug, Serialize)]
@@ -86,7 +87,7 @@ pub async fn list(
                 Some(x) => x.n += c.n,
                 None => by_category.push(CountView {
                     key: c.category.clone(),
-                    label: category_es(&c.category),
+                    label: category_es(&c.category).to_owned(),
                     n: c.n,
                 }),
             }

@@ -10,9 +10,9 @@ use std::io::{self, BufWriter, Write};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::labels::{category_es, priority_es, status_es};
 use super::stats::{ack_secs, resolve_secs};
 use super::summary::RequestRow;
+use crate::vocab::labels::{category_es, priority_es, status_es};
 
 /// Column headers shared by the CSV and the "Detalle" sheet.
 pub const DETAIL_HEADERS: [&str; 15] = [
@@ -186,7 +186,7 @@ mod tests {
              Categoría,Prioridad,Estado,Coordinador,Tiempo para acuse (min),\
              Tiempo para resolver (min),Reportes unidos"
         );
-        assert!(text.contains(",Puerto Peñasco,Peñasco,Solicitud de plática o taller,"));
+        assert!(text.contains(",Puerto Peñasco,Peñasco,Solicitud de plática / taller,"));
         assert_eq!(text.matches("\r\n").count(), 7);
         assert!(!text.replace("\r\n", "").contains('\n'));
     }
@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(
             f1,
             "SON-0001,2026-02-10 08:00,2026-02-10 08:10,2026-02-10 10:00,\
-             Comité Villa Bonita,comité vecinal,Hermosillo,,Emergencia (9-1-1),Crítica,\
+             Comité Villa Bonita,comité vecinal,Hermosillo,,Emergencia (911),Crítica,\
              Resuelto,Lucía Ramírez,10,120,2"
         );
         // The Sunday-night report, in Sonora time and in CDMX time.

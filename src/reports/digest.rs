@@ -14,8 +14,8 @@ use super::export::{summary, Scope};
 use super::IsoWeek;
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::notify::Clock;
 use crate::queue::Principal;
+use crate::vocab::Clock;
 
 /// Local time on Monday when the digest is due.
 const DUE_AT: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {

@@ -20,7 +20,6 @@ pub mod csv;
 pub mod digest;
 pub mod export;
 pub mod http;
-pub mod labels;
 pub mod page;
 pub mod stats;
 pub mod stream;
@@ -42,7 +41,6 @@ mod xlsx_tests;
 pub use self::charts::{ack_times_svg, category_color, category_weeks_svg, CHART_WEEKS};
 pub use self::costs::{CostLine, MessageCosts};
 pub use self::csv::{write_csv, CsvExport, DETAIL_HEADERS};
-pub use self::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};
 pub use self::stats::{format_duration_es, AckHistogram, DurationStats, ACK_BUCKET_LABELS};
 pub use self::summary::{
     series, CategoryChange, DeadlineStats, GroupCount, RequestRow, WeeklySeries, WeeklySummary,
@@ -50,3 +48,4 @@ pub use self::summary::{
 };
 pub use self::week::{weeks_in_year, IsoWeek, WeekParseError};
 pub use self::xlsx::{write_xlsx, write_xlsx_file, XlsxError, XlsxReport};
+pub use crate::vocab::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};

@@ -7,9 +7,9 @@ use chrono_tz::Tz;
 
 use super::charts::{ack_times_svg, category_weeks_svg, CHART_WEEKS};
 use super::costs::pesos;
-use super::labels::{category_es, category_rank};
 use super::stats::{format_duration_es, DurationStats};
 use super::summary::{series, RequestRow, WeeklySummary, PREVIOUS_WEEKS};
+use crate::vocab::labels::{category_es, category_rank};
 
 /// What the summary page shows, ready for the template.
 pub struct SummaryPage {

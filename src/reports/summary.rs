@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::labels::category_rank;
 use super::stats::{ack_secs, resolve_secs, AckHistogram, DurationStats};
 use super::week::IsoWeek;
+use crate::vocab::labels::category_rank;
 
 /// One request as exported. Holds no phone numbers or message text on
 /// purpose: exports leave the system and must not carry personal data.

@@ -16,10 +16,10 @@ use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
 pub use rust_xlsxwriter::XlsxError;
 
 use super::csv::{whole_minutes, DETAIL_HEADERS};
-use super::labels::{category_es, priority_es, status_es};
 use super::stats::{ack_secs, resolve_secs};
 use super::summary::{RequestRow, WeeklySummary};
 use super::xlsx_summary::write_summary_sheet;
+use crate::vocab::labels::{category_es, priority_es, status_es};
 
 const SUMMARY_SHEET: &str = "Resumen";
 const DETAIL_SHEET: &str = "Detalle";

@@ -6,10 +6,10 @@ use chrono_tz::Tz;
 use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
 use super::csv::local_time_text;
-use super::labels::{category_es, category_rank};
 use super::stats::{format_duration_es, DurationStats, ACK_BUCKET_LABELS};
 use super::summary::{WeeklySummary, PREVIOUS_WEEKS};
 use super::xlsx::fit;
+use crate::vocab::labels::{category_es, category_rank};
 
 /// Rows are written top to bottom through this cursor so sections can grow
 /// (more municipalities, more groups) without hand-kept row numbers.

@@ -65,7 +65,7 @@ fn workbook_reads_back() {
         &Data::String("2 h 00 min".into())
     );
     assert_eq!(
-        summary_value(&summary, "Solicitud de patrullaje/rondín"),
+        summary_value(&summary, "Solicitud de patrullaje"),
         &Data::Float(1.0), // Cajeme column comes first alphabetically
     );
     assert_eq!(

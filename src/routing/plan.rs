@@ -15,6 +15,7 @@ use crate::store::{
     Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
 };
 use crate::triage::{Category, Classification, Priority};
+use crate::vocab::priority_es;
 use crate::whatsapp::address::{recipient_key, reply_target};
 use crate::whatsapp::outbound::Recipient;
 use crate::whatsapp::InboundMessage;
@@ -250,7 +251,7 @@ pub fn notice_params(group: &Group, triage: &Classification, text: &str) -> serd
         "grupo": group.name,
         "colonia": group.colonias.join(", "),
         "categoria": triage.category.label_es(),
-        "prioridad": priority_es(triage.priority),
+        "prioridad": priority_es(triage.priority.as_str()).to_lowercase(),
         "extracto": excerpt(text),
     })
 }
@@ -298,16 +299,6 @@ fn numbers(region: &Region) -> Vec<String> {
         .iter()
         .map(|n| format!("• {}: {}", n.label, n.number))
         .collect()
-}
-
-pub fn priority_es(p: Priority) -> &'static str {
-    match p {
-        Priority::Critical => "crítica",
-        Priority::High => "alta",
-        Priority::Normal => "normal",
-        Priority::Low => "baja",
-        Priority::None => "sin prioridad",
-    }
 }
 
 /// The first words of a report with anything that looks like a phone number hidden.

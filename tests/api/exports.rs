@@ -203,8 +203,8 @@ async fn the_monday_digest_goes_out_once_per_region_and_week() {
         )
         .await;
         let sunday: DateTime<Utc> = "2026-11-23T14:59:00Z".parse().unwrap(); // Monday 07:59 in Hermosillo
-        let clock = alerta::notify::Clock::manual(sunday);
-        let replica = |c: &alerta::notify::Clock| {
+        let clock = alerta::vocab::Clock::manual(sunday);
+        let replica = |c: &alerta::vocab::Clock| {
             alerta::reports::digest::Digester::new(
                 app.state.clone(),
                 c.clone(),

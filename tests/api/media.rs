@@ -77,7 +77,7 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
                 .await;
             assert_eq!(s, StatusCode::OK);
         }
-        let clock = alerta::notify::Clock::manual(Utc::now());
+        let clock = alerta::vocab::Clock::manual(Utc::now());
         let fetcher = app
             .state
             .media_fetcher(clock.clone())

@@ -4,8 +4,8 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use alerta::config::Secret;
-use alerta::notify::Clock;
 use alerta::store::OutboxRow;
+use alerta::vocab::Clock;
 use chrono::Utc;
 use serde_json::Value;
 
@@ -222,7 +222,7 @@ fn lcg(n: usize) -> f64 {
 }
 
 fn folios_in(text: &str) -> Vec<String> {
-    alerta::routing::find_folios(text)
+    alerta::vocab::find_folios(text)
         .iter()
         .map(ToString::to_string)
         .collect()

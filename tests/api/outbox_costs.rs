@@ -4,10 +4,10 @@
 
 use std::io::Cursor;
 
-use alerta::notify::Clock;
 use alerta::queue::Principal;
 use alerta::reports::export::{self, Format, Scope};
 use alerta::store::ReportLookup;
+use alerta::vocab::Clock;
 use calamine::{Reader, Xlsx};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};

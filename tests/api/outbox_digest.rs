@@ -1,9 +1,9 @@
 //! The Monday digest carries something or is not sent, and the 24-hour window decides before
 //! sending whether it goes as text or as its template. On both backends.
 
-use alerta::notify::Clock;
 use alerta::reports::digest::Digester;
 use alerta::store::ReportLookup;
+use alerta::vocab::Clock;
 use chrono::{DateTime, Utc};
 
 use crate::fake_graph::{text_of, FakeGraph};

@@ -4,8 +4,8 @@
 
 use std::collections::BTreeSet;
 
-use alerta::notify::Clock;
 use alerta::store::{OutboxRow, ReportLookup};
+use alerta::vocab::Clock;
 use chrono::Utc;
 use serde_json::{json, Value};
 

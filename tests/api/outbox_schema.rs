@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use alerta::notify::Clock;
+use alerta::vocab::Clock;
 use alerta::whatsapp::outbound::{Button, Content, OutboundMessage, Recipient, TemplateParam};
 use chrono::Utc;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! The 24-hour window: a closed window (131047, synchronous or in a status webhook) turns a
 //! free-form message into its template.
 
-use alerta::notify::Clock;
+use alerta::vocab::Clock;
 use chrono::Utc;
 
 use crate::fake_graph::{text_of, Answer, FakeGraph};

@@ -61,7 +61,7 @@ async fn the_privacy_notice_goes_once_to_each_person() {
         );
 
         // The notice goes out with the reply, as one message.
-        let clock = alerta::notify::Clock::manual(Utc::now());
+        let clock = alerta::vocab::Clock::manual(Utc::now());
         drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
         let rows = app.state.store.outbox().await.unwrap();
         let first_answer = rows
@@ -331,7 +331,7 @@ async fn retention_purges_each_kind_at_its_deadline() {
         );
 
         // Once the 089 redirect is sent, the tip keeps no identity at all.
-        let clock = alerta::notify::Clock::manual(now);
+        let clock = alerta::vocab::Clock::manual(now);
         drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
         alerta::privacy::retention::run_once(&app.state, now)
             .await

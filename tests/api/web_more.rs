@@ -261,7 +261,7 @@ async fn media_shows_on_the_report_page_of_its_region_only() {
             "{backend:?}"
         );
 
-        let clock = alerta::notify::Clock::manual(chrono::Utc::now());
+        let clock = alerta::vocab::Clock::manual(chrono::Utc::now());
         let fetcher = app.state.media_fetcher(clock).unwrap().unwrap();
         fetcher.tick().await.unwrap();
         let page = get(&app, &centro.cookie, &format!("/reportes/{folio}")).await;

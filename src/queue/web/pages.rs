@@ -17,7 +17,8 @@ use crate::queue::filter::{ReportFilter, STATUSES};
 use crate::queue::principal::Principal;
 use crate::queue::service::{self, QueuePage};
 use crate::queue::stream;
-use crate::queue::views::{status_es, CountView, QueueEntry};
+use crate::queue::views::{CountView, QueueEntry};
+use crate::vocab::status_es;
 
 #[derive(Template)]
 #[template(path = "queue.html")]
