@@ -11,7 +11,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
 use axum::Router;
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 
 pub use attribution::{attribute, Attributed};
 pub use batch::{build_batch, BatchContext};

@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::batch::{build_batch, BatchContext};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::{ApiResult, AppError};
 use crate::telemetry::metrics::metrics;
 use crate::whatsapp::{verify_signature, verify_token_matches, SignatureError};

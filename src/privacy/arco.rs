@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::pseudonym::{canonical_phone, short, Identity};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::store::{NewAudit, StoreError};
 
 /// The person a request is about, as the requester identified themselves.

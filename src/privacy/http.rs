@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::arco::{self, Subject};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::ApiUser;
 use crate::queue::{Permission, Principal};

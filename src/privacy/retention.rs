@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::store::{NewAudit, PurgeCounts, RetentionCutoffs, StoreError};
 use crate::vocab::Clock;
 

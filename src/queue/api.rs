@@ -15,7 +15,7 @@ use super::credentials::{bearer_token, Credential};
 use super::filter::ReportFilter;
 use super::principal::Permission;
 use super::{detail, service, stream};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::{ApiResult, AppError};
 
 pub fn router() -> Router<AppState> {

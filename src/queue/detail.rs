@@ -10,7 +10,7 @@ pub use super::history::{OutboundView, TimelineItem};
 use super::principal::{Permission, Principal};
 use super::service::visible_report;
 use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, QueueEntry};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::InboundRow;
 

@@ -10,7 +10,7 @@ use axum::Router;
 
 use super::auth::{ApiUser, WebUser};
 use super::principal::Principal;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {

@@ -38,7 +38,7 @@ pub use events::{ChangeFeed, ReportEvent};
 pub use filter::ReportFilter;
 pub use principal::{Permission, Principal, Role};
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::actions::Notice;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::{InboundRow, NewOutbox, ReportRow};
 use crate::vocab::{category_es, priority_es};

@@ -10,7 +10,7 @@ use super::filter::{ReportFilter, STATUSES};
 use super::notices::notices;
 use super::principal::{Permission, Principal};
 use super::views::{CountView, QueueEntry};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::{NewAudit, ReportChange, ReportLookup, ReportRow};
 use crate::vocab::{category_es, status_es};

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::auth::ApiUser;
 use super::principal::{Permission, Principal};
 use super::users::{self, By};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::{ApiResult, AppError};
 
 pub fn router() -> Router<AppState> {

@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::export::{summary, Scope};
 use super::IsoWeek;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::Principal;
 use crate::vocab::Clock;

@@ -9,7 +9,7 @@ use chrono_tz::Tz;
 use serde_json::json;
 
 use super::{CsvExport, IsoWeek, RequestRow, WeeklySummary, XlsxReport};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::{Permission, Principal, ReportFilter};
 use crate::store::{NewAudit, QueueItem, ReportQuery};

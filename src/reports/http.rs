@@ -10,7 +10,7 @@ use axum::Router;
 use serde::Deserialize;
 
 use super::export::{self, Format, Scope};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::ApiUser;
 use crate::queue::Principal;

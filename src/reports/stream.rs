@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 
 use super::export::{record, request_row, Batches, Format, Scope};
 use super::CsvExport;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::Principal;
 

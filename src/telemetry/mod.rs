@@ -14,7 +14,13 @@ use tower_http::trace::{
 use tracing::Level;
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
-use crate::config::LogFormat;
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 /// Installs the global subscriber. `filter` uses `RUST_LOG` syntax. Safe to call twice
 /// (the second call is a no-op), which tests rely on.

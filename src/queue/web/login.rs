@@ -13,7 +13,7 @@ use serde_json::json;
 
 use super::security::{csrf_refused, csrf_valid};
 use super::view::{error_page, render, Layout};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::queue::auth::{
     cookie, csrf_ok, digest, random_token, set_cookie, WebUser, LOGIN_COOKIE, SESSION_COOKIE,
 };

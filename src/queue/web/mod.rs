@@ -23,7 +23,7 @@ use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 
 pub use security::CSP;
 

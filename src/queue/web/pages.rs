@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::view::{error_page, render, Layout};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::{digest, WebRejection, WebUser};
 use crate::queue::credentials::Credential;

@@ -11,7 +11,7 @@ use chrono::Utc;
 
 use super::security::{csrf_refused, csrf_valid};
 use super::view::{error_message, error_page, render, Layout};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::privacy::arco;
 use crate::privacy::page::{erased_message, PrivacyForm, EXPORT_FILENAME};

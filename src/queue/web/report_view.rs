@@ -4,7 +4,7 @@
 use super::report::Shown;
 use super::timeline::{actor_es, detail_lines};
 use super::view::Layout;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::queue::auth::WebUser;
 use crate::queue::detail::{ClassifierView, MessageView, OutboundView, ReportView, ReporterView};
 use crate::queue::principal::Permission;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::pages::{choice, Choice};
 use super::view::{error_page, error_page_for, render, Layout};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
 use crate::queue::principal::Principal;

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::security::{csrf_refused, csrf_valid};
 use super::view::{error_message, error_page, render, Layout};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
 use crate::queue::credentials::token_expiry;
