@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::access::principal::Principal;
 use crate::config::Config;
-use crate::queue::principal::Principal;
 use crate::reports::export::{self, Format, Scope};
 use crate::telemetry;
 

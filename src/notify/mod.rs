@@ -3,6 +3,7 @@
 
 pub mod backoff;
 pub mod catalogue;
+pub mod changes;
 mod delivery;
 pub mod render;
 pub mod texts;

@@ -2,8 +2,6 @@
 //! and access/erasure (ARCO) requests. See `../shared/reference/domain-mx.md` §4.
 
 pub mod arco;
-pub mod http;
-pub mod page;
 pub mod pseudonym;
 pub mod retention;
 

@@ -12,7 +12,7 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::credentials::{bearer_token, token_user};
-use super::principal::Principal;
+use crate::access::principal::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;
 

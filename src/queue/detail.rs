@@ -7,9 +7,9 @@ use serde::Serialize;
 
 use super::history::{outbound, timeline};
 pub use super::history::{OutboundView, TimelineItem};
-use super::principal::{Permission, Principal};
 use super::service::visible_report;
 use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, QueueEntry};
+use crate::access::principal::{Permission, Principal};
 use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::InboundRow;

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::auth::{ApiUser, WebUser};
-use super::principal::Principal;
+use crate::access::principal::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;
 

@@ -6,10 +6,10 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::actions::{self, Action, ActionError, Context};
-use super::filter::{ReportFilter, STATUSES};
 use super::notices::notices;
-use super::principal::{Permission, Principal};
 use super::views::{CountView, QueueEntry};
+use crate::access::filter::{ReportFilter, STATUSES};
+use crate::access::principal::{Permission, Principal};
 use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::{NewAudit, ReportChange, ReportLookup, ReportRow};

@@ -108,7 +108,7 @@ impl Scope {
         })
     }
 
-    pub(super) fn query(
+    pub fn query(
         &self,
         state: &AppState,
         who: &Principal,
@@ -132,21 +132,18 @@ impl Scope {
 }
 
 /// The requests of a query in order, a batch of `BATCH` at a time.
-pub(super) struct Batches {
+pub struct Batches {
     q: ReportQuery,
     done: bool,
 }
 
 impl Batches {
-    pub(super) fn new(q: ReportQuery) -> Batches {
+    pub fn new(q: ReportQuery) -> Batches {
         Batches { q, done: false }
     }
 
     /// The next batch; `None` once every row was read.
-    pub(super) async fn next(
-        &mut self,
-        state: &AppState,
-    ) -> Result<Option<Vec<QueueItem>>, AppError> {
+    pub async fn next(&mut self, state: &AppState) -> Result<Option<Vec<QueueItem>>, AppError> {
         if self.done {
             return Ok(None);
         }

@@ -491,7 +491,7 @@ async fn the_openapi_document_lists_every_api_route() {
     let sources = [
         include_str!("../../src/queue/api.rs"),
         include_str!("../../src/queue/users_api.rs"),
-        include_str!("../../src/reports/http.rs"),
+        include_str!("../../src/queue/reports_api.rs"),
     ];
     let mut routes = 0;
     for source in sources {

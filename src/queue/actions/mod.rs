@@ -13,7 +13,7 @@ mod rules;
 
 pub use self::plan::plan;
 pub use self::rules::{parse_category, parse_priority};
-use super::principal::{Permission, Principal};
+use crate::access::principal::{Permission, Principal};
 use crate::store::{NewCorrection, ReportFields, ReportRow};
 
 /// Longest internal note or reply an operator can write.

@@ -10,6 +10,7 @@ mod forms;
 mod login;
 mod pages;
 mod privacy;
+pub mod privacy_form;
 mod report;
 mod report_view;
 mod security;

@@ -9,12 +9,12 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::view::{error_page, render, Layout};
+use crate::access::filter::{ReportFilter, STATUSES};
+use crate::access::principal::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::{digest, WebRejection, WebUser};
 use crate::queue::credentials::Credential;
-use crate::queue::filter::{ReportFilter, STATUSES};
-use crate::queue::principal::Principal;
 use crate::queue::service::{self, QueuePage};
 use crate::queue::stream;
 use crate::queue::views::{CountView, QueueEntry};

@@ -4,10 +4,10 @@
 use super::report::Shown;
 use super::timeline::{actor_es, detail_lines};
 use super::view::Layout;
+use crate::access::principal::Permission;
 use crate::app::state::AppState;
 use crate::queue::auth::WebUser;
 use crate::queue::detail::{ClassifierView, MessageView, OutboundView, ReportView, ReporterView};
-use crate::queue::principal::Permission;
 use crate::queue::service::Contact;
 use crate::queue::views::QueueEntry;
 use crate::triage::{Category, Priority};

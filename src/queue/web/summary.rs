@@ -12,12 +12,12 @@ use serde::Deserialize;
 
 use super::pages::{choice, Choice};
 use super::view::{error_page, error_page_for, render, Layout};
+use crate::access::principal::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
-use crate::queue::principal::Principal;
+use crate::queue::reports_api::{self as reports_http, WeeklyParams};
 use crate::reports::export::{self, Scope};
-use crate::reports::http::{self as reports_http, WeeklyParams};
 use crate::reports::page::{summary_page, SummaryPage};
 use crate::reports::IsoWeek;
 
@@ -92,7 +92,7 @@ pub async fn page(
     render(StatusCode::OK, &t)
 }
 
-/// The week's CSV or XLSX, named, audited and scoped by `reports::http::download`.
+/// The week's CSV or XLSX, named, audited and scoped by `queue::reports_api::download`.
 pub async fn download(
     State(state): State<AppState>,
     user: WebUser,

@@ -9,11 +9,11 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::arco::{self, Subject};
+use crate::access::{Permission, Principal};
 use crate::app::state::AppState;
 use crate::error::AppError;
+use crate::privacy::arco::{self, Subject};
 use crate::queue::auth::ApiUser;
-use crate::queue::{Permission, Principal};
 
 const BUILTIN_NOTICE: &str = include_str!("../../config/aviso-de-privacidad.md");
 

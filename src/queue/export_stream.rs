@@ -9,11 +9,11 @@ use axum::body::Bytes;
 use futures_util::stream::{self, Stream};
 use tokio::sync::mpsc;
 
-use super::export::{record, request_row, Batches, Format, Scope};
-use super::CsvExport;
+use crate::access::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;
-use crate::queue::Principal;
+use crate::reports::export::{record, request_row, Batches, Format, Scope};
+use crate::reports::CsvExport;
 
 /// A `Write` whose bytes are taken out between batches.
 #[derive(Clone, Default)]

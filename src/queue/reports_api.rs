@@ -9,11 +9,11 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::export::{self, Format, Scope};
+use crate::access::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::ApiUser;
-use crate::queue::Principal;
+use crate::reports::export::{self, Format, Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/exports/weekly", get(weekly_api))
@@ -44,7 +44,7 @@ pub async fn download(
     let format = Format::parse(&p.format)?;
     let scope = Scope::new(state, who, &p.week, p.region.as_deref())?;
     let body = match format {
-        Format::Csv => Body::from_stream(super::stream::csv(
+        Format::Csv => Body::from_stream(super::export_stream::csv(
             state.clone(),
             who.clone(),
             scope.clone(),
