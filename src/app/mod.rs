@@ -75,7 +75,7 @@ pub async fn run(
             tokio::spawn(state.escalator(clock.clone()).run(shutdown.clone())),
             tokio::spawn(
                 crate::reports::digest::Digester::new(
-                    state.clone(),
+                    state.reports(),
                     clock.clone(),
                     std::time::Duration::from_secs(60),
                 )
@@ -96,7 +96,7 @@ pub async fn run(
     workers.push(feed);
     if state.config.workers {
         let retention = crate::privacy::retention::RetentionWorker {
-            state: state.clone(),
+            state: state.privacy(),
             clock: clock.clone(),
         };
         workers.push(tokio::spawn(retention.run(shutdown.clone())));

@@ -28,7 +28,7 @@ pub struct AppState {
     /// the next poll).
     pub outbox_wakeup: Arc<Notify>,
     /// Report changes for the queue's live streams.
-    pub changes: crate::queue::ChangeFeed,
+    pub changes: crate::notify::changes::ChangeFeed,
     pub login_throttle: Arc<crate::queue::login_throttle::LoginThrottle>,
     /// The budget for argon2 checks: a login flood waits or is refused, never piles up.
     pub password_work: Arc<crate::queue::password::PasswordWork>,
@@ -37,6 +37,20 @@ pub struct AppState {
     /// Where fetched media files live.
     pub blobs: Arc<crate::store::blobs::BlobStore>,
     pub pseudonyms: Arc<crate::privacy::Pseudonymizer>,
+}
+
+impl axum::extract::FromRef<AppState> for crate::intake::Webhook {
+    fn from_ref(state: &AppState) -> Self {
+        crate::intake::Webhook {
+            config: state.config.clone(),
+            store: state.store.clone(),
+            registry: state.registry.clone(),
+            classifier: state.classifier.clone(),
+            pseudonyms: state.pseudonyms.clone(),
+            outbox_wakeup: state.outbox_wakeup.clone(),
+            changes: state.changes.clone(),
+        }
+    }
 }
 
 impl AppState {
@@ -82,7 +96,7 @@ impl AppState {
             login_throttle,
             password_work,
             trusted_proxies: Arc::new(trusted_proxies),
-            changes: crate::queue::ChangeFeed::default(),
+            changes: crate::notify::changes::ChangeFeed::default(),
             config: Arc::new(config),
             store,
             registry: Arc::new(registry),
@@ -146,6 +160,26 @@ impl AppState {
             },
             clock,
         }))
+    }
+
+    /// The part of the state access, erasure and retention work with.
+    pub fn privacy(&self) -> crate::privacy::Privacy {
+        crate::privacy::Privacy {
+            store: self.store.clone(),
+            pseudonyms: self.pseudonyms.clone(),
+            blobs: self.blobs.clone(),
+            config: self.config.clone(),
+        }
+    }
+
+    /// The part of the state exports, summaries and the digest read.
+    pub fn reports(&self) -> crate::reports::Reports {
+        crate::reports::Reports {
+            store: self.store.clone(),
+            registry: self.registry.clone(),
+            config: self.config.clone(),
+            outbox_wakeup: self.outbox_wakeup.clone(),
+        }
     }
 
     /// The escalation worker for this state.

@@ -42,10 +42,10 @@ pub async fn download(
     p: &WeeklyParams,
 ) -> Result<Response, AppError> {
     let format = Format::parse(&p.format)?;
-    let scope = Scope::new(state, who, &p.week, p.region.as_deref())?;
+    let scope = Scope::new(&state.reports(), who, &p.week, p.region.as_deref())?;
     let body = match format {
         Format::Csv => Body::from_stream(super::export_stream::csv(
-            state.clone(),
+            state.reports(),
             who.clone(),
             scope.clone(),
         )),
@@ -53,7 +53,7 @@ pub async fn download(
             // The workbook is a zip whose directory comes last: it is built whole, its
             // detail sheet through a temporary file (rust_xlsxwriter's constant memory).
             let mut bytes = Vec::new();
-            export::export(state, who, &scope, format, &mut bytes).await?;
+            export::export(&state.reports(), who, &scope, format, &mut bytes).await?;
             Body::from(bytes)
         }
     };

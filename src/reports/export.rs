@@ -9,9 +9,9 @@ use chrono_tz::Tz;
 use serde_json::json;
 
 use super::{CsvExport, IsoWeek, RequestRow, WeeklySummary, XlsxReport};
-use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::{Permission, Principal, ReportFilter};
+use crate::reports::Reports;
 use crate::store::{NewAudit, QueueItem, ReportQuery};
 use crate::triage::Priority;
 
@@ -65,7 +65,7 @@ pub struct Scope {
 impl Scope {
     /// A coordinator asking for another region gets 404, like for its folios.
     pub fn new(
-        state: &AppState,
+        state: &Reports,
         who: &Principal,
         week: &str,
         region: Option<&str>,
@@ -110,7 +110,7 @@ impl Scope {
 
     pub fn query(
         &self,
-        state: &AppState,
+        state: &Reports,
         who: &Principal,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
@@ -143,7 +143,7 @@ impl Batches {
     }
 
     /// The next batch; `None` once every row was read.
-    pub async fn next(&mut self, state: &AppState) -> Result<Option<Vec<QueueItem>>, AppError> {
+    pub async fn next(&mut self, state: &Reports) -> Result<Option<Vec<QueueItem>>, AppError> {
         if self.done {
             return Ok(None);
         }
@@ -157,7 +157,7 @@ impl Batches {
 
 /// Calls `each` with every request of the query, a batch at a time.
 async fn for_each_batch(
-    state: &AppState,
+    state: &Reports,
     q: ReportQuery,
     mut each: impl FnMut(Vec<RequestRow>) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
@@ -169,7 +169,7 @@ async fn for_each_batch(
 }
 
 /// The export's view of a report: no phone number, no message text, ever.
-pub fn request_row(state: &AppState, item: &QueueItem) -> RequestRow {
+pub fn request_row(state: &Reports, item: &QueueItem) -> RequestRow {
     let r = &item.report;
     let reg = &state.registry;
     let group = reg.group(&r.group_ref);
@@ -213,7 +213,7 @@ pub fn request_row(state: &AppState, item: &QueueItem) -> RequestRow {
 
 /// The week's summary and the rows of the weeks it compares with.
 pub async fn summary(
-    state: &AppState,
+    state: &Reports,
     who: &Principal,
     scope: &Scope,
 ) -> Result<(WeeklySummary, Vec<RequestRow>), AppError> {
@@ -239,7 +239,7 @@ pub async fn summary(
 
 /// Writes the week's export to `out` and records it in the audit trail; returns the rows.
 pub async fn export(
-    state: &AppState,
+    state: &Reports,
     who: &Principal,
     scope: &Scope,
     format: Format,
@@ -280,7 +280,7 @@ pub async fn export(
 /// Every export goes to the audit trail: who, which week and region, which format, how
 /// many rows.
 pub async fn record(
-    state: &AppState,
+    state: &Reports,
     who: &Principal,
     scope: &Scope,
     format: Format,

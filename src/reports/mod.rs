@@ -47,3 +47,20 @@ pub use self::summary::{
 pub use self::week::{weeks_in_year, IsoWeek, WeekParseError};
 pub use self::xlsx::{write_xlsx, write_xlsx_file, XlsxError, XlsxReport};
 pub use crate::vocab::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::registry::Registry;
+use crate::store::Store;
+
+/// What exports, summaries and the digest read: the store, the registry (regions, their
+/// zones and coordinators), the settings (deadlines, costs, the public URL), and the
+/// sender's wake-up for the digest it queues. The web layer builds it from its state.
+#[derive(Clone)]
+pub struct Reports {
+    pub store: Arc<dyn Store>,
+    pub registry: Arc<Registry>,
+    pub config: Arc<Config>,
+    pub outbox_wakeup: Arc<tokio::sync::Notify>,
+}

@@ -206,7 +206,7 @@ async fn the_monday_digest_goes_out_once_per_region_and_week() {
         let clock = alerta::vocab::Clock::manual(sunday);
         let replica = |c: &alerta::vocab::Clock| {
             alerta::reports::digest::Digester::new(
-                app.state.clone(),
+                app.state.reports(),
                 c.clone(),
                 std::time::Duration::from_secs(60),
             )

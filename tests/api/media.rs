@@ -257,7 +257,7 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
             &report.folio,
         )
         .await;
-        let counts = alerta::privacy::retention::run_once(&app.state, Utc::now())
+        let counts = alerta::privacy::retention::run_once(&app.state.privacy(), Utc::now())
             .await
             .unwrap();
         assert_eq!(counts.media_files, 1, "{counts:?}");

@@ -17,7 +17,7 @@ const MONDAY: &str = "2026-11-23T15:01:00Z";
 fn digester(app: &TestApp, at: &str) -> Digester {
     let at: DateTime<Utc> = at.parse().unwrap();
     Digester::new(
-        app.state.clone(),
+        app.state.reports(),
         Clock::manual(at),
         std::time::Duration::from_secs(60),
     )

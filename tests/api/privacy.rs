@@ -281,13 +281,13 @@ async fn retention_purges_each_kind_at_its_deadline() {
                 may_reveal: false,
             };
             let scope = alerta::reports::export::Scope::new(
-                &app.state,
+                &app.state.reports(),
                 &admin,
                 &alerta::reports::IsoWeek::of(now, chrono_tz::America::Hermosillo).to_string(),
                 Some("son-centro"),
             )
             .unwrap();
-            alerta::reports::export::summary(&app.state, &admin, &scope)
+            alerta::reports::export::summary(&app.state.reports(), &admin, &scope)
                 .await
                 .unwrap()
                 .0
@@ -295,7 +295,7 @@ async fn retention_purges_each_kind_at_its_deadline() {
         };
         let total_before = week_total().await;
 
-        let counts = alerta::privacy::retention::run_once(&app.state, now)
+        let counts = alerta::privacy::retention::run_once(&app.state.privacy(), now)
             .await
             .unwrap();
         assert_eq!(app.message("wamid.R1").await.body, None, "past 30 days");
@@ -333,7 +333,7 @@ async fn retention_purges_each_kind_at_its_deadline() {
         // Once the 089 redirect is sent, the tip keeps no identity at all.
         let clock = alerta::vocab::Clock::manual(now);
         drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
-        alerta::privacy::retention::run_once(&app.state, now)
+        alerta::privacy::retention::run_once(&app.state.privacy(), now)
             .await
             .unwrap();
         let tip = app.message("wamid.R5").await;

@@ -50,7 +50,7 @@ pub async fn export(State(state): State<AppState>, user: WebUser, body: Bytes) -
         Ok(s) => s,
         Err(m) => return refused(&user, "exportar", &form, m),
     };
-    match arco::export(&state, &user.who.actor(), &subject, Utc::now()).await {
+    match arco::export(&state.privacy(), &user.who.actor(), &subject, Utc::now()).await {
         Ok(doc) => {
             let json = serde_json::to_vec_pretty(&doc).unwrap_or_default();
             (
@@ -85,7 +85,7 @@ pub async fn erase(State(state): State<AppState>, user: WebUser, body: Bytes) ->
     };
     let actor = user.who.actor();
     match arco::erase(
-        &state,
+        &state.privacy(),
         &actor,
         &erasure.subject,
         &erasure.reason,

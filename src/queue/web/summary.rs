@@ -64,7 +64,7 @@ pub async fn page(
         Ok(s) => s,
         Err(e) => return refused(e, &user),
     };
-    let (summary, rows) = match export::summary(&state, &user.who, &scope).await {
+    let (summary, rows) = match export::summary(&state.reports(), &user.who, &scope).await {
         Ok(x) => x,
         Err(e) => return refused(e, &user),
     };
@@ -127,7 +127,12 @@ fn scope(
 ) -> Result<Scope, AppError> {
     let given = q.week.as_deref().map(str::trim).filter(|w| !w.is_empty());
     let any_week = IsoWeek::of(now, chrono_tz::UTC).to_string();
-    let mut scope = Scope::new(state, who, given.unwrap_or(&any_week), q.region.as_deref())?;
+    let mut scope = Scope::new(
+        &state.reports(),
+        who,
+        given.unwrap_or(&any_week),
+        q.region.as_deref(),
+    )?;
     if given.is_none() {
         scope.week = IsoWeek::of(now, scope.tz).previous();
     }
