@@ -2,7 +2,6 @@
 //! and every message in one transaction, answer 200 only after the commit. Nothing here
 //! calls the Graph API or waits on anything slow.
 
-mod attribution;
 mod batch;
 pub mod media_fetch;
 mod webhook;
@@ -21,7 +20,8 @@ use crate::registry::Registry;
 use crate::store::Store;
 use crate::triage::Classifier;
 
-pub use attribution::{attribute, Attributed};
+// Attribution moved to routing, which decides with it; the path stays for callers.
+pub use crate::routing::{attribute, Attributed};
 pub use batch::{build_batch, BatchContext};
 
 /// Refused webhook signatures, written to the log as one line per interval (a forged

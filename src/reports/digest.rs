@@ -12,8 +12,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::export::{summary, Scope};
 use super::IsoWeek;
+use crate::access::Principal;
 use crate::error::AppError;
-use crate::queue::Principal;
 use crate::reports::Reports;
 use crate::vocab::Clock;
 

@@ -9,8 +9,8 @@ use chrono_tz::Tz;
 use serde_json::json;
 
 use super::{CsvExport, IsoWeek, RequestRow, WeeklySummary, XlsxReport};
+use crate::access::{Permission, Principal, ReportFilter};
 use crate::error::AppError;
-use crate::queue::{Permission, Principal, ReportFilter};
 use crate::reports::Reports;
 use crate::store::{NewAudit, QueueItem, ReportQuery};
 use crate::triage::Priority;

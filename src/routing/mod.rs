@@ -6,12 +6,14 @@
 //! Pure functions: no I/O, no clock (callers pass `now`), nothing sent from here. Times are
 //! UTC in and out; days, shifts and working weeks are evaluated in the region's time zone.
 
+mod attribution;
 mod deadline;
 mod roster;
 
 #[cfg(test)]
 mod tests;
 
+pub use attribution::{attribute, Attributed};
 pub use deadline::{ack_deadline, after_working_days, next_escalation, Deadlines};
 pub use roster::{coordinators_for, escalation_targets, on_duty};
 

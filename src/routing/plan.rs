@@ -5,11 +5,11 @@ use chrono::{DateTime, Datelike, Utc};
 use regex::Regex;
 use serde_json::json;
 
+use super::attribution::Attributed;
 use super::{
     ack_deadline, coordinators_for, find_folios, parse_button, parse_command, CoordinatorAction,
     Deadlines,
 };
-use crate::intake::Attributed;
 use crate::registry::{Coordinator, Group, Region, Registry};
 use crate::store::{
     Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,

@@ -1,5 +1,6 @@
 //! One integration-test binary (faster to link than one per file).
 
+mod architecture;
 mod browser;
 mod browser_attention;
 mod cache_control;
