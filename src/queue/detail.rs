@@ -1,12 +1,12 @@
 //! The report page's content: the thread, the classifier's reasons, the reporter (masked),
 //! and the timeline of everything that happened to the report. The timeline and the list of
-//! messages we sent are built in `history.rs`.
+//! messages we sent are built in `report_timeline.rs`.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::history::{outbound, timeline};
-pub use super::history::{OutboundView, TimelineItem};
+use super::report_timeline::{outbound, timeline};
+pub use super::report_timeline::{OutboundView, TimelineItem};
 use super::service::visible_report;
 use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, QueueEntry};
 use crate::access::principal::{Permission, Principal};

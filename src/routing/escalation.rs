@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::plan::to_coordinator;
+use super::message_plan::to_coordinator;
 use super::{coordinators_for, escalation_targets, next_escalation, Deadlines};
 use crate::registry::Registry;
 use crate::store::{EscalationStep, ReportRow, Store, StoreError};

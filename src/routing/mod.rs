@@ -20,10 +20,10 @@ pub use roster::{coordinators_for, escalation_targets, on_duty};
 // Planning and the escalation worker (the worker is the only part with I/O: it moves
 // reports through the store).
 mod escalation;
-mod plan;
+mod message_plan;
 
 pub use escalation::Escalator;
-pub use plan::{
+pub use message_plan::{
     excerpt, plan_message, to_coordinator, PlanContext, UNREGISTERED_GROUP, UNREGISTERED_REGION,
 };
 

@@ -34,7 +34,7 @@ mod schema;
 mod server;
 mod store_contract;
 mod web;
-mod web_more;
+mod web_summary_media_privacy;
 mod webhook_bad_input;
 mod webhook_damaged;
 mod webhook_fixtures;

@@ -11,8 +11,8 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::render::{error_page, render, Layout};
 use super::security::{csrf_refused, csrf_valid};
-use super::view::{error_page, render, Layout};
 use crate::access::principal::Principal;
 use crate::app::state::AppState;
 use crate::queue::auth::{

@@ -6,18 +6,18 @@
 //! CSRF field; templates escape everything (askama) and the CSP forbids inline code.
 
 mod assets;
+mod audit_wording;
 mod forms;
 mod login;
 mod pages;
 mod privacy;
 pub mod privacy_form;
+mod render;
 mod report;
 mod report_view;
 mod security;
 mod summary;
-mod timeline;
 mod users;
-mod view;
 
 use axum::middleware;
 use axum::response::Redirect;

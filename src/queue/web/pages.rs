@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
-use super::view::{error_page, render, Layout};
+use super::render::{error_page, render, Layout};
 use crate::access::filter::{ReportFilter, STATUSES};
 use crate::access::principal::Principal;
 use crate::app::state::AppState;

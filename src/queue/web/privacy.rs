@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
 use super::privacy_form::{erased_message, PrivacyForm, EXPORT_FILENAME};
+use super::render::{error_message, error_page, render, Layout};
 use super::security::{csrf_refused, csrf_valid};
-use super::view::{error_message, error_page, render, Layout};
 use crate::access::principal::Permission;
 use crate::app::state::AppState;
 use crate::error::AppError;

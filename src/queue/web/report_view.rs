@@ -1,9 +1,9 @@
 //! The report page's template and what it shows, built from the service's `ReportView`:
 //! local times, media labels, the timeline's details in words, and which forms to offer.
 
+use super::audit_wording::{actor_es, detail_lines};
+use super::render::Layout;
 use super::report::Shown;
-use super::timeline::{actor_es, detail_lines};
-use super::view::Layout;
 use crate::access::principal::Permission;
 use crate::app::state::AppState;
 use crate::queue::auth::WebUser;

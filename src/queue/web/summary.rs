@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::pages::{choice, Choice};
-use super::view::{error_page, error_page_for, render, Layout};
+use super::render::{error_page, error_page_for, render, Layout};
 use crate::access::principal::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;

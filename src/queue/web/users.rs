@@ -10,8 +10,8 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::render::{error_message, error_page, render, Layout};
 use super::security::{csrf_refused, csrf_valid};
-use super::view::{error_message, error_page, render, Layout};
 use crate::access::principal::{Permission, Role};
 use crate::app::state::AppState;
 use crate::error::AppError;

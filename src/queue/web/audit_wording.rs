@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::view::local_time;
+use super::render::local_time;
 use crate::vocab::{category_es, priority_es, status_es};
 
 /// `user:ana` → "ana"; the system's own steps in Spanish.
