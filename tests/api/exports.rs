@@ -9,8 +9,9 @@ use calamine::{Reader, Xlsx};
 use chrono::{DateTime, Utc};
 use tower::ServiceExt;
 
+use crate::helpers::api::call;
 use crate::helpers::{backends, repo_path, text_webhook, TestApp, MARIA};
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 
 /// A registered member in San Luis Potosí (America/Mexico_City, UTC-6).
 const SLP_MEMBER: &str = "5214441000201";

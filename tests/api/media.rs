@@ -6,8 +6,9 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::fake_graph::{FakeGraph, FakeMedia};
+use crate::helpers::api::call;
 use crate::helpers::{backdate, backends, media_webhook, TestApp};
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 
 fn hex_sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))

@@ -13,8 +13,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::fake_graph::FakeGraph;
+use crate::helpers::outbox::drain;
 use crate::helpers::{backdate, backends, JOSE, LAURA, SERIS_GROUP};
-use crate::outbox::{drain, graph_app_on, post_text};
+use crate::outbox::{graph_app_on, post_text};
 use crate::outbox_fallback::statuses_webhook;
 
 /// Wednesday of 2026-W47 in Hermosillo.

@@ -7,8 +7,9 @@ use alerta::vocab::Clock;
 use chrono::{DateTime, Utc};
 
 use crate::fake_graph::{text_of, FakeGraph};
+use crate::helpers::outbox::drain;
 use crate::helpers::{backdate, backends, TestApp, LAURA};
-use crate::outbox::{drain, graph_app_on, post_text};
+use crate::outbox::{graph_app_on, post_text};
 use crate::outbox_fallback::{patrol_coordinator, template_params};
 
 /// Monday 2026-11-23 08:01 in Hermosillo: W47's digest is due.

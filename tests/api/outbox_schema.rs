@@ -11,8 +11,9 @@ use chrono::Utc;
 use serde_json::Value;
 
 use crate::fake_graph::FakeGraph;
+use crate::helpers::outbox::drain;
 use crate::helpers::{backends, JOSE, LAURA, SERIS_GROUP};
-use crate::outbox::{drain, graph_app_on, post_text};
+use crate::outbox::{graph_app_on, post_text};
 use crate::outbox_fallback::patrol_coordinator;
 use crate::schema::Schemas;
 

@@ -5,9 +5,10 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
+use crate::helpers::api::call;
+use crate::helpers::outbox::drain;
 use crate::helpers::{backdate, backends, text_webhook, TestApp, JOSE, MARIA};
-use crate::outbox::drain;
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 
 const PATROL: &str = "pedimos rondines de patrulla en la noche por la calle principal";
 
