@@ -28,13 +28,7 @@ pub mod xlsx;
 mod xlsx_summary;
 
 #[cfg(test)]
-mod summary_tests;
-#[cfg(test)]
 mod test_support;
-#[cfg(test)]
-mod week_tests;
-#[cfg(test)]
-mod xlsx_tests;
 
 pub use self::charts::{ack_times_svg, category_color, category_weeks_svg, CHART_WEEKS};
 pub use self::costs::{CostLine, MessageCosts};

@@ -234,3 +234,6 @@ pub fn series(weeks: &[IsoWeek], tz: Tz, rows: &[RequestRow]) -> WeeklySeries {
         .map(|w| (*w, index.get(w).cloned().unwrap_or_default()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -200,3 +200,6 @@ pub(crate) fn fit(s: &str) -> &str {
         None => s,
     }
 }
+
+#[cfg(test)]
+mod tests;
