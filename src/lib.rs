@@ -4,6 +4,7 @@
 //! which group a sender belongs to. See `../shared/spec/architecture.md` for the map.
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod app;
 pub mod cli;
 pub mod config;
@@ -19,4 +20,5 @@ pub mod routing;
 pub mod store;
 pub mod telemetry;
 pub mod triage;
+pub mod vocab;
 pub mod whatsapp;

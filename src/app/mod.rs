@@ -7,202 +7,20 @@ mod health;
 mod listener;
 pub mod metrics_endpoint;
 pub mod shutdown;
+pub mod state;
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use axum::Router;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::config::Config;
-use crate::notify::{Clock, Replies, Sender, Transport};
-use crate::registry::Registry;
-use crate::routing::Escalator;
-use crate::store::{self, Store};
 use crate::telemetry;
-use crate::triage::Classifier;
-use crate::whatsapp::client::GraphClient;
+use crate::vocab::Clock;
 
-/// Everything a handler may need; cheap to clone.
-#[derive(Clone)]
-pub struct AppState {
-    pub config: Arc<Config>,
-    pub store: Arc<Store>,
-    pub registry: Arc<Registry>,
-    pub classifier: Arc<Classifier>,
-    pub replies: Arc<Replies>,
-    /// Wakes the sender as soon as intake queued something (the 9-1-1 reply cannot wait for
-    /// the next poll).
-    pub outbox_wakeup: Arc<Notify>,
-    /// Report changes for the queue's live streams.
-    pub changes: crate::queue::ChangeFeed,
-    pub login_throttle: Arc<crate::queue::login_throttle::LoginThrottle>,
-    /// The budget for argon2 checks: a login flood waits or is refused, never piles up.
-    pub password_work: Arc<crate::queue::password::PasswordWork>,
-    /// Proxies whose `X-Forwarded-For` names the real client of a login.
-    pub trusted_proxies: Arc<crate::queue::client_addr::TrustedProxies>,
-    /// Where fetched media files live.
-    pub blobs: Arc<crate::store::blobs::BlobStore>,
-    pub pseudonyms: Arc<crate::privacy::Pseudonymizer>,
-}
-
-impl AppState {
-    /// Loads the registry and the classifier and connects the store named in `config`.
-    pub async fn build(config: Config) -> anyhow::Result<AppState> {
-        let registry = Registry::load_dir(&config.registry_dir)
-            .map_err(|e| anyhow::anyhow!("registro inválido:\n{e}"))?;
-        let classifier = load_classifier(&config)?;
-        let replies = Replies::load(&config.replies).map_err(|e| anyhow::anyhow!(e))?;
-        let store = store::connect(&config.database_url, &config.store)
-            .await
-            .context("no se pudo abrir la base de datos")?;
-        tracing::info!(
-            backend = store.backend(),
-            registry = %registry.summary(),
-            classifier = classifier.version(),
-            "state ready"
-        );
-        let web = &config.web;
-        let login_throttle = Arc::new(crate::queue::login_throttle::LoginThrottle::new(
-            web.login_attempts,
-            web.login_attempts_per_address,
-            std::time::Duration::from_secs(web.login_lockout_secs),
-        ));
-        let password_work = Arc::new(crate::queue::password::PasswordWork::new(
-            web.password_workers,
-            web.password_queue,
-        ));
-        let trusted_proxies =
-            crate::queue::client_addr::TrustedProxies::parse(&web.trusted_proxies)
-                .map_err(|e| anyhow::anyhow!(e))?;
-        let media = &config.media;
-        let blobs = crate::store::blobs::BlobStore::open(
-            media.dir.clone(),
-            media.max_file_bytes,
-            media.max_total_bytes,
-        )
-        .with_context(|| format!("no se pudo abrir {}", media.dir.display()))?;
-        let pseudonyms = crate::privacy::pseudonymizer(&config)?;
-        Ok(AppState {
-            pseudonyms: Arc::new(pseudonyms),
-            blobs: Arc::new(blobs),
-            login_throttle,
-            password_work,
-            trusted_proxies: Arc::new(trusted_proxies),
-            changes: crate::queue::ChangeFeed::default(),
-            config: Arc::new(config),
-            store,
-            registry: Arc::new(registry),
-            classifier: Arc::new(classifier),
-            replies: Arc::new(replies),
-            outbox_wakeup: Arc::new(Notify::new()),
-        })
-    }
-
-    /// The outbox sender for this state: live with an access token, dry-run without.
-    pub fn sender(&self, clock: Clock) -> anyhow::Result<Sender> {
-        let wa = &self.config.whatsapp;
-        let transport = match (&wa.access_token, &wa.phone_number_id) {
-            (Some(token), Some(number)) => Transport::Graph {
-                client: GraphClient::new(
-                    &wa.api_base,
-                    &wa.api_version,
-                    number,
-                    token.expose(),
-                    wa.send_timeout,
-                )?,
-                token_fingerprint: Transport::fingerprint(token.expose()),
-            },
-            (Some(_), None) => anyhow::bail!("WHATSAPP_PHONE_NUMBER_ID es necesario para enviar"),
-            (None, _) => Transport::DryRun,
-        };
-        Ok(Sender::new(
-            self.store.clone(),
-            self.replies.clone(),
-            transport,
-            self.config.sender.clone(),
-            clock,
-            self.outbox_wakeup.clone(),
-        ))
-    }
-
-    /// The media fetcher, when there is an access token to fetch with.
-    pub fn media_fetcher(
-        &self,
-        clock: Clock,
-    ) -> anyhow::Result<Option<crate::intake::media_fetch::MediaFetcher>> {
-        let wa = &self.config.whatsapp;
-        let Some(token) = &wa.access_token else {
-            return Ok(None);
-        };
-        let m = &self.config.media;
-        Ok(Some(crate::intake::media_fetch::MediaFetcher {
-            store: self.store.clone(),
-            client: crate::whatsapp::media::MediaClient::new(
-                &wa.api_base,
-                &wa.api_version,
-                token.expose(),
-                wa.send_timeout,
-            )?,
-            blobs: self.blobs.clone(),
-            settings: crate::intake::media_fetch::MediaSettings {
-                max_file_bytes: m.max_file_bytes,
-                max_attempts: m.max_attempts,
-                poll: std::time::Duration::from_secs(m.poll_secs.max(1)),
-                lease: std::time::Duration::from_secs(120),
-            },
-            clock,
-        }))
-    }
-
-    /// The escalation worker for this state.
-    pub fn escalator(&self, clock: Clock) -> Escalator {
-        Escalator {
-            store: self.store.clone(),
-            registry: self.registry.clone(),
-            deadlines: self.config.deadlines.clone(),
-            clock,
-            outbox_wakeup: self.outbox_wakeup.clone(),
-            poll: self.config.escalation_poll,
-        }
-    }
-}
-
-/// The rules and model files named in the configuration; the ones built into the binary when
-/// the rules file is absent (a binary copied without its `config/` folder still classifies).
-pub fn load_classifier(config: &Config) -> anyhow::Result<Classifier> {
-    let rules = match std::fs::read_to_string(&config.triage_rules) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            tracing::warn!(
-                path = %config.triage_rules.display(),
-                "rules file not found; using the built-in rules and model"
-            );
-            return Ok(Classifier::builtin());
-        }
-        Err(e) => anyhow::bail!("{}: {e}", config.triage_rules.display()),
-    };
-    let model = match std::fs::read_to_string(&config.triage_model) {
-        Ok(text) => Some(text),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
-        Err(e) => anyhow::bail!("{}: {e}", config.triage_model.display()),
-    };
-    Classifier::from_parts(&rules, model.as_deref()).map_err(|e| {
-        // Name the file the error is in: only on failure are the rules compiled alone to
-        // tell a rules problem from a model problem.
-        match (model.is_some(), Classifier::from_toml(&rules)) {
-            (true, Ok(_)) => located(&config.triage_model, &e),
-            _ => located(&config.triage_rules, &e),
-        }
-    })
-}
-
-fn located(file: &std::path::Path, e: &crate::triage::TriageConfigError) -> anyhow::Error {
-    anyhow::anyhow!("{}:{}: {}", file.display(), e.line, e.message)
-}
+pub use state::{load_classifier, AppState};
 
 /// All routes with their layers. Tests drive this directly with `oneshot`.
 pub fn router(state: AppState) -> Router {
@@ -273,7 +91,7 @@ pub async fn run_with_metrics(
             tokio::spawn(state.escalator(clock.clone()).run(shutdown.clone())),
             tokio::spawn(
                 crate::reports::digest::Digester::new(
-                    state.clone(),
+                    state.reports(),
                     clock.clone(),
                     std::time::Duration::from_secs(60),
                 )
@@ -294,7 +112,7 @@ pub async fn run_with_metrics(
     workers.push(feed);
     if state.config.workers {
         let retention = crate::privacy::retention::RetentionWorker {
-            state: state.clone(),
+            state: state.privacy(),
             clock: clock.clone(),
         };
         workers.push(tokio::spawn(retention.run(shutdown.clone())));

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::access::principal::Principal;
 use crate::config::Config;
-use crate::queue::principal::Principal;
 use crate::reports::export::{self, Format, Scope};
 use crate::telemetry;
 
@@ -27,19 +27,21 @@ pub fn weekly(
         // recorded in the audit trail as the command line.
         let cli = Principal::system("cli");
         let result = async {
-            let scope = Scope::new(&state, &cli, week, region)?;
+            let scope = Scope::new(&state.reports(), &cli, week, region)?;
             let rows = match out {
                 Some(path) => {
                     let mut file = std::io::BufWriter::new(
                         std::fs::File::create(path).map_err(anyhow::Error::from)?,
                     );
-                    let rows = export::export(&state, &cli, &scope, format, &mut file).await?;
+                    let rows =
+                        export::export(&state.reports(), &cli, &scope, format, &mut file).await?;
                     file.flush().map_err(anyhow::Error::from)?;
                     rows
                 }
                 None => {
                     let mut stdout = std::io::BufWriter::new(std::io::stdout());
-                    let rows = export::export(&state, &cli, &scope, format, &mut stdout).await?;
+                    let rows =
+                        export::export(&state.reports(), &cli, &scope, format, &mut stdout).await?;
                     stdout.flush().map_err(anyhow::Error::from)?;
                     rows
                 }

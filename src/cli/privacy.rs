@@ -26,12 +26,12 @@ pub fn run(
     super::runtime()?.block_on(async {
         let state = crate::app::AppState::build(config).await?;
         let result = if export {
-            arco::export(&state, "system:cli", &subject, Utc::now())
+            arco::export(&state.privacy(), "system:cli", &subject, Utc::now())
                 .await
                 .map(|doc| serde_json::to_string_pretty(&doc).unwrap_or_default())
         } else {
             arco::erase(
-                &state,
+                &state.privacy(),
                 "system:cli",
                 &subject,
                 reason.as_deref().unwrap_or_default(),

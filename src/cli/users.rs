@@ -3,8 +3,8 @@
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
+use crate::access::principal::Principal;
 use crate::config::Config;
-use crate::queue::principal::Principal;
 use crate::queue::users::By;
 use crate::registry::Registry;
 use crate::{queue, store, telemetry};

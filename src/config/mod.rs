@@ -42,13 +42,8 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Log output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LogFormat {
-    Text,
-    Json,
-}
+// The log format belongs to telemetry, which must not import config back.
+pub use crate::telemetry::LogFormat;
 
 /// WhatsApp Cloud API settings.
 #[derive(Debug, Clone)]

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 
-use super::attribution::attribute;
 use crate::registry::Registry;
+use crate::routing::attribute;
 use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::store::{
     Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewOutbox,

@@ -10,9 +10,9 @@ use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
 use crate::notify::backoff::backoff;
-use crate::notify::Clock;
 use crate::store::blobs::{BlobError, BlobStore};
 use crate::store::{MediaOutcome, MediaRow, Store, StoreError};
+use crate::vocab::Clock;
 use crate::whatsapp::media::{sha256_matches, MediaClient, MediaError};
 
 #[derive(Debug, Clone)]

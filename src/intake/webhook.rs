@@ -12,7 +12,7 @@ use chrono::Utc;
 use serde_json::json;
 
 use super::batch::{build_batch, BatchContext};
-use crate::app::AppState;
+use super::Webhook;
 use crate::error::{ApiResult, AppError};
 use crate::telemetry::metrics::metrics;
 use crate::whatsapp::{verify_signature, verify_token_matches, SignatureError};
@@ -20,7 +20,7 @@ use crate::whatsapp::{verify_signature, verify_token_matches, SignatureError};
 /// Meta's subscription handshake: echo `hub.challenge` as plain text when the token matches.
 /// There is no signature on this GET, so none is checked.
 pub async fn verify(
-    State(state): State<AppState>,
+    State(state): State<Webhook>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
     let expected = state.config.whatsapp.verify_token.as_ref();
@@ -50,7 +50,7 @@ pub async fn verify(
 /// only then parsing; a body that does not parse is still stored (flagged) and answered 200
 /// so that Meta stops retrying it, while a database failure answers 503 so that Meta does.
 pub async fn receive(
-    State(state): State<AppState>,
+    State(state): State<Webhook>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
@@ -71,7 +71,7 @@ pub async fn receive(
 }
 
 async fn store_delivery(
-    state: &AppState,
+    state: &Webhook,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(Response, &'static str)> {

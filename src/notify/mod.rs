@@ -3,7 +3,7 @@
 
 pub mod backoff;
 pub mod catalogue;
-pub mod clock;
+pub mod changes;
 mod delivery;
 pub mod render;
 pub mod texts;
@@ -12,7 +12,10 @@ mod transport;
 mod window;
 pub mod worker;
 
-pub use clock::Clock;
 pub use texts::Replies;
 pub use transport::Transport;
 pub use worker::{Sender, SenderSettings};
+
+// The clock moved down to `vocab`; this path stays so code written against it keeps compiling.
+pub use crate::vocab::clock;
+pub use crate::vocab::Clock;

@@ -4,8 +4,8 @@
 use serde_json::{Map, Value};
 
 use super::texts::{Replies, Vars};
-use crate::routing::{button_payload, CoordinatorAction, Folio};
 use crate::store::{OutboxRow, ReportLookup, ReportRow, Store, StoreError};
+use crate::vocab::{button_payload, CoordinatorAction, Folio};
 use crate::whatsapp::outbound::{Button, Content, OutboundMessage, Recipient};
 
 /// Purposes whose texts may be merged into one message to the same recipient (Meta allows

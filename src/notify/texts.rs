@@ -244,5 +244,4 @@ fn fill(text: &str, vars: &Vars) -> String {
 }
 
 #[cfg(test)]
-#[path = "texts_tests.rs"]
 mod tests;

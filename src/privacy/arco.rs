@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use super::pseudonym::{canonical_phone, short, Identity};
-use crate::app::AppState;
+use super::Privacy;
 use crate::store::{NewAudit, StoreError};
 
 /// The person a request is about, as the requester identified themselves.
@@ -15,7 +15,7 @@ pub struct Subject {
 }
 
 impl Subject {
-    pub fn pseudonyms(&self, state: &AppState) -> Vec<String> {
+    pub fn pseudonyms(&self, state: &Privacy) -> Vec<String> {
         let mut keys = Vec::new();
         if let Some(p) = &self.phone {
             keys.push(state.pseudonyms.of(Identity::Phone(p)));
@@ -40,7 +40,7 @@ impl Subject {
         v
     }
 
-    fn label(&self, state: &AppState) -> String {
+    fn label(&self, state: &Privacy) -> String {
         self.pseudonyms(state)
             .first()
             .map_or("?".into(), |k| short(k))
@@ -49,7 +49,7 @@ impl Subject {
 
 /// Everything held about the subject, as one JSON document.
 pub async fn export(
-    state: &AppState,
+    state: &Privacy,
     who: &str,
     s: &Subject,
     now: DateTime<Utc>,
@@ -87,7 +87,7 @@ pub async fn export(
 
 /// Erases the subject's identity and texts; reports (anonymous statistics) stay.
 pub async fn erase(
-    state: &AppState,
+    state: &Privacy,
     who: &str,
     s: &Subject,
     reason: &str,
@@ -111,7 +111,7 @@ pub async fn erase(
 }
 
 async fn audit(
-    state: &AppState,
+    state: &Privacy,
     who: &str,
     action: &str,
     s: &Subject,

@@ -2,12 +2,26 @@
 //! and access/erasure (ARCO) requests. See `../shared/reference/domain-mx.md` §4.
 
 pub mod arco;
-pub mod http;
-pub mod page;
 pub mod pseudonym;
 pub mod retention;
 
 pub use pseudonym::{short, Identity, Pseudonymizer};
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::store::blobs::BlobStore;
+use crate::store::Store;
+
+/// What access, erasure and retention work with: the store, the pseudonym key, the media
+/// files, and the settings (retention periods). The web layer builds it from its state.
+#[derive(Clone)]
+pub struct Privacy {
+    pub store: Arc<Store>,
+    pub pseudonyms: Arc<Pseudonymizer>,
+    pub blobs: Arc<BlobStore>,
+    pub config: Arc<Config>,
+}
 
 /// The deployment's pseudonymizer: `ALERTA_PSEUDONYM_KEY`, or a key derived from the app
 /// secret (both come from the environment only). Without either there is nothing secret

@@ -8,11 +8,11 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
-use crate::notify::Clock;
+use super::Privacy;
 use crate::store::{NewAudit, PurgeCounts, RetentionCutoffs, StoreError};
+use crate::vocab::Clock;
 
-pub fn cutoffs(state: &AppState, now: DateTime<Utc>) -> RetentionCutoffs {
+pub fn cutoffs(state: &Privacy, now: DateTime<Utc>) -> RetentionCutoffs {
     let p = &state.config.privacy;
     let days = |d: i64| now - chrono::Duration::days(d.max(0));
     RetentionCutoffs {
@@ -25,7 +25,7 @@ pub fn cutoffs(state: &AppState, now: DateTime<Utc>) -> RetentionCutoffs {
 }
 
 /// Runs one purge and records it; returns what it did.
-pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> Result<PurgeCounts, StoreError> {
+pub async fn run_once(state: &Privacy, now: DateTime<Utc>) -> Result<PurgeCounts, StoreError> {
     let counts = state.store.purge(&cutoffs(state, now), now).await?;
     // Expired sessions are dead weight (and a list of who worked when).
     state.store.delete_session("", Some(now)).await?;
@@ -46,7 +46,7 @@ pub async fn run_once(state: &AppState, now: DateTime<Utc>) -> Result<PurgeCount
 
 /// Deletes media files that no stored row uses any more (the same photo forwarded twice
 /// is one file).
-pub async fn remove_files(state: &AppState, shas: &[String]) -> Result<u64, StoreError> {
+pub async fn remove_files(state: &Privacy, shas: &[String]) -> Result<u64, StoreError> {
     let mut removed = 0;
     for sha in shas {
         if state.store.media_in_use(sha).await? {
@@ -62,7 +62,7 @@ pub async fn remove_files(state: &AppState, shas: &[String]) -> Result<u64, Stor
 }
 
 pub struct RetentionWorker {
-    pub state: AppState,
+    pub state: Privacy,
     pub clock: Clock,
 }
 

@@ -12,10 +12,10 @@ use serde_json::json;
 use super::actions::Action;
 use super::auth::{digest, ApiUser};
 use super::credentials::{bearer_token, Credential};
-use super::filter::ReportFilter;
-use super::principal::Permission;
 use super::{detail, service, stream};
-use crate::app::AppState;
+use crate::access::filter::ReportFilter;
+use crate::access::principal::Permission;
+use crate::app::state::AppState;
 use crate::error::{ApiResult, AppError};
 
 pub fn router() -> Router<AppState> {

@@ -12,8 +12,8 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 
 use super::credentials::{bearer_token, token_user};
-use super::principal::Principal;
-use crate::app::AppState;
+use crate::access::principal::Principal;
+use crate::app::state::AppState;
 use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "alerta_sesion";

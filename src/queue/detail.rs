@@ -1,17 +1,17 @@
 //! The report page's content: the thread, the classifier's reasons, the reporter (masked),
 //! and the timeline of everything that happened to the report. The timeline and the list of
-//! messages we sent are built in `history.rs`.
+//! messages we sent are built in `report_timeline.rs`.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::history::{outbound, timeline};
-pub use super::history::{OutboundView, TimelineItem};
-use super::principal::{Permission, Principal};
+use super::report_timeline::{outbound, timeline};
+pub use super::report_timeline::{OutboundView, TimelineItem};
 use super::service::visible_report;
 use super::timing::Written;
 use super::views::{kind_es, local, mask_bsuid, mask_name, mask_phone, Origin, QueueEntry};
-use crate::app::AppState;
+use crate::access::principal::{Permission, Principal};
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::InboundRow;
 
@@ -319,7 +319,7 @@ fn classifier(m: Option<&InboundRow>) -> ClassifierView {
         category: m.and_then(|m| m.category.clone()),
         category_es: m
             .and_then(|m| m.category.as_deref())
-            .map(super::views::category_es),
+            .map(|c| crate::vocab::category_es(c).to_owned()),
         priority: m.and_then(|m| m.priority.clone()),
         confidence: m.and_then(|m| m.confidence),
         needs_review: m.and_then(|m| m.needs_review).unwrap_or(false),

@@ -13,10 +13,10 @@ use serde::Serialize;
 
 use super::filter::ReportFilter;
 use super::principal::Principal;
-use super::views::{category_es, priority_es, status_es};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::reports::format_duration_es;
+use crate::vocab::{category_es, priority_es, status_es};
 
 /// Reports read for one map: enough for a region's busy week; the page says when more
 /// matched and the filters narrow it.
@@ -97,7 +97,7 @@ pub async fn pins(
             folio: r.folio.clone(),
             region: r.region.clone(),
             category: r.category.clone(),
-            category_es: category_es(&r.category),
+            category_es: category_es(&r.category).to_owned(),
             priority: r.priority.clone(),
             priority_es: priority_es(&r.priority).to_owned(),
             status: r.status.clone(),

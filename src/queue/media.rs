@@ -9,8 +9,8 @@ use axum::routing::get;
 use axum::Router;
 
 use super::auth::{ApiUser, WebUser};
-use super::principal::Principal;
-use crate::app::AppState;
+use crate::access::principal::Principal;
+use crate::app::state::AppState;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {

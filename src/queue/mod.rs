@@ -10,9 +10,7 @@ pub mod auth;
 pub mod client_addr;
 pub mod credentials;
 pub mod detail;
-pub mod events;
-pub mod filter;
-mod history;
+pub mod export_stream;
 pub mod login_throttle;
 pub mod map;
 pub mod media;
@@ -20,7 +18,9 @@ mod notices;
 pub mod openapi;
 pub mod password;
 pub mod password_policy;
-pub mod principal;
+pub mod privacy_api;
+mod report_timeline;
+pub mod reports_api;
 pub mod service;
 pub mod stream;
 pub mod timing;
@@ -36,11 +36,12 @@ use axum::response::Response;
 use axum::Router;
 
 pub use actions::Action;
-pub use events::{ChangeFeed, ReportEvent};
-pub use filter::ReportFilter;
-pub use principal::{Permission, Principal, Role};
+// Who may see what, and the live change feed, live below the web layer (`access`,
+// `notify::changes`) so services can use them; these paths stay for code written against them.
+pub use crate::access::{filter, principal, Permission, Principal, ReportFilter, Role};
+pub use crate::notify::changes::{self as events, ChangeFeed, ReportEvent};
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 
 pub fn router() -> Router<AppState> {
@@ -49,8 +50,8 @@ pub fn router() -> Router<AppState> {
         .merge(users_api::router())
         .merge(web::router())
         .merge(media::router())
-        .merge(crate::privacy::http::router())
-        .merge(crate::reports::http::router())
+        .merge(privacy_api::router())
+        .merge(reports_api::router())
         .layer(middleware::from_fn(no_store))
 }
 

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::actions::Notice;
-use super::views::{category_es, priority_es};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::{InboundRow, NewOutbox, ReportRow};
+use crate::vocab::{category_es, priority_es};
 
 /// The outbox rows a notice becomes: to where the report came from (the group or the
 /// member's chat), quoting the original message.

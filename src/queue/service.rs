@@ -6,15 +6,17 @@ use serde::Serialize;
 use serde_json::json;
 
 use super::actions::{self, Action, ActionError, Context};
-use super::filter::{FolioInput, ReportFilter, STATUSES};
 use super::notices::notices;
-use super::principal::{Permission, Principal};
-use super::views::{category_es, status_es, CountView, QueueEntry};
-use crate::app::AppState;
+use super::views::{CountView, QueueEntry};
+use crate::access::filter::FolioInput;
+use crate::access::filter::{ReportFilter, STATUSES};
+use crate::access::principal::{Permission, Principal};
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::{
     NewAudit, QueueCount, QueueItem, ReportChange, ReportLookup, ReportQuery, ReportRow,
 };
+use crate::vocab::{category_es, status_es};
 
 /// A page of the queue with the counts of the filter bar.
 #[derive(Debug, Serialize)]
@@ -118,7 +120,7 @@ fn tally(q: &ReportQuery, counts: &[QueueCount]) -> QueuePage {
                 Some(x) => x.n += c.n,
                 None => by_category.push(CountView {
                     key: c.category.clone(),
-                    label: category_es(&c.category),
+                    label: category_es(&c.category).to_owned(),
                     n: c.n,
                 }),
             }

@@ -18,9 +18,9 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, watch};
 
 use super::credentials::Credential;
-use super::events::ReportEvent;
-use super::principal::Principal;
-use crate::app::AppState;
+use crate::access::principal::Principal;
+use crate::app::state::AppState;
+use crate::notify::changes::ReportEvent;
 use crate::store::Store;
 
 /// An event is sent without a fresh check when the last one is at most this old.

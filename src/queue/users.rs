@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::auth::{digest, hash_password, random_token};
 use super::credentials::token_expiry;
 use super::password_policy;
-use super::principal::{Principal, Role};
+use crate::access::principal::{Principal, Role};
 use crate::error::AppError;
 use crate::registry::Registry;
 use crate::store::{NewAudit, NewUser, Store, StoreError, UserAccount};

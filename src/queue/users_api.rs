@@ -9,9 +9,9 @@ use chrono::Utc;
 use serde_json::{json, Value};
 
 use super::auth::ApiUser;
-use super::principal::{Permission, Principal};
 use super::users::{self, By};
-use crate::app::AppState;
+use crate::access::principal::{Permission, Principal};
+use crate::app::state::AppState;
 use crate::error::{ApiResult, AppError};
 
 pub fn router() -> Router<AppState> {

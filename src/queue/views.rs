@@ -9,6 +9,7 @@ use super::timing::{timing, Timing, Written};
 use crate::registry::Registry;
 use crate::routing::{Deadlines, UNREGISTERED_GROUP};
 use crate::store::{QueueItem, ReportRow};
+use crate::vocab::{category_es, priority_es, status_es};
 
 /// One line of the queue.
 #[derive(Debug, Clone, Serialize)]
@@ -23,9 +24,9 @@ pub struct QueueEntry {
     pub category: String,
     pub category_es: String,
     pub priority: String,
-    pub priority_es: &'static str,
+    pub priority_es: String,
     pub status: String,
-    pub status_es: &'static str,
+    pub status_es: String,
     pub created_at: DateTime<Utc>,
     /// "22/11 14:03" in the region's time zone.
     pub created_local: String,
@@ -108,11 +109,11 @@ impl QueueEntry {
             group_kind: group.map_or("", |g| g.kind.label_es()).to_owned(),
             municipality: group.map_or_else(String::new, |g| g.municipality.clone()),
             category: r.category.clone(),
-            category_es: category_es(&r.category),
+            category_es: category_es(&r.category).to_owned(),
             priority: r.priority.clone(),
-            priority_es: priority_es(&r.priority),
+            priority_es: priority_es(&r.priority).to_owned(),
             status: r.status.clone(),
-            status_es: status_es(&r.status),
+            status_es: status_es(&r.status).to_owned(),
             created_at: r.created_at,
             created_local: local(r.created_at, tz),
             claimed_by: r.claimed_by.clone().filter(|_| active_claim),
@@ -196,34 +197,6 @@ pub fn safety_reply_es(state: &str) -> &'static str {
 
 pub fn local(t: DateTime<Utc>, tz: Tz) -> String {
     t.with_timezone(&tz).format("%d/%m/%Y %H:%M").to_string()
-}
-
-pub fn category_es(c: &str) -> String {
-    crate::triage::Category::ALL
-        .iter()
-        .find(|x| x.as_str() == c)
-        .map_or_else(|| c.to_owned(), |x| x.label_es().to_owned())
-}
-
-pub fn priority_es(p: &str) -> &'static str {
-    match p {
-        "critical" => "Crítica",
-        "high" => "Alta",
-        "normal" => "Normal",
-        "low" => "Baja",
-        _ => "Sin prioridad",
-    }
-}
-
-pub fn status_es(s: &str) -> &'static str {
-    match s {
-        "open" => "Abierto",
-        "acknowledged" => "En atención",
-        "resolved" => "Resuelto",
-        "dismissed" => "Descartado",
-        "duplicate" => "Duplicado",
-        _ => "Desconocido",
-    }
 }
 
 pub fn kind_es(kind: &str) -> &'static str {

@@ -3,10 +3,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::labels::{category_es, category_rank};
 use super::stats::{AckHistogram, ACK_BUCKET_LABELS};
 use super::svg::{esc, open, Plot, TEXT_COLOR};
 use super::week::IsoWeek;
+use crate::vocab::labels::{category_es, category_rank};
 
 /// How many weeks the category chart shows (the most recent ones).
 pub const CHART_WEEKS: usize = 12;
@@ -195,7 +195,7 @@ mod tests {
         assert!(svg.contains(">W53</text>") && svg.contains(">W02</text>"));
         // The three oldest weeks fall outside the window.
         assert!(!svg.contains("data-semana=\"2026-W41\""));
-        assert!(svg.contains("Solicitud de patrullaje/rondín"));
+        assert!(svg.contains("Solicitud de patrullaje"));
         assert!(svg.contains("role=\"img\"") && svg.contains("aria-label=\""));
         assert!(svg.contains("viewBox=\"0 0 800 330\""));
         // Tallest bar is 15 + 2 = 17 → round axis top of 20 in steps of 5.

@@ -165,7 +165,7 @@ mod tests {
              Categoría,Prioridad,Estado,Solicitud,Coordinador,Atendió,Tiempo para acuse (min),\
              Tiempo para resolver (min),Reportes unidos"
         );
-        assert!(text.contains(",Puerto Peñasco,Peñasco,Solicitud de plática o taller,"));
+        assert!(text.contains(",Puerto Peñasco,Peñasco,Solicitud de plática / taller,"));
         assert_eq!(text.matches("\r\n").count(), 7);
         assert!(!text.replace("\r\n", "").contains('\n'));
     }
@@ -181,7 +181,7 @@ mod tests {
         assert_eq!(
             f1,
             "SON-0001,2026-02-10 08:00,2026-02-10 08:10,2026-02-10 10:00,\
-             Comité Villa Bonita,comité vecinal,Hermosillo,,Emergencia (9-1-1),Crítica,\
+             Comité Villa Bonita,comité vecinal,Hermosillo,,Emergencia (911),Crítica,\
              Resuelto,,Lucía Ramírez,,10,120,2"
         );
         // The Sunday-night report, in Sonora time and in CDMX time.

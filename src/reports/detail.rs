@@ -5,9 +5,9 @@
 use chrono::{DateTime, Utc};
 
 use super::csv::whole_minutes;
-use super::labels::{category_es, priority_es, status_es};
 use super::stats::{ack_secs, resolve_secs};
 use super::summary::RequestRow;
+use crate::vocab::labels::{category_es, priority_es, status_es};
 
 /// Which optional columns a file carries.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

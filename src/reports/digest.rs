@@ -12,10 +12,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::export::{summary, Scope};
 use super::IsoWeek;
-use crate::app::AppState;
+use crate::access::Principal;
 use crate::error::AppError;
-use crate::notify::Clock;
-use crate::queue::Principal;
+use crate::reports::Reports;
+use crate::vocab::Clock;
 
 /// Local time on Monday when the digest is due.
 const DUE_AT: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
@@ -24,7 +24,7 @@ const DUE_AT: NaiveTime = match NaiveTime::from_hms_opt(8, 0, 0) {
 };
 
 pub struct Digester {
-    pub state: AppState,
+    pub state: Reports,
     pub clock: Clock,
     pub poll: Duration,
     /// (region, week) this process already settled, so it does not recompute every poll.
@@ -32,7 +32,7 @@ pub struct Digester {
 }
 
 impl Digester {
-    pub fn new(state: AppState, clock: Clock, poll: Duration) -> Digester {
+    pub fn new(state: Reports, clock: Clock, poll: Duration) -> Digester {
         Digester {
             state,
             clock,

@@ -10,9 +10,9 @@ use chrono_tz::Tz;
 use serde_json::json;
 
 use super::{Columns, CsvExport, IsoWeek, RequestRow, WeeklySummary, XlsxReport};
-use crate::app::AppState;
+use crate::access::{Permission, Principal, ReportFilter};
 use crate::error::AppError;
-use crate::queue::{Permission, Principal, ReportFilter};
+use crate::reports::Reports;
 use crate::store::{NewAudit, QueueItem, ReportPlace, ReportQuery};
 use crate::triage::Priority;
 
@@ -66,7 +66,7 @@ pub struct Scope {
 impl Scope {
     /// A coordinator asking for another region gets 404, like for its folios.
     pub fn new(
-        state: &AppState,
+        state: &Reports,
         who: &Principal,
         week: &str,
         region: Option<&str>,
@@ -116,9 +116,9 @@ impl Scope {
         }
     }
 
-    pub(super) fn query(
+    pub fn query(
         &self,
-        state: &AppState,
+        state: &Reports,
         who: &Principal,
         since: DateTime<Utc>,
         until: DateTime<Utc>,
@@ -140,21 +140,18 @@ impl Scope {
 }
 
 /// The requests of a query in order, a batch of `BATCH` at a time.
-pub(super) struct Batches {
+pub struct Batches {
     q: ReportQuery,
     done: bool,
 }
 
 impl Batches {
-    pub(super) fn new(q: ReportQuery) -> Batches {
+    pub fn new(q: ReportQuery) -> Batches {
         Batches { q, done: false }
     }
 
     /// The next batch; `None` once every row was read.
-    pub(super) async fn next(
-        &mut self,
-        state: &AppState,
-    ) -> Result<Option<Vec<QueueItem>>, AppError> {
+    pub async fn next(&mut self, state: &Reports) -> Result<Option<Vec<QueueItem>>, AppError> {
         if self.done {
             return Ok(None);
         }
@@ -168,7 +165,7 @@ impl Batches {
 
 /// Calls `each` with every request of the query, a batch at a time.
 async fn for_each_batch(
-    state: &AppState,
+    state: &Reports,
     q: ReportQuery,
     mut each: impl FnMut(Vec<RequestRow>) -> Result<(), AppError>,
 ) -> Result<(), AppError> {
@@ -182,7 +179,7 @@ async fn for_each_batch(
 /// The export's view of a batch of reports, with the place each one happened (one
 /// query for the batch's locations).
 pub async fn request_rows(
-    state: &AppState,
+    state: &Reports,
     items: &[QueueItem],
 ) -> Result<Vec<RequestRow>, AppError> {
     let ids: Vec<i64> = items.iter().map(|i| i.report.message_id).collect();
@@ -198,7 +195,7 @@ pub async fn request_rows(
 }
 
 /// The export's view of a report: never a phone number.
-pub fn request_row(state: &AppState, item: &QueueItem, place: Option<&ReportPlace>) -> RequestRow {
+pub fn request_row(state: &Reports, item: &QueueItem, place: Option<&ReportPlace>) -> RequestRow {
     let r = &item.report;
     let reg = &state.registry;
     let group = reg.group(&r.group_ref);
@@ -268,7 +265,7 @@ pub fn request_row(state: &AppState, item: &QueueItem, place: Option<&ReportPlac
 
 /// The week's summary and the rows of the weeks it compares with.
 pub async fn summary(
-    state: &AppState,
+    state: &Reports,
     who: &Principal,
     scope: &Scope,
 ) -> Result<(WeeklySummary, Vec<RequestRow>), AppError> {
@@ -295,7 +292,7 @@ pub async fn summary(
 
 /// Writes the week's export to `out` and records it in the audit trail; returns the rows.
 pub async fn export(
-    state: &AppState,
+    state: &Reports,
     who: &Principal,
     scope: &Scope,
     format: Format,
@@ -338,7 +335,7 @@ pub async fn export(
 /// Every export goes to the audit trail: who, which week and region, which format, how
 /// many rows.
 pub async fn record(
-    state: &AppState,
+    state: &Reports,
     who: &Principal,
     scope: &Scope,
     format: Format,

@@ -21,12 +21,9 @@ pub mod csv;
 pub mod detail;
 pub mod digest;
 pub mod export;
-pub mod http;
-pub mod labels;
 pub mod page;
 pub mod pending;
 pub mod stats;
-pub mod stream;
 pub mod summary;
 mod svg;
 pub mod week;
@@ -34,19 +31,12 @@ pub mod xlsx;
 mod xlsx_summary;
 
 #[cfg(test)]
-mod summary_tests;
-#[cfg(test)]
 mod test_support;
-#[cfg(test)]
-mod week_tests;
-#[cfg(test)]
-mod xlsx_tests;
 
 pub use self::charts::{ack_times_svg, category_color, category_weeks_svg, CHART_WEEKS};
 pub use self::costs::{CostLine, MessageCosts};
 pub use self::csv::{detail_headers, write_csv, CsvExport};
 pub use self::detail::Columns;
-pub use self::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};
 pub use self::stats::{format_duration_es, AckHistogram, DurationStats, ACK_BUCKET_LABELS};
 pub use self::summary::{
     series, CategoryChange, DeadlineStats, GroupCount, RequestRow, WeeklySeries, WeeklySummary,
@@ -54,3 +44,21 @@ pub use self::summary::{
 };
 pub use self::week::{weeks_in_year, IsoWeek, WeekParseError};
 pub use self::xlsx::{write_xlsx, write_xlsx_file, XlsxError, XlsxReport};
+pub use crate::vocab::labels::{category_es, priority_es, status_es, CATEGORY_ORDER};
+
+use std::sync::Arc;
+
+use crate::config::Config;
+use crate::registry::Registry;
+use crate::store::Store;
+
+/// What exports, summaries and the digest read: the store, the registry (regions, their
+/// zones and coordinators), the settings (deadlines, costs, the public URL), and the
+/// sender's wake-up for the digest it queues. The web layer builds it from its state.
+#[derive(Clone)]
+pub struct Reports {
+    pub store: Arc<Store>,
+    pub registry: Arc<Registry>,
+    pub config: Arc<Config>,
+    pub outbox_wakeup: Arc<tokio::sync::Notify>,
+}

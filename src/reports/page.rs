@@ -9,10 +9,10 @@ use super::charts::{ack_times_svg, category_weeks_svg, CHART_WEEKS};
 use super::colonia::UNKNOWN_COLONIA;
 use super::costs::pesos;
 use super::csv::local_time_text;
-use super::labels::{category_es, category_rank, priority_es, status_es};
 use super::pending::PendingItem;
 use super::stats::{format_duration_es, DurationStats};
 use super::summary::{series, RequestRow, WeeklySummary, PREVIOUS_WEEKS};
+use crate::vocab::labels::{category_es, category_rank, priority_es, status_es};
 
 /// What the summary page shows, ready for the template.
 pub struct SummaryPage {

@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use super::labels::category_rank;
 use super::stats::{ack_secs, resolve_secs, AckHistogram, DurationStats};
 use super::week::IsoWeek;
+use crate::vocab::labels::category_rank;
 
 /// One request as exported. Holds no phone number on purpose: exports leave the system.
 /// The request text is there because coordinators must know what was asked ("Detalle");
@@ -285,3 +285,6 @@ pub fn series(weeks: &[IsoWeek], tz: Tz, rows: &[RequestRow]) -> WeeklySeries {
         .map(|w| (*w, index.get(w).cloned().unwrap_or_default()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,6 @@
 //! Hand-built fixture shared by the module's tests (2026-W07, Sonora).
 //!
-//! Expected figures are worked out by hand in summary_tests.rs; change the
+//! Expected figures are worked out by hand in summary/tests.rs; change the
 //! rows here and those numbers must be recomputed.
 
 use chrono::{DateTime, Duration, Utc};

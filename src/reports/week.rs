@@ -188,3 +188,6 @@ impl<'de> Deserialize<'de> for IsoWeek {
         s.parse().map_err(serde::de::Error::custom)
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -189,3 +189,6 @@ pub(crate) fn fit(s: &str) -> &str {
         None => s,
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,10 +7,10 @@ use rust_xlsxwriter::{Format, Worksheet, XlsxError};
 
 use super::colonia::UNKNOWN_COLONIA;
 use super::csv::local_time_text;
-use super::labels::{category_es, category_rank, priority_es, status_es};
 use super::stats::{format_duration_es, DurationStats, ACK_BUCKET_LABELS};
 use super::summary::{WeeklySummary, PREVIOUS_WEEKS};
 use super::xlsx::{excel_time, fit};
+use crate::vocab::labels::{category_es, category_rank, priority_es, status_es};
 
 /// Rows are written top to bottom through this cursor so sections can grow
 /// (more municipalities, more groups) without hand-kept row numbers.

@@ -9,13 +9,14 @@ use serde_json::json;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::plan::{priority_es, to_coordinator};
+use super::message_plan::to_coordinator;
 use super::{coordinators_for, escalation_targets, next_escalation, Deadlines};
-use crate::notify::Clock;
 use crate::registry::Registry;
 use crate::store::{EscalationStep, ReportRow, Store, StoreError};
 use crate::telemetry::metrics::metrics;
 use crate::triage::{Category, Priority};
+use crate::vocab::priority_es;
+use crate::vocab::Clock;
 
 /// The last escalation level (the supervisor).
 const LAST_LEVEL: i32 = 2;
@@ -93,7 +94,7 @@ impl Escalator {
             "grupo": group.map_or(r.group_ref.as_str(), |g| g.name.as_str()),
             "colonia": group.map(|g| g.colonias.join(", ")).unwrap_or_default(),
             "categoria": category_label,
-            "prioridad": priority_es(priority),
+            "prioridad": priority_es(priority.as_str()).to_lowercase(),
         });
         let next_at = if to_level >= LAST_LEVEL {
             None

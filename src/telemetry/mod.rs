@@ -8,7 +8,13 @@ pub mod warn_summary;
 
 use tracing_subscriber::{fmt, prelude::*, EnvFilter};
 
-use crate::config::LogFormat;
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
 
 /// Installs the global subscriber. `filter` uses `RUST_LOG` syntax. Safe to call twice
 /// (the second call is a no-op), which tests rely on.

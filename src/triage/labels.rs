@@ -55,14 +55,7 @@ impl Category {
 
     /// Label shown to people.
     pub fn label_es(&self) -> &'static str {
-        match self {
-            Category::Emergency911 => "Emergencia (911)",
-            Category::Tip089 => "Denuncia anónima (089)",
-            Category::Patrol => "Solicitud de patrullaje",
-            Category::Workshop => "Solicitud de plática / taller",
-            Category::FollowUp => "Seguimiento",
-            Category::Other => "Otro",
-        }
+        crate::vocab::category_es(self.as_str())
     }
 
     /// Prefix of the rule names that vote for this category (`emergency.robo_en_curso`).

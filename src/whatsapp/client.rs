@@ -259,5 +259,4 @@ fn sanitize(text: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "client_tests.rs"]
 mod tests;

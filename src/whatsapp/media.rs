@@ -268,5 +268,4 @@ fn size_number_or_string<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Opti
 }
 
 #[cfg(test)]
-#[path = "media_tests.rs"]
 mod tests;

@@ -7,7 +7,7 @@ pub mod media;
 mod media_error;
 pub mod outbound;
 pub mod payload;
-mod payload_parts;
+mod payload_items;
 mod payload_repair;
 pub mod signature;
 

@@ -216,5 +216,4 @@ fn flatten(value: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "outbound_tests.rs"]
 mod tests;

@@ -9,8 +9,8 @@
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::payload_parts::{message_from_value, status_from_value};
-pub use super::payload_parts::{ApiErrorInfo, Location, MediaRef, MessageContext};
+use super::payload_items::{message_from_value, status_from_value};
+pub use super::payload_items::{ApiErrorInfo, Location, MediaRef, MessageContext};
 
 /// Why a signed body could not be read as a WhatsApp notification. Either way it is stored
 /// raw and answered 200, so Meta does not retry it for a week.

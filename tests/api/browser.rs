@@ -18,9 +18,9 @@ use serde_json::{json, Value};
 use tokio_util::sync::CancellationToken;
 
 use crate::fake_graph::FakeGraph;
+use crate::helpers::media::{fake_media, sha_hex};
 use crate::helpers::media_webhook;
 use crate::helpers::{free_port, repo_path, text_webhook, MARIA, SECRET};
-use crate::web_more::{fake_media, sha_hex};
 
 const PASSWORD: &str = "contraseña-del-turno";
 pub(crate) const EMERGENCY: &str =

@@ -5,8 +5,9 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use crate::helpers::api::call;
 use crate::helpers::{backends, text_webhook, TestApp, MARIA, STRANGER};
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 use alerta::store::ReportLookup;
 
 /// A registered member of cajeme-fovissste (region son-valle-yaqui): another group.

@@ -9,8 +9,9 @@ use calamine::{Reader, Xlsx};
 use chrono::{DateTime, Utc};
 use tower::ServiceExt;
 
+use crate::helpers::api::call;
 use crate::helpers::{backends, repo_path, text_webhook, TestApp, MARIA};
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 
 /// A registered member in San Luis Potosí (America/Mexico_City, UTC-6).
 const SLP_MEMBER: &str = "5214441000201";
@@ -205,10 +206,10 @@ async fn the_monday_digest_goes_out_once_per_region_and_week() {
         )
         .await;
         let sunday: DateTime<Utc> = "2026-11-23T14:59:00Z".parse().unwrap(); // Monday 07:59 in Hermosillo
-        let clock = alerta::notify::Clock::manual(sunday);
-        let replica = |c: &alerta::notify::Clock| {
+        let clock = alerta::vocab::Clock::manual(sunday);
+        let replica = |c: &alerta::vocab::Clock| {
             alerta::reports::digest::Digester::new(
-                app.state.clone(),
+                app.state.reports(),
                 c.clone(),
                 std::time::Duration::from_secs(60),
             )

@@ -1,5 +1,6 @@
 //! One integration-test binary (faster to link than one per file).
 
+mod architecture;
 mod browser;
 mod browser_attention;
 mod browser_map;
@@ -41,7 +42,7 @@ mod schema;
 mod server;
 mod store_contract;
 mod web;
-mod web_more;
+mod web_summary_media_privacy;
 mod webhook_bad_input;
 mod webhook_damaged;
 mod webhook_fixtures;

@@ -4,10 +4,12 @@
 
 use axum::http::{header, StatusCode};
 
+use crate::helpers::api::call;
+use crate::helpers::session::login;
 use crate::helpers::{backends, TestApp, MARIA};
 use crate::monday::{location_webhook, report};
-use crate::queue_api::{call, users};
-use crate::web_more::{get, login};
+use crate::queue_api::users;
+use crate::web_summary_media_privacy::get;
 
 /// A registered member of cajeme-fovissste (region son-valle-yaqui).
 const JESUS: &str = "5216441000202";

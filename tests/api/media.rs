@@ -6,8 +6,9 @@ use chrono::Utc;
 use sha2::{Digest, Sha256};
 
 use crate::fake_graph::{FakeGraph, FakeMedia};
+use crate::helpers::api::call;
 use crate::helpers::{backdate, backends, media_webhook, TestApp};
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 
 fn hex_sha(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
@@ -77,7 +78,7 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
                 .await;
             assert_eq!(s, StatusCode::OK);
         }
-        let clock = alerta::notify::Clock::manual(Utc::now());
+        let clock = alerta::vocab::Clock::manual(Utc::now());
         let fetcher = app
             .state
             .media_fetcher(clock.clone())
@@ -257,7 +258,7 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
             &report.folio,
         )
         .await;
-        let counts = alerta::privacy::retention::run_once(&app.state, Utc::now())
+        let counts = alerta::privacy::retention::run_once(&app.state.privacy(), Utc::now())
             .await
             .unwrap();
         assert_eq!(counts.media_files, 1, "{counts:?}");

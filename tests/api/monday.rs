@@ -11,9 +11,11 @@ use axum::http::StatusCode;
 use calamine::{Data, Reader, Xlsx};
 use serde_json::json;
 
+use crate::helpers::api::call;
+use crate::helpers::session::login;
 use crate::helpers::{backends, text_webhook, TestApp};
-use crate::queue_api::{call, users};
-use crate::web_more::{get, login};
+use crate::queue_api::users;
+use crate::web_summary_media_privacy::get;
 
 /// Members of "Comité Vecinal Cerro de la Campana–Centro" (son-centro), whose colonias are
 /// Centro, El Coloso Alto and El Coloso Bajo.

@@ -4,12 +4,13 @@ use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use alerta::config::Secret;
-use alerta::notify::Clock;
 use alerta::store::OutboxRow;
+use alerta::vocab::Clock;
 use chrono::Utc;
 use serde_json::Value;
 
 use crate::fake_graph::{text_of, Answer, FakeGraph};
+use crate::helpers::outbox::drain;
 use crate::helpers::{text_webhook, Backend, TestApp, JOSE, LAURA, MARIA, STRANGER};
 
 pub(crate) async fn graph_app(fake: &FakeGraph) -> TestApp {
@@ -34,26 +35,6 @@ pub(crate) async fn post_text(app: &TestApp, wamid: &str, from: &str, text: &str
         .post_signed(&text_webhook(wamid, Some(from), None, None, text))
         .await;
     assert_eq!(status.as_u16(), 200, "{body}");
-}
-
-/// Ticks the sender until nothing is left to do, moving the clock past pacing and backoff.
-pub(crate) async fn drain(app: &TestApp, sender: &alerta::notify::Sender, clock: &Clock) {
-    for _ in 0..300 {
-        sender.tick().await.unwrap();
-        let open = app
-            .state
-            .store
-            .outbox()
-            .await
-            .unwrap()
-            .iter()
-            .any(|r| r.state == "pending" || r.state == "sending");
-        if !open {
-            return;
-        }
-        clock.advance(chrono::Duration::seconds(30));
-    }
-    panic!("the outbox did not drain");
 }
 
 pub(crate) fn rows_for<'a>(rows: &'a [OutboxRow], purpose: &str) -> Vec<&'a OutboxRow> {
@@ -222,7 +203,7 @@ fn lcg(n: usize) -> f64 {
 }
 
 fn folios_in(text: &str) -> Vec<String> {
-    alerta::routing::find_folios(text)
+    alerta::vocab::find_folios(text)
         .iter()
         .map(ToString::to_string)
         .collect()

@@ -4,17 +4,18 @@
 
 use std::io::Cursor;
 
-use alerta::notify::Clock;
 use alerta::queue::Principal;
 use alerta::reports::export::{self, Format, Scope};
 use alerta::store::ReportLookup;
+use alerta::vocab::Clock;
 use calamine::{Reader, Xlsx};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::fake_graph::FakeGraph;
+use crate::helpers::outbox::drain;
 use crate::helpers::{backdate, backends, JOSE, LAURA, SERIS_GROUP};
-use crate::outbox::{drain, graph_app_on, post_text};
+use crate::outbox::{graph_app_on, post_text};
 use crate::outbox_fallback::statuses_webhook;
 
 /// Wednesday of 2026-W47 in Hermosillo.
@@ -140,8 +141,16 @@ async fn the_cost_ledger_sums_what_the_status_webhooks_said() {
 
         // The week's summary (what /resumen shows), the XLSX and the Monday digest.
         let system = Principal::system("test");
-        let scope = Scope::new(&app.state, &system, "2026-W47", Some("son-centro")).unwrap();
-        let (summary, _) = export::summary(&app.state, &system, &scope).await.unwrap();
+        let scope = Scope::new(
+            &app.state.reports(),
+            &system,
+            "2026-W47",
+            Some("son-centro"),
+        )
+        .unwrap();
+        let (summary, _) = export::summary(&app.state.reports(), &system, &scope)
+            .await
+            .unwrap();
         assert_eq!(summary.messages.messages, 4, "{backend:?}");
         // 1 utility + 2 group_utility at the default 0.15; the free service reply costs 0.
         assert!((summary.messages.cost_mxn - 0.45).abs() < 1e-9);
@@ -151,9 +160,15 @@ async fn the_cost_ledger_sums_what_the_status_webhooks_said() {
         );
 
         let mut bytes = Vec::new();
-        export::export(&app.state, &system, &scope, Format::Xlsx, &mut bytes)
-            .await
-            .unwrap();
+        export::export(
+            &app.state.reports(),
+            &system,
+            &scope,
+            Format::Xlsx,
+            &mut bytes,
+        )
+        .await
+        .unwrap();
         let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).unwrap();
         let sheet = book.worksheet_range("Resumen").unwrap();
         let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
@@ -166,7 +181,7 @@ async fn the_cost_ledger_sums_what_the_status_webhooks_said() {
 
         let monday = Clock::manual("2026-11-23T15:01:00Z".parse().unwrap());
         alerta::reports::digest::Digester::new(
-            app.state.clone(),
+            app.state.reports(),
             monday,
             std::time::Duration::from_secs(60),
         )

@@ -1,14 +1,15 @@
 //! The Monday digest carries something or is not sent, and the 24-hour window decides before
 //! sending whether it goes as text or as its template. On both backends.
 
-use alerta::notify::Clock;
 use alerta::reports::digest::Digester;
 use alerta::store::ReportLookup;
+use alerta::vocab::Clock;
 use chrono::{DateTime, Utc};
 
 use crate::fake_graph::{text_of, FakeGraph};
+use crate::helpers::outbox::drain;
 use crate::helpers::{backdate, backends, TestApp, LAURA};
-use crate::outbox::{drain, graph_app_on, post_text};
+use crate::outbox::{graph_app_on, post_text};
 use crate::outbox_fallback::{patrol_coordinator, template_params};
 
 /// Monday 2026-11-23 08:01 in Hermosillo: W47's digest is due.
@@ -17,7 +18,7 @@ const MONDAY: &str = "2026-11-23T15:01:00Z";
 fn digester(app: &TestApp, at: &str) -> Digester {
     let at: DateTime<Utc> = at.parse().unwrap();
     Digester::new(
-        app.state.clone(),
+        app.state.reports(),
         Clock::manual(at),
         std::time::Duration::from_secs(60),
     )

@@ -4,14 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use alerta::notify::Clock;
 use alerta::store::{OutboxRow, ReportLookup};
+use alerta::vocab::Clock;
 use chrono::Utc;
 use serde_json::{json, Value};
 
 use crate::fake_graph::{text_of, Answer, FakeGraph};
+use crate::helpers::outbox::drain;
 use crate::helpers::{backends, TestApp, JOSE, LAURA, MARIA};
-use crate::outbox::{drain, graph_app_on, post_text};
+use crate::outbox::{graph_app_on, post_text};
 
 /// The first patrol coordinator on shift in Hermosillo: (their number as Meta shows it when
 /// they write, its last ten digits).

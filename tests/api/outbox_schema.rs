@@ -5,14 +5,15 @@
 
 use std::collections::BTreeSet;
 
-use alerta::notify::Clock;
+use alerta::vocab::Clock;
 use alerta::whatsapp::outbound::{Button, Content, OutboundMessage, Recipient, TemplateParam};
 use chrono::Utc;
 use serde_json::Value;
 
 use crate::fake_graph::FakeGraph;
+use crate::helpers::outbox::drain;
 use crate::helpers::{backends, JOSE, LAURA, SERIS_GROUP};
-use crate::outbox::{drain, graph_app_on, post_text};
+use crate::outbox::{graph_app_on, post_text};
 use crate::outbox_fallback::patrol_coordinator;
 use crate::schema::Schemas;
 

@@ -1,12 +1,13 @@
 //! The 24-hour window: a closed window (131047, synchronous or in a status webhook) turns a
 //! free-form message into its template.
 
-use alerta::notify::Clock;
+use alerta::vocab::Clock;
 use chrono::Utc;
 
 use crate::fake_graph::{text_of, Answer, FakeGraph};
+use crate::helpers::outbox::drain;
 use crate::helpers::{TestApp, LAURA};
-use crate::outbox::{drain, graph_app, post_text};
+use crate::outbox::{graph_app, post_text};
 
 /// Posts "ok FOLIO" from Hermosillo's first patrol coordinator.
 async fn acknowledge(app: &TestApp, wamid: &str, folio: &str) {

@@ -5,9 +5,10 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde_json::json;
 
+use crate::helpers::api::call;
+use crate::helpers::outbox::drain;
 use crate::helpers::{backdate, backends, text_webhook, TestApp, JOSE, MARIA};
-use crate::outbox::drain;
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 
 const PATROL: &str = "pedimos rondines de patrulla en la noche por la calle principal";
 
@@ -61,7 +62,7 @@ async fn the_privacy_notice_goes_once_to_each_person() {
         );
 
         // The notice goes out with the reply, as one message.
-        let clock = alerta::notify::Clock::manual(Utc::now());
+        let clock = alerta::vocab::Clock::manual(Utc::now());
         drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
         let rows = app.state.store.outbox().await.unwrap();
         let first_answer = rows
@@ -281,13 +282,13 @@ async fn retention_purges_each_kind_at_its_deadline() {
                 may_reveal: false,
             };
             let scope = alerta::reports::export::Scope::new(
-                &app.state,
+                &app.state.reports(),
                 &admin,
                 &alerta::reports::IsoWeek::of(now, chrono_tz::America::Hermosillo).to_string(),
                 Some("son-centro"),
             )
             .unwrap();
-            alerta::reports::export::summary(&app.state, &admin, &scope)
+            alerta::reports::export::summary(&app.state.reports(), &admin, &scope)
                 .await
                 .unwrap()
                 .0
@@ -295,7 +296,7 @@ async fn retention_purges_each_kind_at_its_deadline() {
         };
         let total_before = week_total().await;
 
-        let counts = alerta::privacy::retention::run_once(&app.state, now)
+        let counts = alerta::privacy::retention::run_once(&app.state.privacy(), now)
             .await
             .unwrap();
         assert_eq!(app.message("wamid.R1").await.body, None, "past 30 days");
@@ -331,9 +332,9 @@ async fn retention_purges_each_kind_at_its_deadline() {
         );
 
         // Once the 089 redirect is sent, the tip keeps no identity at all.
-        let clock = alerta::notify::Clock::manual(now);
+        let clock = alerta::vocab::Clock::manual(now);
         drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock).await;
-        alerta::privacy::retention::run_once(&app.state, now)
+        alerta::privacy::retention::run_once(&app.state.privacy(), now)
             .await
             .unwrap();
         let tip = app.message("wamid.R5").await;

@@ -1,11 +1,10 @@
 //! The JSON API: the authorisation matrix (every endpoint × role × own/other region), the
 //! actions through the same service as the web pages, and the OpenAPI document.
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
+use crate::helpers::api::call;
 use crate::helpers::{backends, text_webhook, TestApp, MARIA};
 
 /// A registered member of cajeme-fovissste (region son-valle-yaqui).
@@ -73,43 +72,6 @@ pub async fn two_reports(app: &TestApp) -> (String, String) {
             .folio
     };
     (folio("wamid.Q1").await, folio("wamid.Q2").await)
-}
-
-pub async fn call(
-    app: &TestApp,
-    method: &str,
-    uri: &str,
-    token: Option<&str>,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let mut req = Request::builder().method(method).uri(uri);
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
-    }
-    let req = match body {
-        Some(b) => req
-            .header("content-type", "application/json")
-            .body(Body::from(b.to_string())),
-        None => req.body(Body::empty()),
-    }
-    .unwrap();
-    let response = app.router.clone().oneshot(req).await.unwrap();
-    let status = response.status();
-    // The event stream never ends: its headers are the answer.
-    if response
-        .headers()
-        .get("content-type")
-        .is_some_and(|v| v.to_str().unwrap().starts_with("text/event-stream"))
-    {
-        return (status, json!({ "stream": true }));
-    }
-    let bytes = http_body_util::BodyExt::collect(response.into_body())
-        .await
-        .unwrap()
-        .to_bytes();
-    let value = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| json!({ "raw": String::from_utf8_lossy(&bytes) }));
-    (status, value)
 }
 
 #[tokio::test]
@@ -491,7 +453,7 @@ async fn the_openapi_document_lists_every_api_route() {
     let sources = [
         include_str!("../../src/queue/api.rs"),
         include_str!("../../src/queue/users_api.rs"),
-        include_str!("../../src/reports/http.rs"),
+        include_str!("../../src/queue/reports_api.rs"),
     ];
     let mut routes = 0;
     for source in sources {

@@ -6,9 +6,11 @@
 use axum::http::StatusCode;
 use serde_json::{json, Value};
 
+use crate::helpers::api::call;
+use crate::helpers::session::login;
 use crate::helpers::{backends, text_webhook, TestApp, MARIA};
-use crate::queue_api::{call, users};
-use crate::web::{act, get, login};
+use crate::queue_api::users;
+use crate::web::{act, get};
 use alerta::store::ReportLookup;
 
 const PATROL: &str = "Pueden mandar una patrulla a dar rondines, la POLICÍA no ha pasado en días";

@@ -6,9 +6,11 @@ use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use serde_json::Value;
 
+use crate::helpers::api::call;
+use crate::helpers::session::login;
 use crate::helpers::{backdate, backends, text_webhook, TestApp, MARIA};
-use crate::queue_api::{call, users};
-use crate::web::{get, login};
+use crate::queue_api::users;
+use crate::web::get;
 use alerta::notify::Clock;
 use alerta::store::ReportLookup;
 

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::LazyLock;
 
-use alerta::routing::{button_payload, find_folios, parse_button, parse_command, Folio};
 use alerta::triage::{normalize, Classifier, Input, MAX_EXPANSION, MAX_INPUT_BYTES};
+use alerta::vocab::{button_payload, find_folios, parse_button, parse_command, Folio};
 use alerta::whatsapp::signature::sign;
 use alerta::whatsapp::{parse_notification, verify_signature, Notification, ParseError};
 use proptest::prelude::*;

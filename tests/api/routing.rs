@@ -1,10 +1,10 @@
 //! Coordinators acknowledging and resolving on WhatsApp, escalation in virtual time, and the
 //! 6-second pair limit.
 
-use alerta::notify::Clock;
 use alerta::routing::coordinators_for;
 use alerta::store::ReportLookup;
 use alerta::triage::Category;
+use alerta::vocab::Clock;
 use chrono::Utc;
 
 use crate::helpers::{backends, text_webhook, Backend, TestApp, JOSE, LAURA, MARIA};

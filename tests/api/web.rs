@@ -8,9 +8,10 @@ use axum::http::{header, HeaderMap, Request, StatusCode};
 use http_body_util::BodyExt;
 use tower::ServiceExt;
 
+use crate::helpers::session::{hidden_csrf, login, Session};
 use crate::helpers::{backends, text_webhook, Backend, TestApp, MARIA};
 
-pub(crate) const PASSWORD: &str = "contraseña-de-prueba";
+pub(crate) use crate::helpers::session::PASSWORD;
 const PATROL_TEXT: &str =
     "Solicitamos rondines de patrulla en la colonia por las noches, se juntan a tomar en el parque";
 
@@ -51,17 +52,6 @@ pub(crate) async fn send(app: &TestApp, req: Request<Body>) -> Resp {
     }
 }
 
-/// A signed-in browser: its session cookie and the CSRF token its pages carry.
-pub(crate) struct Session {
-    pub(crate) cookie: String,
-    csrf: String,
-}
-
-fn hidden_csrf(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
 pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     serde_urlencoded::to_string(pairs).unwrap()
 }
@@ -90,19 +80,6 @@ async fn try_login(app: &TestApp, name: &str, password: &str, next: &str, https:
         ("next", next),
     ]);
     send(app, req.body(Body::from(body)).unwrap()).await
-}
-
-pub(crate) async fn login(app: &TestApp, name: &str) -> Session {
-    let r = try_login(app, name, PASSWORD, "/cola", false).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.body);
-    let set = r.set_cookie("alerta_sesion").expect("session cookie");
-    let cookie = set.split(';').next().unwrap().to_owned();
-    let page = get(app, Some(&cookie), "/cola").await;
-    assert_eq!(page.status, StatusCode::OK);
-    Session {
-        csrf: hidden_csrf(&page.body),
-        cookie,
-    }
 }
 
 pub(crate) async fn get(app: &TestApp, cookie: Option<&str>, uri: &str) -> Resp {

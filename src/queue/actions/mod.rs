@@ -1,19 +1,19 @@
 //! What each operator action does to a report, as a pure function of the report as read.
 //! The service applies the result as a compare-and-swap, so two operators acting at once
 //! never overwrite each other: the loser re-reads and is judged against the new state.
-//! This file holds the vocabulary (actions, outcomes, errors); the judging is in `plan.rs`
+//! This file holds the vocabulary (actions, outcomes, errors); the judging is in `judge.rs`
 //! and the small rules it shares in `rules.rs`.
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-mod plan;
+mod judge;
 mod rules;
 
-pub use self::plan::plan;
+pub use self::judge::plan;
 pub use self::rules::{parse_category, parse_priority};
-use super::principal::{Permission, Principal};
+use crate::access::principal::{Permission, Principal};
 use crate::store::{NewCorrection, ReportFields, ReportRow};
 
 /// Longest internal note or reply an operator can write.

@@ -3,7 +3,7 @@
 use chrono::{Duration, TimeZone, Utc};
 
 use super::*;
-use crate::queue::principal::Role;
+use crate::access::principal::Role;
 
 fn who(name: &str, role: Role) -> Principal {
     Principal {

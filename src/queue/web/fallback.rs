@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use super::view::error_page_for;
+use super::render::error_page_for;
 use crate::app::AppState;
 use crate::queue::auth::WebUser;
 

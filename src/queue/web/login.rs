@@ -11,15 +11,15 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::render::{error_page, render, Layout};
 use super::security::{csrf_refused, csrf_valid};
-use super::view::{error_page, render, Layout};
-use crate::app::AppState;
+use crate::access::principal::Principal;
+use crate::app::state::AppState;
 use crate::queue::auth::{
     cookie, csrf_ok, digest, random_token, set_cookie, WebUser, LOGIN_COOKIE, SESSION_COOKIE,
 };
 use crate::queue::client_addr::throttle_key;
 use crate::queue::login_throttle::{LockScope, Locked};
-use crate::queue::principal::Principal;
 use crate::store::{NewAudit, SessionRow};
 use crate::telemetry::metrics::metrics;
 

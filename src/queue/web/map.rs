@@ -11,8 +11,8 @@ use axum::response::Response;
 use chrono::Utc;
 
 use super::pages::{category_choices, region_choices, status_choices, Choice};
+use super::render::{error_page, render, Layout};
 use super::security::csp_with_images_from;
-use super::view::{error_page, render, Layout};
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;

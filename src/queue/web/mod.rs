@@ -6,26 +6,27 @@
 //! CSRF field; templates escape everything (askama) and the CSP forbids inline code.
 
 mod assets;
+mod audit_wording;
 mod fallback;
 mod forms;
 mod login;
 mod map;
 mod pages;
 mod privacy;
+pub mod privacy_form;
+mod render;
 mod report;
 mod report_view;
 mod security;
 mod summary;
-mod timeline;
 mod users;
-mod view;
 
 use axum::middleware;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
 
-use crate::app::AppState;
+use crate::app::state::AppState;
 
 pub use security::CSP;
 

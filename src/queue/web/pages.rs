@@ -8,16 +8,17 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
-use super::view::{error_page, render, Layout};
-use crate::app::AppState;
+use super::render::{error_page, render, Layout};
+use crate::access::filter::{ReportFilter, STATUSES};
+use crate::access::principal::Principal;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::{digest, WebRejection, WebUser};
 use crate::queue::credentials::Credential;
-use crate::queue::filter::{ReportFilter, STATUSES};
-use crate::queue::principal::Principal;
 use crate::queue::service::{self, QueuePage};
 use crate::queue::stream;
-use crate::queue::views::{status_es, CountView, QueueEntry};
+use crate::queue::views::{CountView, QueueEntry};
+use crate::vocab::status_es;
 
 #[derive(Template)]
 #[template(path = "queue.html")]

@@ -1,6 +1,6 @@
 //! The admins' privacy requests (`/privacidad`): everything held about a person as a JSON
 //! download, or its erasure. Admins only, as in the API; `privacy::arco` does the work and
-//! writes the audit trail, `privacy::page` checks the forms.
+//! writes the audit trail, `privacy_form` checks the forms.
 
 use askama::Template;
 use axum::body::Bytes;
@@ -9,14 +9,14 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::Utc;
 
+use super::privacy_form::{erased_message, PrivacyForm, EXPORT_FILENAME};
+use super::render::{error_message, error_page, render, Layout};
 use super::security::{csrf_refused, csrf_valid};
-use super::view::{error_message, error_page, render, Layout};
-use crate::app::AppState;
+use crate::access::principal::Permission;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::privacy::arco;
-use crate::privacy::page::{erased_message, PrivacyForm, EXPORT_FILENAME};
 use crate::queue::auth::WebUser;
-use crate::queue::principal::Permission;
 
 #[derive(Template)]
 #[template(path = "privacy.html")]
@@ -50,7 +50,7 @@ pub async fn export(State(state): State<AppState>, user: WebUser, body: Bytes) -
         Ok(s) => s,
         Err(m) => return refused(&user, "exportar", &form, m),
     };
-    match arco::export(&state, &user.who.actor(), &subject, Utc::now()).await {
+    match arco::export(&state.privacy(), &user.who.actor(), &subject, Utc::now()).await {
         Ok(doc) => {
             let json = serde_json::to_vec_pretty(&doc).unwrap_or_default();
             (
@@ -85,7 +85,7 @@ pub async fn erase(State(state): State<AppState>, user: WebUser, body: Bytes) ->
     };
     let actor = user.who.actor();
     match arco::erase(
-        &state,
+        &state.privacy(),
         &actor,
         &erasure.subject,
         &erasure.reason,

@@ -11,10 +11,10 @@ use serde::Deserialize;
 
 use super::forms::{flash, ActionForm};
 use super::login::CsrfForm;
+use super::render::{error_message, error_page, is_user_error, render};
 use super::report_view::report_template;
 use super::security::{csrf_refused, csrf_valid};
-use super::view::{error_message, error_page, is_user_error, render};
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
 use crate::queue::detail;

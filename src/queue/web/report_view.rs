@@ -1,16 +1,17 @@
 //! The report page's template and what it shows, built from the service's `ReportView`:
 //! local times, media labels, the timeline's details in words, and which forms to offer.
 
+use super::audit_wording::{actor_es, detail_lines, escalation_heading, escalation_lines};
+use super::render::Layout;
 use super::report::Shown;
-use super::timeline::{actor_es, detail_lines, escalation_heading, escalation_lines};
-use super::view::Layout;
-use crate::app::AppState;
+use crate::access::principal::Permission;
+use crate::app::state::AppState;
 use crate::queue::auth::WebUser;
 use crate::queue::detail::{ClassifierView, MessageView, OutboundView, ReportView, ReporterView};
-use crate::queue::principal::Permission;
 use crate::queue::service::Contact;
-use crate::queue::views::{priority_es, QueueEntry};
+use crate::queue::views::QueueEntry;
 use crate::triage::{Category, Priority};
+use crate::vocab::priority_es;
 use askama::Template;
 
 #[derive(Template)]
@@ -21,7 +22,7 @@ pub struct ReportTemplate {
     pub r: QueueEntry,
     pub messages: Vec<MessageRow>,
     pub classifier: ClassifierView,
-    pub classifier_priority: &'static str,
+    pub classifier_priority: String,
     pub confidence: Option<String>,
     pub reporter: ReporterView,
     pub contact: Option<Contact>,
@@ -136,7 +137,12 @@ pub fn report_template(
         layout,
         csrf: user.csrf.clone(),
         messages: v.messages.into_iter().map(message_row).collect(),
-        classifier_priority: v.classifier.priority.as_deref().map_or("—", priority_es),
+        classifier_priority: v
+            .classifier
+            .priority
+            .as_deref()
+            .map_or("—", priority_es)
+            .to_owned(),
         confidence: v
             .classifier
             .confidence

@@ -6,7 +6,7 @@ use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 
-use super::view::error_message;
+use super::render::error_message;
 use crate::queue::auth::{csrf_ok, WebUser};
 
 /// No inline script or style anywhere: an injected `<script>` or `onerror=` cannot run even

@@ -11,13 +11,13 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::pages::{choice, Choice};
-use super::view::{error_page, error_page_for, render, Layout};
-use crate::app::AppState;
+use super::render::{error_page, error_page_for, render, Layout};
+use crate::access::principal::Principal;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
-use crate::queue::principal::Principal;
+use crate::queue::reports_api::{self as reports_http, WeeklyParams};
 use crate::reports::export::{self, Scope};
-use crate::reports::http::{self as reports_http, WeeklyParams};
 use crate::reports::page::{summary_page, SummaryPage};
 use crate::reports::IsoWeek;
 
@@ -66,7 +66,7 @@ pub async fn page(
         Ok(s) => s,
         Err(e) => return refused(e, &user),
     };
-    let (summary, rows) = match export::summary(&state, &user.who, &scope).await {
+    let (summary, rows) = match export::summary(&state.reports(), &user.who, &scope).await {
         Ok(x) => x,
         Err(e) => return refused(e, &user),
     };
@@ -95,7 +95,7 @@ pub async fn page(
     render(StatusCode::OK, &t)
 }
 
-/// The week's CSV or XLSX, named, audited and scoped by `reports::http::download`.
+/// The week's CSV or XLSX, named, audited and scoped by `queue::reports_api::download`.
 pub async fn download(
     State(state): State<AppState>,
     user: WebUser,
@@ -130,7 +130,12 @@ fn scope(
 ) -> Result<Scope, AppError> {
     let given = q.week.as_deref().map(str::trim).filter(|w| !w.is_empty());
     let any_week = IsoWeek::of(now, chrono_tz::UTC).to_string();
-    let mut scope = Scope::new(state, who, given.unwrap_or(&any_week), q.region.as_deref())?;
+    let mut scope = Scope::new(
+        &state.reports(),
+        who,
+        given.unwrap_or(&any_week),
+        q.region.as_deref(),
+    )?;
     if given.is_none() {
         scope.week = IsoWeek::of(now, scope.tz).previous();
     }

@@ -10,13 +10,13 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::render::{error_message, error_page, render, Layout};
 use super::security::{csrf_refused, csrf_valid};
-use super::view::{error_message, error_page, render, Layout};
-use crate::app::AppState;
+use crate::access::principal::{Permission, Role};
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
 use crate::queue::credentials::token_expiry;
-use crate::queue::principal::{Permission, Role};
 use crate::queue::users::{self, AccountError, AccountView, By};
 
 #[derive(Template)]

@@ -1,9 +1,7 @@
-//! Routing tests: folios, deadlines, rosters and coordinator commands. Times are written as
+//! Routing tests: deadlines and rosters. Times are written as
 //! local wall-clock times of a named zone so each case reads like the situation it models.
 
-mod command;
 mod deadline;
-mod folio;
 mod roster;
 mod shipped;
 

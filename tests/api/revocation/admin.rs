@@ -8,8 +8,9 @@ use axum::http::{header, StatusCode};
 use chrono::Utc;
 
 use super::{get, login, me, post_form, signed_in, user_audit};
+use crate::helpers::api::call;
 use crate::helpers::{backends, Backend, TestApp};
-use crate::queue_api::{call, users as make_users};
+use crate::queue_api::users as make_users;
 
 #[tokio::test]
 async fn only_admins_manage_accounts_through_the_api() {

@@ -14,16 +14,9 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+pub(super) use crate::helpers::api::call;
+pub(super) use crate::helpers::session::{login, try_login, Session, PASSWORD};
 use crate::helpers::TestApp;
-use crate::queue_api::call;
-
-pub(super) const PASSWORD: &str = "contraseña-de-prueba";
-
-/// A signed-in browser.
-pub(super) struct Session {
-    pub cookie: String,
-    pub csrf: String,
-}
 
 pub(super) struct Resp {
     pub status: StatusCode,
@@ -41,58 +34,6 @@ pub(super) async fn send(app: &TestApp, req: Request<Body>) -> Resp {
         headers,
         body: String::from_utf8_lossy(&bytes).into_owned(),
     }
-}
-
-pub(super) fn hidden_csrf(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-pub(super) fn cookie_pair(r: &Resp, name: &str) -> Option<String> {
-    r.headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| v.split(';').next().unwrap().to_owned())
-}
-
-/// Signs in through the login form; `None` when refused.
-pub(super) async fn try_login(app: &TestApp, name: &str, password: &str) -> Option<Session> {
-    let form = send(app, Request::get("/login").body(Body::empty()).unwrap()).await;
-    let login_cookie = cookie_pair(&form, "alerta_login").unwrap();
-    let body = serde_urlencoded::to_string([
-        ("name", name),
-        ("password", password),
-        ("csrf", &hidden_csrf(&form.body)),
-        ("next", "/cola"),
-    ])
-    .unwrap();
-    let r = send(
-        app,
-        Request::post("/login")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, login_cookie)
-            .body(Body::from(body))
-            .unwrap(),
-    )
-    .await;
-    if r.status != StatusCode::SEE_OTHER {
-        return None;
-    }
-    let cookie = cookie_pair(&r, "alerta_sesion")?;
-    let page = get(app, &cookie, "/cola").await;
-    assert_eq!(page.status, StatusCode::OK);
-    Some(Session {
-        csrf: hidden_csrf(&page.body),
-        cookie,
-    })
-}
-
-pub(super) async fn login(app: &TestApp, name: &str) -> Session {
-    try_login(app, name, PASSWORD)
-        .await
-        .unwrap_or_else(|| panic!("{name} could not sign in"))
 }
 
 pub(super) async fn get(app: &TestApp, cookie: &str, uri: &str) -> Resp {

@@ -8,8 +8,9 @@ use axum::http::{header, Request, StatusCode};
 use chrono::Utc;
 
 use super::{login, me, send, signed_in, try_login, user_audit, user_id_of, PASSWORD};
+use crate::helpers::api::call;
 use crate::helpers::{backends, TestApp};
-use crate::queue_api::{call, users as make_users};
+use crate::queue_api::users as make_users;
 
 #[tokio::test]
 async fn a_disabled_users_token_and_sessions_are_refused_and_enable_restores_the_token() {

@@ -198,7 +198,7 @@ async fn next_folios<'a>(
             let seq = next
                 .get_mut(&(r.state.clone(), r.year))
                 .ok_or_else(|| sqlx::Error::Protocol("folio counter missing".into()))?;
-            let folio = crate::routing::Folio::new(&r.state, r.year, *seq).to_string();
+            let folio = crate::vocab::Folio::new(&r.state, r.year, *seq).to_string();
             *seq += 1;
             Ok(folio)
         })

@@ -107,7 +107,7 @@ async fn execute_plan(
                 .bind(report.year)
                 .fetch_one(&mut *conn)
                 .await?;
-            let folio = crate::routing::Folio::new(&report.state, report.year, seq).to_string();
+            let folio = crate::vocab::Folio::new(&report.state, report.year, seq).to_string();
             let (report_id,): (i64,) = sqlx::query_as(rsql::INSERT_REPORT)
                 .bind(&folio)
                 .bind(message_id)

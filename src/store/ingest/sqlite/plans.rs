@@ -21,7 +21,7 @@ pub(super) fn execute_plan(
         MessagePlan::Report { report, outbox } => {
             let seq = first_i64(tx, rsql::NEXT_FOLIO, &[&report.state, &report.year])?
                 .ok_or(rusqlite::Error::QueryReturnedNoRows)?;
-            let folio = crate::routing::Folio::new(&report.state, report.year, seq).to_string();
+            let folio = crate::vocab::Folio::new(&report.state, report.year, seq).to_string();
             let created = ts(report.created_at);
             let report_id = first_i64(
                 tx,

@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 
 use super::rules::{checked_text, close, diff, held_by_other, parse_category, parse_priority};
 use super::{Action, ActionError, Context, Notice, Planned};
-use crate::queue::principal::Permission;
+use crate::access::principal::Permission;
 use crate::store::{NewCorrection, ReportFields, ReportRow};
 
 const CLOSED: [&str; 3] = ["resolved", "dismissed", "duplicate"];

@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::view::local_time;
-use crate::queue::views::{category_es, mask_phone, priority_es, status_es};
+use super::render::local_time;
+use crate::queue::views::mask_phone;
+use crate::vocab::{category_es, priority_es, status_es};
 
 /// `user:ana` → "ana"; the system's own steps in Spanish.
 pub fn actor_es(actor: &str) -> String {
@@ -140,7 +141,7 @@ fn show_value(field: &str, v: Option<&Value>, tz: chrono_tz::Tz) -> String {
         None | Some(Value::Null) => "—".to_owned(),
         Some(Value::Bool(b)) => if *b { "sí" } else { "no" }.to_owned(),
         Some(Value::String(s)) => match field {
-            "category" => category_es(s),
+            "category" => category_es(s).to_owned(),
             "priority" => priority_es(s).to_owned(),
             "status" => status_es(s).to_owned(),
             f if f.ends_with("_at") => chrono::DateTime::parse_from_rfc3339(s)

@@ -5,16 +5,17 @@ use chrono::{DateTime, Datelike, Utc};
 use regex::Regex;
 use serde_json::json;
 
+use super::attribution::Attributed;
 use super::{
     ack_deadline, coordinators_for, find_folios, parse_button, parse_command, CoordinatorAction,
     Deadlines,
 };
-use crate::intake::Attributed;
 use crate::registry::{Coordinator, Group, Region, Registry};
 use crate::store::{
     Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
 };
 use crate::triage::{Category, Classification, Priority};
+use crate::vocab::priority_es;
 use crate::whatsapp::address::{recipient_key, reply_target};
 use crate::whatsapp::outbound::Recipient;
 use crate::whatsapp::InboundMessage;
@@ -274,11 +275,15 @@ pub fn notice_params(group: &Group, triage: &Classification, text: &str) -> serd
         } else {
             triage.category.label_es().to_owned()
         },
-        "prioridad": priority_es(if triage.emergency_reply {
-            Priority::Critical
-        } else {
-            triage.priority
-        }),
+        "prioridad": priority_es(
+            if triage.emergency_reply {
+                Priority::Critical
+            } else {
+                triage.priority
+            }
+            .as_str()
+        )
+        .to_lowercase(),
         "extracto": excerpt(text),
     })
 }
@@ -326,16 +331,6 @@ fn numbers(region: &Region) -> Vec<String> {
         .iter()
         .map(|n| format!("• {}: {}", n.label, n.number))
         .collect()
-}
-
-pub fn priority_es(p: Priority) -> &'static str {
-    match p {
-        Priority::Critical => "crítica",
-        Priority::High => "alta",
-        Priority::Normal => "normal",
-        Priority::Low => "baja",
-        Priority::None => "sin prioridad",
-    }
 }
 
 /// The first words of a report with anything that looks like a phone number hidden.

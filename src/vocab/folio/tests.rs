@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use super::super::{find_folios, Folio, ParseFolioError};
+use super::{find_folios, Folio, ParseFolioError};
 
 fn f(state: &str, year: i32, seq: i64) -> Folio {
     Folio::new(state, year, seq)

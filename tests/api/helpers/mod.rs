@@ -1,6 +1,11 @@
 //! `TestApp`: the real router over a fresh database (SQLite file, or a new PostgreSQL
 //! database when `TEST_POSTGRES_URL` is set), driven in-process with `oneshot`.
 
+pub mod api;
+pub mod media;
+pub mod outbox;
+pub mod session;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

@@ -5,9 +5,9 @@ use askama::Template;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 
+use crate::access::principal::Permission;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
-use crate::queue::principal::Permission;
 use crate::store::StoreError;
 
 /// What the header and `<body>` need: the page's title, which script behaviour applies, and

@@ -2,7 +2,7 @@
 
 use proptest::prelude::*;
 
-use super::super::{
+use super::{
     button_payload, parse_action, parse_button, parse_command, CoordinatorAction,
     CoordinatorCommand, Folio,
 };

@@ -7,10 +7,10 @@ use calamine::{open_workbook, Data, Range, Reader, Xlsx};
 use chrono::{Duration, NaiveDate};
 use chrono_tz::America::Hermosillo;
 
-use super::csv::CsvExport;
-use super::summary::{RequestRow, WeeklySummary};
-use super::test_support::{previous_weeks, row, this_week, utc, week};
-use super::xlsx::{write_xlsx, write_xlsx_file, XlsxReport};
+use crate::reports::csv::CsvExport;
+use crate::reports::summary::{RequestRow, WeeklySummary};
+use crate::reports::test_support::{previous_weeks, row, this_week, utc, week};
+use crate::reports::xlsx::{write_xlsx, write_xlsx_file, XlsxReport};
 
 fn fixture_summary() -> WeeklySummary {
     WeeklySummary::compute(week(), Hermosillo, &this_week(), &previous_weeks())
@@ -66,7 +66,7 @@ fn workbook_reads_back() {
         "minutes as a number Excel can sum"
     );
     assert_eq!(
-        summary_value(&summary, "Solicitud de patrullaje/rondín"),
+        summary_value(&summary, "Solicitud de patrullaje"),
         &Data::Float(1.0), // Cajeme column comes first alphabetically
     );
     assert_eq!(

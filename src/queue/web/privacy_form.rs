@@ -4,7 +4,7 @@
 
 use serde::Deserialize;
 
-use super::arco::Subject;
+use crate::privacy::arco::Subject;
 
 /// The file name of an access request's download.
 pub const EXPORT_FILENAME: &str = "datos-personales.json";

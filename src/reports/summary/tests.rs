@@ -2,9 +2,9 @@
 
 use chrono_tz::America::{Hermosillo, Mexico_City};
 
-use super::stats::format_duration_es;
-use super::summary::{series, WeeklySummary};
-use super::test_support::{previous_weeks, this_week, utc, week};
+use crate::reports::stats::format_duration_es;
+use crate::reports::summary::{series, WeeklySummary};
+use crate::reports::test_support::{previous_weeks, this_week, utc, week};
 
 fn summary() -> WeeklySummary {
     WeeklySummary::compute(week(), Hermosillo, &this_week(), &previous_weeks())

@@ -1,6 +1,6 @@
 //! The web app's weekly summary, media and privacy pages in-process: the summary counts what
 //! the CSV, the XLSX and the queue count, each page keeps to its region and role, and the
-//! media fixtures the browser test shares.
+//! media pages.
 
 use std::io::Cursor;
 
@@ -13,9 +13,12 @@ use http_body_util::BodyExt;
 use serde_json::{json, Value};
 use tower::ServiceExt;
 
-use crate::fake_graph::{FakeGraph, FakeMedia};
+use crate::fake_graph::FakeGraph;
+use crate::helpers::api::call;
+use crate::helpers::media::{fake_media, sha_hex};
+use crate::helpers::session::{login, Session};
 use crate::helpers::{backends, media_webhook, text_webhook, TestApp, MARIA};
-use crate::queue_api::{call, users};
+use crate::queue_api::users;
 
 const PATROL: &str = "pedimos rondines de patrulla en la noche por la calle principal";
 const WORKSHOP: &str =
@@ -45,42 +48,6 @@ async fn send(app: &TestApp, req: Request<Body>) -> Resp {
         status,
         headers,
         bytes,
-    }
-}
-
-/// A signed-in browser: the session cookie and the CSRF token of its pages.
-pub(crate) struct Session {
-    pub(crate) cookie: String,
-    csrf: String,
-}
-
-fn csrf_in(html: &str) -> String {
-    let start = html.find(r#"name="csrf" value=""#).expect("a csrf field") + 19;
-    html[start..].split('"').next().unwrap().to_owned()
-}
-
-/// Signs in one of `queue_api::users`.
-pub(crate) async fn login(app: &TestApp, name: &str) -> Session {
-    let form = send(app, Request::get("/login").body(Body::empty()).unwrap()).await;
-    let set = form.header(header::SET_COOKIE).split(';').next().unwrap();
-    let body = serde_urlencoded::to_string([
-        ("name", name),
-        ("password", "contraseña-de-prueba"),
-        ("csrf", &csrf_in(&form.text())),
-        ("next", "/cola"),
-    ])
-    .unwrap();
-    let req = Request::post("/login")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::COOKIE, set);
-    let r = send(app, req.body(Body::from(body)).unwrap()).await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{name}: {}", r.text());
-    let cookie = r.header(header::SET_COOKIE).split(';').next().unwrap();
-    let cookie = cookie.to_owned();
-    let page = get(app, &cookie, "/cola").await;
-    Session {
-        csrf: csrf_in(&page.text()),
-        cookie,
     }
 }
 
@@ -216,21 +183,6 @@ async fn the_weekly_summary_counts_what_the_exports_and_the_queue_count() {
     }
 }
 
-pub fn sha_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
-/// `FakeMedia` for `bytes`, with their true hash.
-pub fn fake_media(bytes: Vec<u8>, mime: &str) -> FakeMedia {
-    FakeMedia {
-        declared_sha256: sha_hex(&bytes),
-        mime: mime.into(),
-        bytes,
-        status: None,
-    }
-}
-
 #[tokio::test]
 async fn media_shows_on_the_report_page_of_its_region_only() {
     for backend in backends() {
@@ -261,7 +213,7 @@ async fn media_shows_on_the_report_page_of_its_region_only() {
             "{backend:?}"
         );
 
-        let clock = alerta::notify::Clock::manual(chrono::Utc::now());
+        let clock = alerta::vocab::Clock::manual(chrono::Utc::now());
         let fetcher = app.state.media_fetcher(clock).unwrap().unwrap();
         fetcher.tick().await.unwrap();
         let page = get(&app, &centro.cookie, &format!("/reportes/{folio}")).await;

@@ -5,7 +5,7 @@
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::principal::Principal;
+use crate::access::principal::Principal;
 use crate::registry::Registry;
 use crate::routing::UNREGISTERED_GROUP;
 use crate::store::ReportQuery;
@@ -245,7 +245,7 @@ fn parse_time(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::principal::Role;
+    use crate::access::principal::Role;
 
     fn who(regions: &[&str]) -> Principal {
         Principal {

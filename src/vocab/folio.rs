@@ -130,7 +130,7 @@ pub fn find_folios(text: &str) -> Vec<Folio> {
 }
 
 /// Every mention with its byte range (including a leading «folio» keyword), repeats kept.
-pub(super) fn folio_mentions(text: &str) -> Vec<(Range<usize>, Folio)> {
+pub(crate) fn folio_mentions(text: &str) -> Vec<(Range<usize>, Folio)> {
     let mut found = Vec::new();
     let mut pos = 0;
     while let Some(caps) = CANDIDATE.captures_at(text, pos) {
@@ -185,3 +185,6 @@ fn accept(text: &str, caps: &Captures<'_>) -> Option<Folio> {
     let seq: i64 = seq.parse().ok()?;
     (seq > 0).then(|| Folio::new(state, year, seq))
 }
+
+#[cfg(test)]
+mod tests;

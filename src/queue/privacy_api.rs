@@ -9,11 +9,11 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::arco::{self, Subject};
-use crate::app::AppState;
+use crate::access::{Permission, Principal};
+use crate::app::state::AppState;
 use crate::error::AppError;
+use crate::privacy::arco::{self, Subject};
 use crate::queue::auth::ApiUser;
-use crate::queue::{Permission, Principal};
 
 const BUILTIN_NOTICE: &str = include_str!("../../config/aviso-de-privacidad.md");
 
@@ -131,7 +131,7 @@ async fn export_api(
 ) -> Result<Json<Value>, AppError> {
     admin_only(&who)?;
     Ok(Json(
-        arco::export(&state, &who.actor(), &body.subject()?, Utc::now()).await?,
+        arco::export(&state.privacy(), &who.actor(), &body.subject()?, Utc::now()).await?,
     ))
 }
 
@@ -148,6 +148,13 @@ async fn erase_api(
         .filter(|r| !r.is_empty())
         .ok_or_else(|| AppError::BadRequest("indique el motivo (reason) de la supresión".into()))?
         .to_owned();
-    let n = arco::erase(&state, &who.actor(), &body.subject()?, &reason, Utc::now()).await?;
+    let n = arco::erase(
+        &state.privacy(),
+        &who.actor(),
+        &body.subject()?,
+        &reason,
+        Utc::now(),
+    )
+    .await?;
     Ok(Json(json!({ "messages_erased": n })))
 }

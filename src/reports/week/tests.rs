@@ -3,7 +3,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::America::{Hermosillo, Mexico_City, Santiago, Tijuana};
 
-use super::week::{start_of_local_day, weeks_in_year, IsoWeek};
+use crate::reports::week::{start_of_local_day, weeks_in_year, IsoWeek};
 
 fn utc(s: &str) -> DateTime<Utc> {
     s.parse().unwrap()

@@ -223,3 +223,6 @@ fn clauses(text: &str) -> Vec<Vec<String>> {
     }
     clauses
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,11 +9,11 @@ use axum::routing::get;
 use axum::Router;
 use serde::Deserialize;
 
-use super::export::{self, Format, Scope};
-use crate::app::AppState;
+use crate::access::Principal;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::ApiUser;
-use crate::queue::Principal;
+use crate::reports::export::{self, Format, Scope};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/api/v1/exports/weekly", get(weekly_api))
@@ -42,10 +42,10 @@ pub async fn download(
     p: &WeeklyParams,
 ) -> Result<Response, AppError> {
     let format = Format::parse(&p.format)?;
-    let scope = Scope::new(state, who, &p.week, p.region.as_deref())?;
+    let scope = Scope::new(&state.reports(), who, &p.week, p.region.as_deref())?;
     let body = match format {
-        Format::Csv => Body::from_stream(super::stream::csv(
-            state.clone(),
+        Format::Csv => Body::from_stream(super::export_stream::csv(
+            state.reports(),
             who.clone(),
             scope.clone(),
         )),
@@ -53,7 +53,7 @@ pub async fn download(
             // The workbook is a zip whose directory comes last: it is built whole, its
             // detail sheet through a temporary file (rust_xlsxwriter's constant memory).
             let mut bytes = Vec::new();
-            export::export(state, who, &scope, format, &mut bytes).await?;
+            export::export(&state.reports(), who, &scope, format, &mut bytes).await?;
             Body::from(bytes)
         }
     };

@@ -9,11 +9,11 @@ use axum::body::Bytes;
 use futures_util::stream::{self, Stream};
 use tokio::sync::mpsc;
 
-use super::export::{record, request_rows, Batches, Format, Scope};
-use super::CsvExport;
-use crate::app::AppState;
+use crate::access::Principal;
 use crate::error::AppError;
-use crate::queue::Principal;
+use crate::reports::export::{record, request_rows, Batches, Format, Scope};
+use crate::reports::CsvExport;
+use crate::reports::Reports;
 
 /// A `Write` whose bytes are taken out between batches.
 #[derive(Clone, Default)]
@@ -45,7 +45,7 @@ type Chunk = Result<Bytes, std::io::Error>;
 
 /// Streams the week's CSV; the export is audited once the last row is out. An error in
 /// the middle ends the body early, so the download fails visibly instead of looking whole.
-pub fn csv(state: AppState, who: Principal, scope: Scope) -> impl Stream<Item = Chunk> {
+pub fn csv(state: Reports, who: Principal, scope: Scope) -> impl Stream<Item = Chunk> {
     let (tx, rx) = mpsc::channel::<Chunk>(4);
     tokio::spawn(async move {
         if let Err(e) = produce(&state, &who, &scope, &tx).await {
@@ -59,7 +59,7 @@ pub fn csv(state: AppState, who: Principal, scope: Scope) -> impl Stream<Item = 
 }
 
 async fn produce(
-    state: &AppState,
+    state: &Reports,
     who: &Principal,
     scope: &Scope,
     tx: &mpsc::Sender<Chunk>,
