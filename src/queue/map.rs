@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::filter::ReportFilter;
 use super::principal::Principal;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::reports::format_duration_es;
 use crate::vocab::{category_es, priority_es, status_es};

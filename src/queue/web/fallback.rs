@@ -9,7 +9,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::render::error_page_for;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::queue::auth::WebUser;
 
 pub async fn not_found(State(state): State<AppState>, req: Request) -> Response {

@@ -13,7 +13,7 @@ use chrono::Utc;
 use super::pages::{category_choices, region_choices, status_choices, Choice};
 use super::render::{error_page, render, Layout};
 use super::security::csp_with_images_from;
-use crate::app::AppState;
+use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
 use crate::queue::filter::ReportFilter;
