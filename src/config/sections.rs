@@ -160,6 +160,10 @@ pub struct MediaSection {
 pub struct PrivacySection {
     /// The full privacy notice, linked from the short one sent over WhatsApp.
     pub notice_url: String,
+    /// The Markdown served at `/aviso-de-privacidad` (read on each request, so an edit needs
+    /// no restart).
+    #[serde(default = "default_notice_path")]
+    pub notice_path: PathBuf,
     /// Days each kind of data is kept; see `privacy::retention`.
     pub other_text_days: i64,
     pub closed_report_days: i64,
@@ -169,6 +173,10 @@ pub struct PrivacySection {
     pub tips_keep_identity: bool,
     /// Hours between retention runs.
     pub retention_every_hours: u64,
+}
+
+fn default_notice_path() -> PathBuf {
+    PathBuf::from("config/aviso-de-privacidad.md")
 }
 
 #[derive(Deserialize)]

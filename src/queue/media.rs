@@ -3,12 +3,13 @@
 
 use axum::body::Body;
 use axum::extract::{Path, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 
 use super::auth::{ApiUser, WebUser};
+use super::media_range::{self, Answer};
 use crate::access::principal::Principal;
 use crate::app::state::AppState;
 use crate::error::AppError;
@@ -23,16 +24,18 @@ async fn web(
     State(state): State<AppState>,
     user: WebUser,
     Path(id): Path<i64>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    serve(&state, &user.who, id).await
+    serve(&state, &user.who, id, &headers).await
 }
 
 async fn api(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(id): Path<i64>,
+    headers: HeaderMap,
 ) -> Result<Response, AppError> {
-    serve(&state, &who, id).await
+    serve(&state, &who, id, &headers).await
 }
 
 /// Types shown inline; anything else is a download.
@@ -55,6 +58,7 @@ pub async fn serve(
     state: &AppState,
     who: &Principal,
     message_id: i64,
+    request: &HeaderMap,
 ) -> Result<Response, AppError> {
     let message = state
         .store
@@ -110,23 +114,54 @@ pub async fn serve(
     } else {
         format!("attachment; filename=\"{name}\"")
     };
-    Ok((
-        [
-            (header::CONTENT_TYPE, content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-            // A citizen's photo must not outlive the session (or an erasure) in the
-            // browser's cache.
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_owned()),
-            // Even a document opened in a tab cannot run anything.
-            (
-                header::CONTENT_SECURITY_POLICY,
-                "sandbox; default-src 'none'; img-src 'self'; media-src 'self'".to_owned(),
+    let etag = media_range::etag(&sha);
+    let len = bytes.len() as u64;
+    let answer = media_range::answer(request, &etag, len);
+    let mut response = match answer {
+        Answer::NotModified | Answer::Unsatisfiable => Body::empty().into_response(),
+        Answer::Full => Body::from(bytes).into_response(),
+        Answer::Partial { start, end } => {
+            let mut bytes = bytes;
+            bytes.truncate(end as usize + 1);
+            bytes.drain(..start as usize);
+            Body::from(bytes).into_response()
+        }
+    };
+    *response.status_mut() = answer.status();
+    let h = response.headers_mut();
+    let value = |s: &str| HeaderValue::from_str(s).map_err(anyhow::Error::from);
+    h.insert(header::ETAG, value(&etag)?);
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    // A citizen's photo must not outlive the session (or an erasure) in the browser's cache.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    match answer {
+        Answer::Partial { start, end } => {
+            h.insert(
+                header::CONTENT_RANGE,
+                value(&format!("bytes {start}-{end}/{len}"))?,
+            );
+        }
+        Answer::Unsatisfiable => {
+            h.insert(header::CONTENT_RANGE, value(&format!("bytes */{len}"))?);
+        }
+        Answer::NotModified | Answer::Full => {}
+    }
+    if answer != Answer::NotModified {
+        h.insert(header::CONTENT_TYPE, value(&content_type)?);
+        h.insert(header::CONTENT_DISPOSITION, value(&disposition)?);
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        // Even a document opened in a tab cannot run anything.
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "sandbox; default-src 'none'; img-src 'self'; media-src 'self'",
             ),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
+        );
+    }
+    Ok(response)
 }
 
 /// A safe file name: the sender's name reduced to plain characters, or one we make up.

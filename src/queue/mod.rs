@@ -14,6 +14,7 @@ pub mod export_stream;
 pub mod login_throttle;
 pub mod map;
 pub mod media;
+mod media_range;
 mod notices;
 pub mod openapi;
 pub mod password;

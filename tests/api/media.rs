@@ -162,6 +162,52 @@ async fn media_is_fetched_checked_stored_and_served_to_its_region_only() {
             .unwrap()
             .to_bytes();
         assert_eq!(body.as_ref(), photo.as_slice());
+
+        // A voice note seeks: one byte range answers 206 with exactly those bytes, and the
+        // content-addressed ETag answers 304 to a client that already has the file.
+        let ranged = |range: &str| {
+            let mut r = req(
+                format!("/api/v1/media/{voice_id}"),
+                users.token("op_centro"),
+            );
+            r.headers_mut().insert("range", range.parse().unwrap());
+            r
+        };
+        let response = tower::ServiceExt::oneshot(app.router.clone(), ranged("bytes=5-9"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::PARTIAL_CONTENT);
+        assert_eq!(
+            response.headers()["content-range"],
+            format!("bytes 5-9/{}", voice.len()).as_str()
+        );
+        assert_eq!(response.headers()["content-type"], "audio/ogg");
+        assert_eq!(response.headers()["accept-ranges"], "bytes");
+        let etag = response.headers()["etag"].clone();
+        assert_eq!(etag, format!("\"{}\"", hex_sha(&voice)).as_str());
+        let body = http_body_util::BodyExt::collect(response.into_body())
+            .await
+            .unwrap()
+            .to_bytes();
+        assert_eq!(body.as_ref(), &voice[5..=9]);
+        let response = tower::ServiceExt::oneshot(app.router.clone(), ranged("bytes=9999-"))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::RANGE_NOT_SATISFIABLE);
+        assert_eq!(
+            response.headers()["content-range"],
+            format!("bytes */{}", voice.len()).as_str()
+        );
+        let mut again = req(
+            format!("/api/v1/media/{voice_id}"),
+            users.token("op_centro"),
+        );
+        again.headers_mut().insert("if-none-match", etag);
+        let response = tower::ServiceExt::oneshot(app.router.clone(), again)
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_MODIFIED);
+
         let (s, _) = call(
             &app,
             "GET",

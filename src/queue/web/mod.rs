@@ -11,6 +11,7 @@ mod fallback;
 mod forms;
 mod login;
 mod map;
+pub(crate) mod notice;
 mod pages;
 mod privacy;
 pub mod privacy_form;
