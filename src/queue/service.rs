@@ -185,6 +185,7 @@ pub async fn act(
             coordinators: &coordinators,
             primary: primary.as_ref(),
             tz: region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone),
+            deadlines: &state.config.deadlines,
         };
         let planned = actions::plan(action, &r, &ctx).map_err(|e| match e {
             ActionError::Forbidden => AppError::Forbidden,

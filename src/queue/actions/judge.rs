@@ -10,6 +10,21 @@ use crate::store::{NewCorrection, ReportFields, ReportRow};
 
 const CLOSED: [&str; 3] = ["resolved", "dismissed", "duplicate"];
 
+/// A new priority brings its own acknowledgement deadline, counted from when the report
+/// arrived, so the escalation the worker runs is the deadline the page shows. Only a report
+/// still open and not yet escalated moves: once escalated, the escalation ladder owns the
+/// next step.
+fn reschedule(
+    f: &mut ReportFields,
+    r: &ReportRow,
+    priority: crate::triage::Priority,
+    ctx: &Context,
+) {
+    if r.status == "open" && r.escalation_level == 0 {
+        f.escalate_at = crate::routing::ack_deadline(priority, r.created_at, ctx.tz, ctx.deadlines);
+    }
+}
+
 /// Judges `action` against `r`: the new fields, the audit entry and who to tell.
 pub fn plan(action: &Action, r: &ReportRow, ctx: &Context) -> Result<Planned, ActionError> {
     if !ctx.who.may(action.permission()) {
@@ -88,6 +103,7 @@ pub fn plan(action: &Action, r: &ReportRow, ctx: &Context) -> Result<Planned, Ac
             }
             f.category = cat.as_str().into();
             f.priority = pri.as_str().into();
+            reschedule(&mut f, r, pri, ctx);
             if let Some(r) = reason.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 detail = json!({ "reason": r });
             }
@@ -109,6 +125,7 @@ pub fn plan(action: &Action, r: &ReportRow, ctx: &Context) -> Result<Planned, Ac
                 return Err(ActionError::Invalid("la prioridad no cambia".into()));
             }
             f.priority = p.as_str().into();
+            reschedule(&mut f, r, p, ctx);
         }
         Action::Assign { coordinator } => {
             open_only("asignarlo")?;

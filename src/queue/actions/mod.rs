@@ -108,6 +108,8 @@ pub struct Context<'a> {
     pub primary: Option<&'a ReportRow>,
     /// The report region's time zone, for times in messages.
     pub tz: chrono_tz::Tz,
+    /// The acknowledgement deadlines: a new priority moves the report's next escalation.
+    pub deadlines: &'a crate::routing::Deadlines,
 }
 
 impl Action {

@@ -44,6 +44,9 @@ fn report() -> ReportRow {
     }
 }
 
+static DEADLINES: std::sync::LazyLock<crate::routing::Deadlines> =
+    std::sync::LazyLock::new(Default::default);
+
 fn judge(action: &Action, r: &ReportRow, who: &Principal) -> Result<Planned, ActionError> {
     let coordinators = vec!["son-centro-patrulla-1".to_owned()];
     let ctx = Context {
@@ -53,6 +56,7 @@ fn judge(action: &Action, r: &ReportRow, who: &Principal) -> Result<Planned, Act
         coordinators: &coordinators,
         primary: None,
         tz: chrono_tz::America::Hermosillo,
+        deadlines: &DEADLINES,
     };
     plan(action, r, &ctx)
 }
@@ -227,6 +231,7 @@ fn a_duplicate_needs_another_primary() {
             coordinators: c,
             primary: p,
             tz: chrono_tz::UTC,
+            deadlines: &DEADLINES,
         }
     }
     let a = Action::MarkDuplicate {
@@ -251,4 +256,37 @@ fn actions_parse_from_the_api_shape() {
     assert_eq!(a, Action::Claim { force: true });
     assert!(serde_json::from_str::<Action>(r#"{"action":"claim","extra":1}"#).is_err());
     assert!(serde_json::from_str::<Action>(r#"{"action":"fly"}"#).is_err());
+}
+
+#[test]
+fn a_new_priority_moves_the_next_escalation_to_its_own_deadline() {
+    let ana = who("ana", Role::Operator);
+    let r = report();
+    let to_emergency = Action::Reclassify {
+        category: "emergency_911".into(),
+        priority: None,
+        reason: None,
+    };
+    let p = judge(&to_emergency, &r, &ana).unwrap();
+    // Critical: two minutes from when the report arrived (the default deadlines).
+    assert_eq!(
+        p.fields.escalate_at,
+        Some(r.created_at + Duration::seconds(120))
+    );
+    let raise = Action::SetPriority {
+        priority: "high".into(),
+    };
+    let high = DEADLINES.high_secs as i64;
+    assert_eq!(
+        judge(&raise, &r, &ana).unwrap().fields.escalate_at,
+        Some(r.created_at + Duration::seconds(high))
+    );
+    // Once escalated, the escalation ladder owns the next step.
+    let mut escalated = report();
+    escalated.escalation_level = 1;
+    escalated.escalate_at = Some(escalated.created_at + Duration::hours(3));
+    assert_eq!(
+        judge(&raise, &escalated, &ana).unwrap().fields.escalate_at,
+        escalated.escalate_at
+    );
 }
