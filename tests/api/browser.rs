@@ -236,18 +236,11 @@ async fn story(
     sign_in(&beto, base, "beto").await?;
 
     // A member reports an emergency on WhatsApp while the queue is open.
-    let body = text_webhook("wamid.B1", Some(MARIA.0), None, None, EMERGENCY);
-    let res = reqwest::Client::new()
-        .post(format!("{base}/webhook"))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            alerta::whatsapp::signature::sign(SECRET.as_bytes(), &body),
-        )
-        .body(body)
-        .send()
-        .await?;
-    assert_eq!(res.status(), 200);
+    post_signed(
+        base,
+        text_webhook("wamid.B1", Some(MARIA.0), None, None, EMERGENCY),
+    )
+    .await?;
     let folio = wait_js(
         &ana,
         "var r = document.querySelector('#filas tr.prio-critical[data-folio]');
@@ -406,6 +399,37 @@ pub(crate) async fn sign_in(c: &Client, base: &str, name: &str) -> Result<(), Fa
     )
     .await?;
     Ok(())
+}
+
+/// Posts a webhook body signed with the test secret, as Meta would; the server must take it.
+pub(crate) async fn post_signed(base: &str, body: Vec<u8>) -> Result<(), Failure> {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/webhook"))
+        .header("content-type", "application/json")
+        .header(
+            "x-hub-signature-256",
+            alerta::whatsapp::signature::sign(SECRET.as_bytes(), &body),
+        )
+        .body(body)
+        .send()
+        .await?;
+    assert_eq!(res.status(), 200);
+    Ok(())
+}
+
+/// Opens the queue and waits for a row matching `selector`: its folio.
+pub(crate) async fn folio_on_queue(
+    c: &Client,
+    base: &str,
+    selector: &str,
+) -> Result<String, Failure> {
+    c.goto(&format!("{base}/cola")).await?;
+    let script = format!(
+        "var r = document.querySelector('#filas tr{selector}[data-folio]');
+         return r ? r.getAttribute('data-folio') : null;"
+    );
+    let folio = wait_js(c, &script).await?;
+    Ok(folio.as_str().expect("a folio").to_owned())
 }
 
 /// Polls `script` until it returns something other than null/false (20 s at most: CI runs

@@ -5,25 +5,10 @@
 use fantoccini::{Client, Locator};
 
 use crate::browser::{
-    chromedriver, drive, open, screenshot, sign_in, start_server, wait_js, wait_text, Clients,
-    Failure, EMERGENCY,
+    chromedriver, drive, folio_on_queue, open, post_signed, screenshot, sign_in, start_server,
+    wait_js, wait_text, Clients, Failure, EMERGENCY,
 };
-use crate::helpers::{text_webhook, MARIA, SECRET, STRANGER};
-
-async fn post(base: &str, body: Vec<u8>) -> Result<(), Failure> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/webhook"))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            alerta::whatsapp::signature::sign(SECRET.as_bytes(), &body),
-        )
-        .body(body)
-        .send()
-        .await?;
-    assert_eq!(res.status(), 200);
-    Ok(())
-}
+use crate::helpers::{text_webhook, MARIA, STRANGER};
 
 async fn live(c: &Client) -> Result<(), Failure> {
     wait_js(
@@ -32,17 +17,6 @@ async fn live(c: &Client) -> Result<(), Failure> {
     )
     .await
     .map(|_| ())
-}
-
-/// The folio of the report `wamid` opened, read from the queue.
-async fn folio_on_queue(c: &Client, base: &str, selector: &str) -> Result<String, Failure> {
-    c.goto(&format!("{base}/cola")).await?;
-    let script = format!(
-        "var r = document.querySelector('#filas tr{selector}[data-folio]');
-         return r ? r.getAttribute('data-folio') : null;"
-    );
-    let folio = wait_js(c, &script).await?;
-    Ok(folio.as_str().expect("a folio").to_owned())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -64,7 +38,7 @@ async fn attention_story(base: &str, port: u16, clients: &Clients) -> Result<(),
     sign_in(&ana, base, "ana").await?;
     // A routine report, which the operator is working on when the emergency arrives.
     let patrol = "pueden mandar una patrulla a dar rondines en la noche, se juntan a tomar";
-    post(
+    post_signed(
         base,
         text_webhook("wamid.A1", Some(MARIA.0), None, None, patrol),
     )
@@ -84,7 +58,7 @@ async fn attention_story(base: &str, port: u16, clients: &Clients) -> Result<(),
         "no pill before anything happens"
     );
 
-    post(
+    post_signed(
         base,
         text_webhook("wamid.A2", Some(MARIA.0), None, None, EMERGENCY),
     )
@@ -160,7 +134,7 @@ async fn attention_story(base: &str, port: u16, clients: &Clients) -> Result<(),
         .click()
         .await?;
     let second = "ayuda hay una balacera en la calle, hay un herido, manden ambulancia";
-    post(
+    post_signed(
         base,
         text_webhook("wamid.A3", Some(MARIA.0), None, None, second),
     )
@@ -214,7 +188,7 @@ async fn unregistered_story(base: &str, port: u16, clients: &Clients) -> Result<
     live(&ana).await?;
     let armed = "Hay un hombre armado en la parada del camión de la calle Reforma, trae una \
                  pistola y está amenazando a la gente";
-    post(
+    post_signed(
         base,
         text_webhook("wamid.N1", Some(STRANGER), None, None, armed),
     )
@@ -288,14 +262,14 @@ async fn follow_up_story(base: &str, port: u16, clients: &Clients) -> Result<(),
     ana.set_window_size(1440, 900).await?;
     sign_in(&ana, base, "ana").await?;
     let patrol = "pueden mandar una patrulla a dar rondines en la noche, se juntan a tomar";
-    post(
+    post_signed(
         base,
         text_webhook("wamid.S1", Some(MARIA.0), None, None, patrol),
     )
     .await?;
     let asked = folio_on_queue(&ana, base, ".prio-normal").await?;
     let talk = "solicitamos platica de prevencion del delito para los vecinos";
-    post(
+    post_signed(
         base,
         text_webhook("wamid.S2", Some(MARIA.0), None, None, talk),
     )
@@ -304,7 +278,7 @@ async fn follow_up_story(base: &str, port: u16, clients: &Clients) -> Result<(),
     live(&ana).await?;
     let question =
         format!("¿Qué pasó con el reporte {asked}? ya pasaron tres días y nadie ha venido");
-    post(
+    post_signed(
         base,
         text_webhook("wamid.S3", Some(MARIA.0), None, None, &question),
     )

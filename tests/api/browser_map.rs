@@ -4,25 +4,12 @@
 
 use fantoccini::Client;
 
-use crate::browser::{chromedriver, drive, open, screenshot, sign_in, start_server, wait_js};
+use crate::browser::{
+    chromedriver, drive, open, post_signed, screenshot, sign_in, start_server, wait_js,
+};
 use crate::browser::{Clients, Failure};
-use crate::helpers::{text_webhook, MARIA, SECRET};
+use crate::helpers::{text_webhook, MARIA};
 use crate::monday::location_webhook;
-
-async fn post(base: &str, body: Vec<u8>) -> Result<(), Failure> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/webhook"))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            alerta::whatsapp::signature::sign(SECRET.as_bytes(), &body),
-        )
-        .body(body)
-        .send()
-        .await?;
-    assert_eq!(res.status(), 200);
-    Ok(())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_map_shows_pins_and_the_list_when_tiles_cannot_load() {
@@ -40,19 +27,19 @@ async fn the_map_shows_pins_and_the_list_when_tiles_cannot_load() {
 
 async fn map_story(base: &str, port: u16, clients: &Clients) -> Result<(), Failure> {
     let patrol = "pueden mandar una patrulla a dar rondines en la noche, se juntan a tomar";
-    post(
+    post_signed(
         base,
         text_webhook("wamid.M1", Some(MARIA.0), None, None, patrol),
     )
     .await?;
-    post(
+    post_signed(
         base,
         location_webhook("wamid.M1L", MARIA.0, 29.1026, -110.9773, "Villa de Seris"),
     )
     .await?;
     // A report without a location: in the list's count, not on the map.
     let other = "solicitamos platica de prevencion del delito para los vecinos";
-    post(
+    post_signed(
         base,
         text_webhook("wamid.M2", Some(MARIA.0), None, None, other),
     )

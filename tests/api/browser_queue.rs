@@ -3,41 +3,20 @@
 //! a phone (390×844) the report's main actions sit in a bar at the bottom of the screen.
 //! Screenshots (with `ALERTA_SCREENSHOTS`) at 1440×900 and 390×844.
 
-use fantoccini::{Client, Locator};
+use fantoccini::Locator;
 use serde_json::json;
 
 use crate::browser::{
-    chromedriver, drive, open, screenshot, sign_in, start_server, wait_js, wait_text, Clients,
-    Failure, EMERGENCY,
+    chromedriver, drive, folio_on_queue, open, post_signed, screenshot, sign_in, start_server,
+    wait_js, wait_text, Clients, Failure, EMERGENCY,
 };
-use crate::helpers::{text_webhook, MARIA, SECRET};
+use crate::helpers::{text_webhook, MARIA};
 
 const PATROL: &str = "pueden mandar una patrulla a dar rondines en la noche, se juntan a tomar";
 
+/// A message from María, signed as Meta would send it.
 async fn post(base: &str, wamid: &str, text: &str) -> Result<(), Failure> {
-    let body = text_webhook(wamid, Some(MARIA.0), None, None, text);
-    let res = reqwest::Client::new()
-        .post(format!("{base}/webhook"))
-        .header("content-type", "application/json")
-        .header(
-            "x-hub-signature-256",
-            alerta::whatsapp::signature::sign(SECRET.as_bytes(), &body),
-        )
-        .body(body)
-        .send()
-        .await?;
-    assert_eq!(res.status(), 200);
-    Ok(())
-}
-
-/// The folio of the first queue row matching `selector`.
-async fn folio_on_queue(c: &Client, base: &str, selector: &str) -> Result<String, Failure> {
-    c.goto(&format!("{base}/cola")).await?;
-    let script = format!(
-        "var r = document.querySelector('#filas tr{selector}[data-folio]');
-         return r ? r.getAttribute('data-folio') : null;"
-    );
-    Ok(wait_js(c, &script).await?.as_str().unwrap().to_owned())
+    post_signed(base, text_webhook(wamid, Some(MARIA.0), None, None, text)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
