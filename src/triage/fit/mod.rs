@@ -18,9 +18,15 @@
 
 use std::collections::BTreeSet;
 
+mod choice;
+mod regression;
+
 use super::eval::LabelledExample;
 use super::stack::{softmax, top_two, Decider, Features, Stacker, FEATURES};
 use super::{model, normalize, Category, Classifier, TriageConfigError};
+use choice::{choose_emergency_threshold, choose_review};
+pub use choice::{ece, macro_f1};
+use regression::{fit, fit_temperature, predict, to_sparse};
 
 /// The 9-1-1 net's targets on the folds: recall first, then false emergencies.
 pub const TARGET_EMERGENCY_RECALL: f64 = 0.99;
@@ -28,13 +34,6 @@ pub const TARGET_EMERGENCY_RECALL: f64 = 0.99;
 pub const MAX_FALSE_EMERGENCY: f64 = 0.03;
 /// Largest share of messages the review thresholds may send to an operator.
 pub const MAX_REVIEW_SHARE: f64 = 0.15;
-
-/// L2 penalty of the regression (per example).
-const L2: f64 = 1e-3;
-/// Gradient-descent iterations.
-const ITERATIONS: usize = 400;
-/// Learning rate (features are scaled to about 0–2).
-const RATE: f64 = 0.5;
 
 /// What the folds measured, for the trainer to print.
 #[derive(Debug, Clone, PartialEq)]
@@ -231,216 +230,9 @@ fn writer_groups(examples: &[LabelledExample]) -> Vec<String> {
     (0..examples.len()).map(|i| format!("f{}", i % 5)).collect()
 }
 
-fn to_sparse(x: &Features) -> Vec<(usize, f64)> {
-    x.0.iter()
-        .enumerate()
-        .filter(|(_, v)| **v != 0.0)
-        .map(|(i, v)| (i, f64::from(*v)))
-        .collect()
-}
-
-fn predict(w: &[[f64; 6]], x: &[(usize, f64)]) -> [f64; 6] {
-    let mut l = [0f64; 6];
-    for &(i, v) in x {
-        for c in 0..6 {
-            l[c] += v * w[i][c];
-        }
-    }
-    l
-}
-
-fn softmax64(l: &[f64; 6]) -> [f64; 6] {
-    let top = l.iter().copied().fold(f64::MIN, f64::max);
-    let e = l.map(|v| (v - top).exp());
-    let s: f64 = e.iter().sum();
-    e.map(|v| v / s)
-}
-
-/// Multinomial logistic regression on `rows`, L2-penalised (not the bias), by full-batch
-/// gradient descent with Nesterov momentum from zero: deterministic.
-fn fit(x: &[Vec<(usize, f64)>], y: &[usize], rows: &[usize]) -> Vec<[f64; 6]> {
-    let mut w = vec![[0f64; 6]; FEATURES];
-    let mut velocity = vec![[0f64; 6]; FEATURES];
-    let n = rows.len().max(1) as f64;
-    for _ in 0..ITERATIONS {
-        let look: Vec<[f64; 6]> = w
-            .iter()
-            .zip(&velocity)
-            .map(|(a, v)| std::array::from_fn(|c| a[c] + 0.9 * v[c]))
-            .collect();
-        let mut grad = vec![[0f64; 6]; FEATURES];
-        for &r in rows {
-            let p = softmax64(&predict(&look, &x[r]));
-            for &(i, v) in &x[r] {
-                for c in 0..6 {
-                    let target = if c == y[r] { 1.0 } else { 0.0 };
-                    grad[i][c] += v * (p[c] - target) / n;
-                }
-            }
-        }
-        for (i, g) in grad.iter_mut().enumerate().skip(1) {
-            for c in 0..6 {
-                g[c] += L2 * look[i][c];
-            }
-        }
-        for i in 0..FEATURES {
-            for c in 0..6 {
-                velocity[i][c] = 0.9 * velocity[i][c] - RATE * grad[i][c];
-                w[i][c] += velocity[i][c];
-            }
-        }
-    }
-    w
-}
-
-fn nll(logits: &[[f64; 6]], y: &[usize], t: f64) -> f64 {
-    logits
-        .iter()
-        .zip(y)
-        .map(|(l, &c)| -softmax64(&l.map(|v| v / t))[c].max(1e-12).ln())
-        .sum()
-}
-
-/// The temperature that minimises the out-of-fold log-loss (golden-section search).
-fn fit_temperature(logits: &[[f64; 6]], y: &[usize]) -> f64 {
-    let (mut a, mut b) = (0.25f64, 6.0f64);
-    let g = (5f64.sqrt() - 1.0) / 2.0;
-    for _ in 0..60 {
-        let c = b - g * (b - a);
-        let d = a + g * (b - a);
-        if nll(logits, y, c) < nll(logits, y, d) {
-            b = d;
-        } else {
-            a = c;
-        }
-    }
-    ((a + b) / 2.0 * 1e4).round() / 1e4
-}
-
-/// Macro-F1 over the categories present in labels or predictions.
-pub fn macro_f1(y: &[usize], pred: &[usize]) -> f64 {
-    let mut sum = 0.0;
-    let mut n = 0;
-    for c in 0..6 {
-        let tp = y
-            .iter()
-            .zip(pred)
-            .filter(|(a, b)| **a == c && **b == c)
-            .count() as f64;
-        let support = y.iter().filter(|a| **a == c).count() as f64;
-        let predicted = pred.iter().filter(|b| **b == c).count() as f64;
-        if support + predicted == 0.0 {
-            continue;
-        }
-        n += 1;
-        sum += 2.0 * tp / (support + predicted);
-    }
-    if n == 0 {
-        0.0
-    } else {
-        sum / f64::from(n)
-    }
-}
-
-/// Expected calibration error of the decided category's probability, ten equal bins.
-pub fn ece(y: &[usize], probs: &[[f32; 6]], pred: &[usize]) -> f64 {
-    let mut bins = [(0f64, 0f64, 0usize); 10];
-    for ((&label, p), &c) in y.iter().zip(probs).zip(pred) {
-        let conf = f64::from(p[c]);
-        let b = ((conf * 10.0) as usize).min(9);
-        bins[b].0 += conf;
-        bins[b].1 += f64::from(u8::from(label == c));
-        bins[b].2 += 1;
-    }
-    let n = y.len().max(1) as f64;
-    bins.iter()
-        .filter(|b| b.2 > 0)
-        .map(|b| (b.0 - b.1).abs() / n)
-        .sum()
-}
-
-/// Recall and false-emergency rate of the 9-1-1 reply at threshold `t`: the reply goes out
-/// when the decision is `emergency_911` or its probability reaches `t`.
-fn net_rates(y: &[usize], pred: &[usize], probs: &[[f32; 6]], t: f64) -> (f64, f64) {
-    let (mut tp, mut pos, mut fp, mut neg) = (0, 0, 0, 0);
-    for ((&label, &c), p) in y.iter().zip(pred).zip(probs) {
-        let reply = c == 0 || f64::from(p[0]) >= t;
-        if label == 0 {
-            pos += 1;
-            tp += usize::from(reply);
-        } else {
-            neg += 1;
-            fp += usize::from(reply);
-        }
-    }
-    let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
-    (if pos == 0 { 1.0 } else { ratio(tp, pos) }, ratio(fp, neg))
-}
-
-/// The 9-1-1 threshold: the highest that keeps recall at the target within the
-/// false-emergency limit; when no threshold does both, the most recall the limit allows.
-fn choose_emergency_threshold(y: &[usize], pred: &[usize], probs: &[[f32; 6]]) -> (f64, f64, f64) {
-    let grid: Vec<f64> = (1..=99).map(|i| f64::from(i) / 100.0).collect();
-    let rated: Vec<(f64, f64, f64)> = grid
-        .iter()
-        .map(|&t| {
-            let (r, f) = net_rates(y, pred, probs, t);
-            (t, r, f)
-        })
-        .filter(|(_, _, f)| *f <= MAX_FALSE_EMERGENCY)
-        .collect();
-    if let Some(best) = rated
-        .iter()
-        .rev()
-        .find(|(_, r, _)| *r >= TARGET_EMERGENCY_RECALL)
-    {
-        return *best;
-    }
-    rated
-        .iter()
-        .copied()
-        .fold(None, |acc: Option<(f64, f64, f64)>, x| match acc {
-            Some(a) if a.1 >= x.1 => Some(a),
-            _ => Some(x),
-        })
-        .unwrap_or_else(|| {
-            let (r, f) = net_rates(y, pred, probs, 0.99);
-            (0.99, r, f)
-        })
-}
-
-/// Review thresholds (top probability, gap to the second): those that flag the most
-/// out-of-fold errors while sending at most [`MAX_REVIEW_SHARE`] of messages to review.
-fn choose_review(y: &[usize], pred: &[usize], probs: &[[f32; 6]]) -> (f64, f64, f64, f64) {
-    let errors = y.iter().zip(pred).filter(|(a, b)| a != b).count().max(1) as f64;
-    let n = y.len().max(1) as f64;
-    let mut best = (0.0, 0.0, 0.0, 0.0);
-    for m in 0..=16 {
-        let min = f64::from(m) * 0.05;
-        for g in 0..=8 {
-            let margin = f64::from(g) * 0.05;
-            let (mut flagged, mut caught) = (0.0, 0.0);
-            for ((&label, &c), p) in y.iter().zip(pred).zip(probs) {
-                let ((_, top), second) = top_two(p);
-                let own = f64::from(p[c]);
-                let review = own < min || f64::from(top - second) < margin;
-                if review {
-                    flagged += 1.0;
-                    caught += f64::from(u8::from(label != c));
-                }
-            }
-            let share = flagged / n;
-            let caught = caught / errors;
-            if share <= MAX_REVIEW_SHARE && caught > best.3 {
-                best = (min, margin, share, caught);
-            }
-        }
-    }
-    best
-}
-
 #[cfg(test)]
 mod tests {
+    use super::regression::softmax64;
     use super::*;
 
     #[test]
