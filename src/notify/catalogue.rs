@@ -41,7 +41,7 @@ const NOTICE_MARKERS: &[&str] = &[
 ];
 
 /// The catalogue. Order is the README's.
-pub const CATALOGUE: [PurposeDef; 12] = [
+pub const CATALOGUE: [PurposeDef; 13] = [
     PurposeDef {
         purpose: "reply_emergency",
         markers: &["folio", "estado", "numeros"],
@@ -185,8 +185,18 @@ pub const CATALOGUE: [PurposeDef; 12] = [
     },
     PurposeDef {
         purpose: "weekly_digest",
+        // `{tendencias}` lists the week's colonia trends in the text; the template leaves
+        // them to the trend alerts' own template, so the approved body stays as it is.
         markers: &[
-            "region", "semana", "total", "en_plazo", "abiertas", "mensajes", "costo", "enlace",
+            "region",
+            "semana",
+            "total",
+            "en_plazo",
+            "abiertas",
+            "mensajes",
+            "costo",
+            "enlace",
+            "tendencias",
         ],
         template: TemplateDef {
             name: "alerta_resumen_semanal",
@@ -195,6 +205,35 @@ pub const CATALOGUE: [PurposeDef; 12] = [
                 "region", "semana", "total", "en_plazo", "abiertas", "mensajes", "costo", "enlace",
             ],
             body: "Resumen semanal de solicitudes — {{region}}, {{semana}}. Solicitudes: {{total}}. Con acuse dentro del plazo: {{en_plazo}}. Abiertas al cierre de la semana: {{abiertas}}. Mensajes enviados: {{mensajes}}. Costo estimado: {{costo}}. Detalle y gráficas: {{enlace}}",
+        },
+        variants: &[],
+    },
+    PurposeDef {
+        purpose: "trend_alert",
+        markers: &[
+            "categoria",
+            "colonia",
+            "municipio",
+            "total",
+            "promedio",
+            "semanas",
+            "semana",
+            "enlace",
+        ],
+        template: TemplateDef {
+            name: "alerta_tendencia_colonia",
+            language: ES_MX,
+            params: &[
+                "categoria",
+                "colonia",
+                "municipio",
+                "total",
+                "promedio",
+                "semanas",
+                "semana",
+                "enlace",
+            ],
+            body: "Tendencia: {{categoria}} en Col. {{colonia}} ({{municipio}}): {{total}} en la semana, promedio {{promedio}} en las {{semanas}} anteriores. {{semana}}. Detalle: {{enlace}}",
         },
         variants: &[],
     },

@@ -136,6 +136,10 @@ async fn vars_for(
         "costo",
         "enlace",
         "aviso",
+        "municipio",
+        "promedio",
+        "semanas",
+        "tendencias",
     ] {
         if let Some(v) = params.get(key) {
             vars.insert(key, value_text(v));

@@ -81,6 +81,7 @@ pub(super) fn outbound(o: &OutboxRow, tz: chrono_tz::Tz) -> OutboundView {
             "command_unknown" => "Folio no encontrado",
             "privacy_notice" => "Aviso de privacidad",
             "weekly_digest" => "Resumen semanal",
+            "trend_alert" => "Alerta de tendencia por colonia",
             _ => "Mensaje",
         },
         state: o.state.clone(),

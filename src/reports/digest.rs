@@ -1,5 +1,6 @@
 //! The Monday digest: at 08:00 in each region's time zone, the region's coordinators get
-//! last week's figures and a link to the summary page. The `weekly_digests` primary key
+//! last week's figures, its colonia trends (each also raised as its own alert,
+//! `reports::trend_notice`) and a link to the summary page. The `weekly_digests` primary key
 //! makes it go out once per region and week, whichever replica gets there first.
 
 use std::collections::HashSet;
@@ -103,6 +104,11 @@ impl Digester {
         let system = Principal::system("digest");
         let scope = Scope::new(&self.state, &system, &week.to_string(), Some(region))?;
         let (s, _) = summary(&self.state, &system, &scope).await?;
+        // Trend alerts first: each is settled on its own key, so a digest another replica
+        // already recorded does not keep them from going out, and none goes out twice.
+        if super::trend_notice::raise(&self.state, region, week, &s.trends, now).await? > 0 {
+            self.state.outbox_wakeup.notify_one();
+        }
         let link = format!(
             "{}/resumen?week={week}&region={region}",
             self.state.config.web.public_url.trim_end_matches('/')
@@ -116,6 +122,7 @@ impl Digester {
             "mensajes": s.messages.messages_es(),
             "costo": s.messages.cost_es(),
             "enlace": link,
+            "tendencias": super::trend_notice::digest_line(&s.trends),
         });
         // A week without a single request carries nothing new: every message is billed
         // (reference §9.1a), so none is sent. The week is still recorded, so it is settled

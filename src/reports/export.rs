@@ -263,6 +263,9 @@ pub fn request_row(state: &Reports, item: &QueueItem, place: Option<&ReportPlace
     }
 }
 
+// The summary's rows must hold the trends' baseline as well as the chart's weeks.
+const _: () = assert!(super::CHART_WEEKS > super::trends::BASELINE_WEEKS);
+
 /// The week's summary and the rows of the weeks it compares with.
 pub async fn summary(
     state: &Reports,
@@ -287,6 +290,9 @@ pub async fn summary(
         .cost_ledger(start, end, scope.region.as_deref())
         .await?;
     summary.messages = super::MessageCosts::price(&ledger, &state.config.costs);
+    // The twelve weeks read above hold the week and its 8-week baseline.
+    let history_from = state.store.first_report_at().await?;
+    summary.trends = super::trends::detect(scope.week, scope.tz, &rows, history_from);
     Ok((summary, rows))
 }
 

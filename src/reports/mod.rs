@@ -26,6 +26,8 @@ pub mod pending;
 pub mod stats;
 pub mod summary;
 mod svg;
+pub mod trend_notice;
+pub mod trends;
 pub mod week;
 pub mod xlsx;
 mod xlsx_summary;

@@ -12,6 +12,7 @@ use super::csv::local_time_text;
 use super::pending::PendingItem;
 use super::stats::{format_duration_es, DurationStats};
 use super::summary::{series, RequestRow, WeeklySummary, PREVIOUS_WEEKS};
+use super::trends::{mean_es, Trend};
 use crate::vocab::labels::{category_es, category_rank, priority_es, status_es};
 
 /// What the summary page shows, ready for the template.
@@ -55,6 +56,19 @@ pub struct SummaryPage {
     pub messages_total: String,
     /// "$1.35 MXN (estimado)".
     pub messages_cost: String,
+    /// Colonias and categories far above their own previous weeks, strongest first.
+    pub trends: Vec<TrendRow>,
+}
+
+pub struct TrendRow {
+    pub category: String,
+    pub colonia: String,
+    pub municipality: String,
+    pub count: u64,
+    /// "3", "2.4".
+    pub mean: String,
+    /// The previous weeks' counts, oldest first: "3 · 2 · 4 · 3 · 3 · 2 · 4 · 3".
+    pub weeks: String,
 }
 
 pub struct PendingRow {
@@ -224,6 +238,23 @@ pub fn summary_page(s: &WeeklySummary, tz: Tz, rows: &[RequestRow]) -> SummaryPa
             .collect(),
         messages_total: s.messages.messages_es(),
         messages_cost: s.messages.cost_es(),
+        trends: s.trends.iter().map(trend_row).collect(),
+    }
+}
+
+fn trend_row(t: &Trend) -> TrendRow {
+    TrendRow {
+        category: category_es(&t.category).to_owned(),
+        colonia: t.colonia.clone(),
+        municipality: t.municipality.clone(),
+        count: t.count,
+        mean: mean_es(t.baseline_mean),
+        weeks: t
+            .baseline
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(" · "),
     }
 }
 
@@ -371,6 +402,33 @@ mod tests {
             );
         }
         assert_eq!(p.category_chart.matches("<g class=\"semana\"").count(), 12);
+    }
+
+    #[test]
+    fn trends_in_spanish() {
+        let mut s = WeeklySummary::compute(week(), Hermosillo, &this_week(), &previous_weeks());
+        s.trends = vec![Trend {
+            region: "sonora".into(),
+            municipality: "Hermosillo".into(),
+            colonia: "Villa Bonita".into(),
+            category: "patrol".into(),
+            count: 9,
+            baseline_mean: 2.375,
+            baseline: vec![3, 2, 4, 3, 1, 2, 2, 2],
+            p_value: 0.001,
+        }];
+        let p = summary_page(&s, Hermosillo, &this_week());
+        let t = &p.trends[0];
+        assert_eq!(
+            (
+                t.category.as_str(),
+                t.colonia.as_str(),
+                t.count,
+                t.mean.as_str()
+            ),
+            ("Solicitud de patrullaje", "Villa Bonita", 9, "2.4")
+        );
+        assert_eq!(t.weeks, "3 · 2 · 4 · 3 · 1 · 2 · 2 · 2");
     }
 
     #[test]

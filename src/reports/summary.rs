@@ -123,6 +123,9 @@ pub struct WeeklySummary {
     /// Messages sent in the week and what they cost (the cost ledger); filled by
     /// `export::summary`, which has the store.
     pub messages: super::costs::MessageCosts,
+    /// Colonias and categories far above their own previous 8 weeks (`reports::trends`);
+    /// filled by `export::summary`, which knows when the installation's history starts.
+    pub trends: Vec<super::trends::Trend>,
 }
 
 /// Number of earlier weeks the change column compares against.
@@ -184,6 +187,7 @@ impl WeeklySummary {
             as_of: now,
             deadline_legend: Vec::new(),
             messages: Default::default(),
+            trends: Vec::new(),
         };
         (s.pending, s.pending_total) =
             super::pending::pending(this_week.iter().chain(previous_weeks), ends_at, now);

@@ -47,6 +47,7 @@ pub(crate) mod rows;
 mod send_outcome;
 mod sender;
 mod sqlite;
+mod trend_alerts;
 
 use std::sync::Arc;
 
@@ -70,6 +71,7 @@ pub use rows::{
 };
 pub use send_outcome::{FailedSettlement, OutboxOutcome};
 pub use sender::WindowKey;
+pub use trend_alerts::{NewTrendAlert, TrendAlertOutcome, TrendAlertRow};
 
 use db::{dispatch, Either};
 

@@ -41,6 +41,7 @@ mod scale;
 mod schema;
 mod server;
 mod store_contract;
+mod trends;
 mod web;
 mod web_summary_media_privacy;
 mod webhook_bad_input;
