@@ -135,25 +135,6 @@ impl Trend {
             BASELINE_WEEKS
         )
     }
-
-    /// The key the cool-down is kept under.
-    pub fn key(&self) -> TrendKey<'_> {
-        TrendKey {
-            region: &self.region,
-            municipality: &self.municipality,
-            colonia: &self.colonia,
-            category: &self.category,
-        }
-    }
-}
-
-/// Which colonia and category an alert is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TrendKey<'a> {
-    pub region: &'a str,
-    pub municipality: &'a str,
-    pub colonia: &'a str,
-    pub category: &'a str,
 }
 
 /// "3", "2.4": one decimal, none when it is a whole number.

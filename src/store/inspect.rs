@@ -5,6 +5,7 @@
 use super::db::dispatch;
 use super::rows::{AuditRow, DeliveryRow, EventRow, InboundRow, OutboxRow, ReportRow};
 use super::rows::{StatusRow, StoreCounts};
+use super::trend_alerts::TrendAlertRow;
 use super::{Store, StoreError};
 
 const SELECT_RECENT_INBOUND: &str =
@@ -23,8 +24,29 @@ const SELECT_REPORTS: &str = "SELECT * FROM reports ORDER BY id";
 const AUDIT_AFTER: &str = "\
 SELECT * FROM audit_log WHERE entity_kind = $1 AND id > $2 ORDER BY id LIMIT $3";
 
+const ALERTS_OF_WEEK: &str = "\
+SELECT region, municipality, colonia, category, week, count, baseline_mean, alerted_at,
+       recipients
+FROM trend_alerts WHERE week = $1 AND ($2 IS NULL OR region = $2)
+ORDER BY region, municipality, colonia, category";
+
 #[doc(hidden)]
 impl Store {
+    /// The alerts recorded for `week` ("2026-W07"), of one region or all.
+    pub async fn trend_alerts(
+        &self,
+        week: &str,
+        region: Option<&str>,
+    ) -> Result<Vec<TrendAlertRow>, StoreError> {
+        Ok(dispatch!(&self.pool, |p| {
+            sqlx::query_as(ALERTS_OF_WEEK)
+                .bind(week)
+                .bind(region)
+                .fetch_all(p)
+                .await
+        })?)
+    }
+
     /// The newest messages first.
     pub async fn recent_inbound(&self, limit: i64) -> Result<Vec<InboundRow>, StoreError> {
         Ok(dispatch!(&self.pool, |p| {

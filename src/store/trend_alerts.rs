@@ -23,12 +23,6 @@ INSERT INTO trend_alerts (region, municipality, colonia, category, week, count,
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (region, municipality, colonia, category, week) DO NOTHING";
 
-const ALERTS_OF_WEEK: &str = "\
-SELECT region, municipality, colonia, category, week, count, baseline_mean, alerted_at,
-       recipients
-FROM trend_alerts WHERE week = $1 AND ($2 IS NULL OR region = $2)
-ORDER BY region, municipality, colonia, category";
-
 /// A trend alert to record: which colonia and category, which week, and since which week
 /// an earlier alert for them keeps this one quiet.
 #[derive(Debug, Clone)]
@@ -120,20 +114,5 @@ impl Store {
         }
         tx.commit().await?;
         Ok(TrendAlertOutcome::Recorded)
-    }
-
-    /// The alerts recorded for `week` ("2026-W07"), of one region or all.
-    pub async fn trend_alerts(
-        &self,
-        week: &str,
-        region: Option<&str>,
-    ) -> Result<Vec<TrendAlertRow>, StoreError> {
-        Ok(dispatch!(&self.pool, |p| {
-            sqlx::query_as(ALERTS_OF_WEEK)
-                .bind(week)
-                .bind(region)
-                .fetch_all(p)
-                .await
-        })?)
     }
 }
