@@ -50,7 +50,7 @@ pub(super) async fn connect(
     // Migrations run through sqlx (they are embedded for it); the writer then opens its
     // own connection with the same settings.
     let mut migrate_conn = _Conn::connect_with(&connect).await?;
-    migrate::sqlite().run_direct(&mut migrate_conn).await?;
+    migrate::sqlite().run(&mut migrate_conn).await?;
     migrate_conn.close().await?;
     // `full`: the WAL is synced before each answer, by its own thread (see
     // `ingest/sqlite/sync.rs`), so the writer's commits need not wait for the disk. Only
