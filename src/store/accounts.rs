@@ -8,7 +8,7 @@ use super::db::{begin_write, dispatch};
 use super::{Store, StoreError};
 
 /// An account of the web app and API.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserRow {
     pub id: i64,
     pub name: String,
@@ -28,17 +28,15 @@ impl UserRow {
 
 /// The account an API token belongs to, disabled or not, with when the token's lifetime
 /// started (`[web] token_days` runs from there).
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct TokenOwner {
-    #[sqlx(flatten)]
     pub user: UserRow,
     pub token_issued_at: DateTime<Utc>,
 }
 
 /// A line of the users list: the account and its newest token's start, if it has one.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct UserAccount {
-    #[sqlx(flatten)]
     pub user: UserRow,
     pub token_issued_at: Option<DateTime<Utc>>,
 }
@@ -54,7 +52,7 @@ pub struct NewUser {
     pub at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct SessionRow {
     pub id_sha256: String,
     pub user_id: i64,

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use super::db::{dispatch, Either};
 use super::{Store, StoreError};
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct MediaRow {
     pub message_id: i64,
     pub media_id: String,

@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 
 use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::SqlSafeStr;
 
 /// (version, description, sql) for each backend; versions must match across backends.
 const SQLITE: &[(i64, &str, &str)] = &[
@@ -93,23 +94,23 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     ),
 ];
 
+/// A `Migrator` through sqlx's documented constructor (`Migrator::with_migrations`), with
+/// the checksums `Migration::new` computes from the text, the same as the `migrate!` macro
+/// stores, so databases migrated by earlier builds validate unchanged.
 fn migrator(list: &'static [(i64, &'static str, &'static str)]) -> Migrator {
-    let migrations: Vec<Migration> = list
-        .iter()
-        .map(|&(version, description, sql)| {
-            Migration::new(
-                version,
-                Cow::Borrowed(description),
-                MigrationType::Simple,
-                Cow::Borrowed(sql),
-                false,
-            )
-        })
-        .collect();
-    Migrator {
-        migrations: Cow::Owned(migrations),
-        ..Migrator::DEFAULT
-    }
+    Migrator::with_migrations(
+        list.iter()
+            .map(|&(version, description, sql)| {
+                Migration::new(
+                    version,
+                    Cow::Borrowed(description),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
+            })
+            .collect(),
+    )
 }
 
 pub fn sqlite() -> Migrator {

@@ -3,6 +3,8 @@
 //! minutes. Reports (the anonymous statistics) are never deleted. A person's data, found by
 //! pseudonym, is `erasure.rs`.
 
+use std::sync::LazyLock;
+
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -45,7 +47,8 @@ pub struct PurgeCounts {
 const REPORT_OF: &str = "(SELECT r.id FROM reports r WHERE r.message_id = m.id
      OR r.message_id = m.attached_to)";
 
-fn unreported_texts() -> String {
+/// Built once from constants (sqlx 0.9 takes `&'static str` or an `AssertSqlSafe` as SQL).
+static UNREPORTED_TEXTS: LazyLock<String> = LazyLock::new(|| {
     format!(
         "UPDATE inbound_messages SET body = NULL, note = NULL, location_name = NULL,
              location_address = NULL, payload = '{{}}'
@@ -53,7 +56,7 @@ fn unreported_texts() -> String {
              WHERE m.received_at < $1 AND (m.body IS NOT NULL OR m.note IS NOT NULL)
                AND NOT EXISTS {REPORT_OF} LIMIT $2)"
     )
-}
+});
 
 /// Messages of reports closed before $1: text, place and identity go; the pseudonym stays
 /// (it is what the anonymous statistics may still group by).
@@ -144,7 +147,9 @@ impl Store {
         n.closed_report_messages = self
             .batched(CLOSED_REPORT_MESSAGES, c.closed_reports)
             .await?;
-        n.unreported_texts = self.batched(&unreported_texts(), c.unreported_text).await?;
+        n.unreported_texts = self
+            .batched(UNREPORTED_TEXTS.as_str(), c.unreported_text)
+            .await?;
         n.raw_messages = self.batched(RAW_MESSAGES, c.raw).await?;
         n.audit_entries = self.batched(AUDIT, c.audit).await?;
         loop {
@@ -185,7 +190,7 @@ impl Store {
 
     /// Runs a purge statement (`$1` the cut-off, `$2` the batch size) until a batch comes
     /// back short; returns the rows it changed.
-    async fn batched(&self, sql: &str, at: DateTime<Utc>) -> Result<u64, sqlx::Error> {
+    async fn batched(&self, sql: &'static str, at: DateTime<Utc>) -> Result<u64, sqlx::Error> {
         let mut total = 0;
         loop {
             let done = dispatch!(&self.pool, |p| {

@@ -73,7 +73,7 @@ pub struct ReportChange {
 }
 
 /// A correction with the text it corrects, for `alerta triage corrections`.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct CorrectionRow {
     pub id: i64,
     pub folio: String,

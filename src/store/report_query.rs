@@ -40,9 +40,8 @@ pub struct ReportQuery {
 }
 
 /// A queue line: the report and the message it came from.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct QueueItem {
-    #[sqlx(flatten)]
     pub report: ReportRow,
     pub message_kind: String,
     pub message_body: Option<String>,
@@ -61,7 +60,7 @@ pub struct QueueItem {
 
 /// Where a report's message says it happened: a WhatsApp location that is the message
 /// itself or was attached to it. `message_id` is the report's message.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ReportPlace {
     pub message_id: i64,
     pub latitude: f64,
@@ -72,7 +71,7 @@ pub struct ReportPlace {
 }
 
 /// How many reports each (category, status) pair has under a filter.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueCount {
     pub category: String,
     pub status: String,
@@ -196,7 +195,7 @@ impl Store {
 
 /// The locations query for one chunk of message ids: the message itself or what was
 /// attached to it.
-fn places<DB>(ids: &[i64]) -> QueryBuilder<'static, DB>
+fn places<DB>(ids: &[i64]) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     i64: Encode<'static, DB> + Type<DB>,
@@ -216,14 +215,14 @@ where
 }
 
 /// Appends the filters of `q` (all of them, or all but category and status).
-fn filters<DB>(b: &mut QueryBuilder<'static, DB>, q: &ReportQuery, with_category_status: bool)
+fn filters<DB>(b: &mut QueryBuilder<DB>, q: &ReportQuery, with_category_status: bool)
 where
     DB: sqlx::Database,
     String: Encode<'static, DB> + Type<DB>,
     DateTime<Utc>: Encode<'static, DB> + Type<DB>,
     i64: Encode<'static, DB> + Type<DB>,
 {
-    fn any_of<DB>(b: &mut QueryBuilder<'static, DB>, col: &str, v: &[String])
+    fn any_of<DB>(b: &mut QueryBuilder<DB>, col: &str, v: &[String])
     where
         DB: sqlx::Database,
         String: Encode<'static, DB> + Type<DB>,
@@ -302,7 +301,7 @@ where
 }
 
 /// The list's query, for either backend.
-fn list<DB>(q: &ReportQuery) -> QueryBuilder<'static, DB>
+fn list<DB>(q: &ReportQuery) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     String: Encode<'static, DB> + Type<DB>,
@@ -333,7 +332,7 @@ where
     b
 }
 
-fn counts<DB>(q: &ReportQuery) -> QueryBuilder<'static, DB>
+fn counts<DB>(q: &ReportQuery) -> QueryBuilder<DB>
 where
     DB: sqlx::Database,
     String: Encode<'static, DB> + Type<DB>,

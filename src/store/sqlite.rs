@@ -14,7 +14,6 @@ use std::time::Duration;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
-use sqlx::{Connection, SqliteConnection as _Conn};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use super::ingest::sqlite::group::{writer_loop, Job};
@@ -47,11 +46,17 @@ pub(super) async fn connect(
         .pragma("wal_autocheckpoint", "0");
     create_parent_dir(connect.get_filename())?;
 
-    // Migrations run through sqlx (they are embedded for it); the writer then opens its
-    // own connection with the same settings.
-    let mut migrate_conn = _Conn::connect_with(&connect).await?;
-    migrate::sqlite().run_direct(&mut migrate_conn).await?;
-    migrate_conn.close().await?;
+    // Migrations run through sqlx (they are embedded for it) on a one-connection pool:
+    // `Migrator::run` over `&mut SqliteConnection` makes the start-up future `Send` for only
+    // some lifetimes, which `tokio::spawn(app::run(..))` rejects, and `run_direct` (the
+    // workaround) is outside sqlx's stable API. The writer then opens its own connection
+    // with the same settings.
+    let migrate_pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(connect.clone())
+        .await?;
+    migrate::sqlite().run(&migrate_pool).await?;
+    migrate_pool.close().await;
     // `full`: the WAL is synced before each answer, by its own thread (see
     // `ingest/sqlite/sync.rs`), so the writer's commits need not wait for the disk. Only
     // in WAL mode: another journal (a VFS without shared memory) keeps SQLite's own sync.

@@ -85,7 +85,8 @@ pub async fn fresh_postgres_database(base_url: &str) -> String {
         .await
         .expect("connect to TEST_POSTGRES_URL");
     let create = format!("CREATE DATABASE {name}");
-    sqlx::query(&create)
+    // The name is ours (process id, counter, clock), not input.
+    sqlx::query(sqlx::AssertSqlSafe(create))
         .execute(&mut admin)
         .await
         .expect("create test database");
@@ -249,7 +250,12 @@ pub const STRANGER: &str = "5216629999999";
 pub const SERIS_GROUP: &str = "Y2FwaV9ncm91cDpBTEVSVEEtSE1PLVZTLTAwMQ";
 
 /// Runs one UPDATE with a timestamp and a text key: the fixtures need the past.
-pub async fn backdate(app: &TestApp, sql: &str, at: chrono::DateTime<chrono::Utc>, key: &str) {
+pub async fn backdate(
+    app: &TestApp,
+    sql: &'static str,
+    at: chrono::DateTime<chrono::Utc>,
+    key: &str,
+) {
     let url = &app.state.config.database_url;
     if url.starts_with("postgres") {
         let pool = sqlx::PgPool::connect(url).await.unwrap();

@@ -50,15 +50,12 @@ fn migrations_before_revocation(backend: Backend) -> sqlx::migrate::Migrator {
                 version,
                 std::borrow::Cow::Borrowed("before revocation"),
                 sqlx::migrate::MigrationType::Simple,
-                std::borrow::Cow::Borrowed(sql),
+                sqlx::SqlSafeStr::into_sql_str(sql),
                 false,
             )
         })
         .collect::<Vec<_>>();
-    sqlx::migrate::Migrator {
-        migrations: std::borrow::Cow::Owned(migrations),
-        ..sqlx::migrate::Migrator::DEFAULT
-    }
+    sqlx::migrate::Migrator::with_migrations(migrations)
 }
 
 const INSERT_OLD_USER: &str =

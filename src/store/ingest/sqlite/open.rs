@@ -14,7 +14,7 @@ pub fn open_writer(
     path: &std::path::Path,
     synchronous: &str,
 ) -> rusqlite::Result<rusqlite::Connection> {
-    let conn = rusqlite::Connection::open(path)?;
+    let mut conn = rusqlite::Connection::open(path)?;
     conn.busy_handler(Some(retry_soon))?;
     conn.pragma_update(None, "journal_mode", "wal")?;
     conn.pragma_update(None, "synchronous", synchronous)?;

@@ -1,9 +1,11 @@
 //! Rows read back from the store; the same structs decode from both backends.
 
+mod decode;
+
 use chrono::{DateTime, Utc};
 
 /// A stored inbound message.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct InboundRow {
     pub id: i64,
     pub wamid: String,
@@ -50,7 +52,7 @@ pub struct InboundRow {
 }
 
 /// The highest status an outbound message has reached.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct StatusRow {
     pub wamid: String,
     pub status: String,
@@ -64,7 +66,7 @@ pub struct StatusRow {
 }
 
 /// A raw delivery as Meta sent it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct DeliveryRow {
     pub id: i64,
     pub body_sha256: String,
@@ -77,7 +79,7 @@ pub struct DeliveryRow {
 }
 
 /// A non-message change kept for the record.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct EventRow {
     pub id: i64,
     pub delivery_id: i64,
@@ -87,7 +89,7 @@ pub struct EventRow {
 }
 
 /// Table sizes, for tests, the load generator's verification and operations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct StoreCounts {
     pub deliveries: i64,
     pub flagged_deliveries: i64,
@@ -97,7 +99,7 @@ pub struct StoreCounts {
 }
 
 /// A report: one actionable message with its folio and where it stands.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct ReportRow {
     pub id: i64,
     pub folio: String,
@@ -130,7 +132,7 @@ pub struct ReportRow {
 }
 
 /// A message to send, and what became of it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct OutboxRow {
     pub id: i64,
     pub purpose: String,
@@ -159,7 +161,7 @@ pub struct OutboxRow {
 }
 
 /// Whether sending is paused (an expired access token) and for which token.
-#[derive(Debug, Clone, Default, sqlx::FromRow)]
+#[derive(Debug, Clone, Default)]
 pub struct SenderState {
     pub paused_at: Option<DateTime<Utc>>,
     pub paused_reason: Option<String>,
@@ -167,7 +169,7 @@ pub struct SenderState {
 }
 
 /// One entry of the append-only audit trail.
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone)]
 pub struct AuditRow {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -194,7 +196,7 @@ pub struct ReportChangeRow {
 
 /// `ReportChangeRow` as the LEFT JOIN reads it: the report columns are empty when the
 /// entry's report is gone.
-#[derive(Debug, sqlx::FromRow)]
+#[derive(Debug)]
 pub(crate) struct ChangeJoin {
     pub(crate) id: i64,
     action: String,
