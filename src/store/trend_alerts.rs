@@ -53,7 +53,7 @@ pub enum TrendAlertOutcome {
 }
 
 /// A recorded trend alert.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TrendAlertRow {
     pub region: String,
     pub municipality: String,

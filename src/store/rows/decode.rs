@@ -251,3 +251,14 @@ decode_row!(crate::store::media::MediaRow {
     last_error,
     updated_at
 });
+decode_row!(crate::store::trend_alerts::TrendAlertRow {
+    region,
+    municipality,
+    colonia,
+    category,
+    week,
+    count,
+    baseline_mean,
+    alerted_at,
+    recipients,
+});
