@@ -275,7 +275,7 @@ fn a_toml_import_reports_file_and_line_and_changes_nothing() {
     let env = [("DATABASE_URL", db.as_str())];
     let file = dir.path().join("grupos.toml");
     let toml = r#"[[group]]
-id = "hmo-nuevo"
+id = "grupo-de-prueba-importado"
 name = "Comité Nuevo"
 kind = "vecinal"
 region = "son-centro"
@@ -299,5 +299,5 @@ role = "miembro"
     let err = text(&out.stderr);
     assert!(err.contains(&format!("{path}:16:")), "{err}");
     let dump = text(&alerta(&["registry", "dump"], &env, b"").stdout);
-    assert!(!dump.contains("hmo-nuevo"));
+    assert!(!dump.contains("grupo-de-prueba-importado"));
 }
