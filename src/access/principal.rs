@@ -59,6 +59,8 @@ pub enum Permission {
     Export,
     ExportCorrections,
     ManageUsers,
+    /// Add, edit and deactivate groups and members of the regions one sees.
+    ManageRegistry,
 }
 
 /// An authenticated user.
@@ -125,10 +127,17 @@ impl Principal {
         use Permission::*;
         match self.role {
             Role::Admin => true,
-            Role::Operator => !matches!(p, OverrideClaim | ManageUsers),
+            Role::Operator => !matches!(p, OverrideClaim | ManageUsers | ManageRegistry),
             Role::Coordinator => matches!(
                 p,
-                View | Claim | Acknowledge | Assign | Note | Reply | Resolve | Export
+                View | Claim
+                    | Acknowledge
+                    | Assign
+                    | Note
+                    | Reply
+                    | Resolve
+                    | Export
+                    | ManageRegistry
             ),
         }
     }

@@ -52,6 +52,9 @@ fn listener_settings(config: &Config) -> listener::ListenerSettings {
     }
 }
 
+/// How often each replica checks the stored registry's version.
+pub const REGISTRY_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
 /// Runs the service on `listener` until `shutdown` is cancelled, with `/metrics` on the
 /// address `[metrics] listen` names.
 pub async fn run(
@@ -110,6 +113,14 @@ pub async fn run_with_metrics(
     ));
     let mut workers = workers;
     workers.push(feed);
+    // Every replica follows the stored registry: a change made anywhere is attributed here
+    // within a poll (1 s, well inside the 2 s the coordinators are promised).
+    workers.push(tokio::spawn(
+        state
+            .registry_sync
+            .clone()
+            .run(REGISTRY_POLL, shutdown.clone()),
+    ));
     if state.config.workers {
         let retention = crate::privacy::retention::RetentionWorker {
             state: state.privacy(),

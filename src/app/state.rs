@@ -9,8 +9,8 @@ use tokio::sync::Notify;
 
 use crate::config::Config;
 use crate::notify::{Replies, Sender, Transport};
-use crate::registry::Registry;
-use crate::routing::Escalator;
+use crate::registry::{Registry, SharedRegistry};
+use crate::routing::{Escalator, RegistrySync};
 use crate::store::{self, Store};
 use crate::triage::Classifier;
 use crate::vocab::Clock;
@@ -21,7 +21,10 @@ use crate::whatsapp::client::GraphClient;
 pub struct AppState {
     pub config: Arc<Config>,
     pub store: Arc<Store>,
-    pub registry: Arc<Registry>,
+    /// This replica's copy of the stored registry, reloaded when another replica changes it.
+    pub registry: SharedRegistry,
+    /// Writes to the stored registry and the reloader that keeps `registry` current.
+    pub registry_sync: RegistrySync,
     pub classifier: Arc<Classifier>,
     pub replies: Arc<Replies>,
     /// Wakes the sender as soon as intake queued something (the 9-1-1 reply cannot wait for
@@ -54,15 +57,21 @@ impl axum::extract::FromRef<AppState> for crate::intake::Webhook {
 }
 
 impl AppState {
-    /// Loads the registry and the classifier and connects the store named in `config`.
+    /// Loads the registry and the classifier and connects the store named in `config`. The
+    /// configured registry gives the regions; an empty database takes its groups and
+    /// coordinators, and from then on they are the database's.
     pub async fn build(config: Config) -> anyhow::Result<AppState> {
-        let registry = Registry::load_dir(&config.registry_dir)
+        let configured = Registry::load_dir(&config.registry_dir)
             .map_err(|e| anyhow::anyhow!("registro inválido:\n{e}"))?;
         let classifier = load_classifier(&config)?;
         let replies = Replies::load(&config.replies).map_err(|e| anyhow::anyhow!(e))?;
         let store = store::connect(&config.database_url, &config.store)
             .await
             .context("no se pudo abrir la base de datos")?;
+        let registry_sync = RegistrySync::open(store.clone(), configured, chrono::Utc::now())
+            .await
+            .map_err(|e| anyhow::anyhow!(e))?;
+        let registry = registry_sync.shared.current();
         tracing::info!(
             backend = store.backend(),
             registry = %registry.summary(),
@@ -99,7 +108,8 @@ impl AppState {
             changes: crate::notify::changes::ChangeFeed::default(),
             config: Arc::new(config),
             store,
-            registry: Arc::new(registry),
+            registry: registry_sync.shared.clone(),
+            registry_sync,
             classifier: Arc::new(classifier),
             replies: Arc::new(replies),
             outbox_wakeup: Arc::new(Notify::new()),

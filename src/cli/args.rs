@@ -249,11 +249,35 @@ pub enum UsersCommand {
 
 #[derive(Subcommand)]
 pub enum RegistryCommand {
-    /// Muestra el registro efectivo como un documento JSON.
+    /// Muestra el registro almacenado (JSON o TOML) o escribe sus integrantes en XLSX.
+    #[command(after_help = "Ejemplos:\n  alerta registry dump\n  \
+                            alerta registry dump --format toml > registro.toml\n  \
+                            alerta registry dump --xlsx integrantes.xlsx")]
+    Dump {
+        /// Formato de la salida estándar.
+        #[arg(long, value_enum, default_value = "json")]
+        format: super::registry::DumpFormat,
+        /// Escribe la lista de integrantes (una fila por persona) en este archivo XLSX.
+        #[arg(long)]
+        xlsx: Option<PathBuf>,
+    },
+    /// Importa el registro: un directorio o archivo TOML, o una lista de integrantes CSV/XLSX.
     #[command(
-        after_help = "Ejemplo:\n  ALERTA_REGISTRY_DIR=fixtures/registry/slp alerta registry dump"
+        long_about = "Importa un registro TOML (directorio o archivo, como config/registry/) \
+                      que reemplaza grupos, integrantes y coordinadores, o una lista CSV/XLSX \
+                      con una fila por integrante (columnas grupo, nombre, telefono, bsuid, \
+                      rol) que reemplaza los integrantes de los grupos que nombra. Informa \
+                      cada problema con archivo y línea o fila, y no cambia nada si hay alguno.",
+        after_help = "Ejemplos:\n  alerta registry import --dry-run integrantes.xlsx\n  \
+                      alerta registry import config/registry"
     )]
-    Dump,
+    Import {
+        /// Directorio o archivo .toml, .csv o .xlsx.
+        path: PathBuf,
+        /// Muestra los cambios sin aplicarlos.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Subcommand)]

@@ -1,4 +1,4 @@
-//! `alerta check-config` and `alerta registry dump`.
+//! `alerta check-config` and `alerta config dump`.
 
 use std::process::ExitCode;
 
@@ -57,14 +57,6 @@ pub fn check_config() -> anyhow::Result<ExitCode> {
     } else {
         Ok(ExitCode::FAILURE)
     }
-}
-
-pub fn registry_dump() -> anyhow::Result<ExitCode> {
-    let config = Config::load()?;
-    let registry = Registry::load_dir(&config.registry_dir)
-        .map_err(|e| anyhow::anyhow!("registro inválido:\n{e}"))?;
-    println!("{}", serde_json::to_string_pretty(&registry)?);
-    Ok(ExitCode::SUCCESS)
 }
 
 /// `alerta config dump`: the effective settings as TOML, secrets hidden.

@@ -8,6 +8,7 @@ mod export;
 mod healthcheck;
 mod load;
 mod privacy;
+mod registry;
 mod serve;
 mod simulate;
 mod users;
@@ -38,8 +39,11 @@ pub fn main() -> ExitCode {
         Command::Healthcheck(args) => healthcheck::healthcheck(&args),
         Command::Backup { out } => backup::backup(&out),
         Command::Registry {
-            command: RegistryCommand::Dump,
-        } => check::registry_dump(),
+            command: RegistryCommand::Dump { format, xlsx },
+        } => registry::dump(format, xlsx.as_deref()),
+        Command::Registry {
+            command: RegistryCommand::Import { path, dry_run },
+        } => registry::import(&path, dry_run),
         Command::Simulate { url, files } => simulate::simulate(&url, &files),
         Command::Classify => classify::classify_stdin(),
         Command::Loadgen(args) => load::loadgen(&args),

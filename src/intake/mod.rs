@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use crate::config::Config;
 use crate::notify::changes::ChangeFeed;
 use crate::privacy::Pseudonymizer;
-use crate::registry::Registry;
+use crate::registry::SharedRegistry;
 use crate::store::Store;
 use crate::triage::Classifier;
 
@@ -35,7 +35,7 @@ pub static REFUSED_SIGNATURES: crate::telemetry::warn_summary::WarnSummary =
 pub struct Webhook {
     pub config: Arc<Config>,
     pub store: Arc<Store>,
-    pub registry: Arc<Registry>,
+    pub registry: SharedRegistry,
     pub classifier: Arc<Classifier>,
     pub pseudonyms: Arc<Pseudonymizer>,
     /// Wakes the sender as soon as a delivery queued something (the 9-1-1 reply).

@@ -101,7 +101,7 @@ async fn store_delivery(
     }
 
     let ctx = BatchContext {
-        registry: &state.registry,
+        registry: &state.registry.current(),
         classifier: &state.classifier,
         deadlines: &state.config.deadlines,
         received_at: Utc::now(),

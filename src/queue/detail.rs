@@ -97,9 +97,10 @@ pub async fn detail(
         // Whoever opens the report reads the thread: the queue's marker goes.
         store.mark_follow_ups_seen(r.id).await?;
     }
-    let region = state.registry.region(&r.region);
+    let registry = state.registry.current();
+    let region = registry.region(&r.region);
     let tz = region
-        .or_else(|| state.registry.regions().first())
+        .or_else(|| registry.regions().first())
         .map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
     let origin = thread.iter().find(|m| m.id == r.message_id);
     let text = origin.and_then(|m| m.body.as_deref().or(m.note.as_deref()));
@@ -116,7 +117,7 @@ pub async fn detail(
             }),
             forwarded: origin.is_some_and(|m| m.forwarded),
         },
-        &state.registry,
+        &state.registry.current(),
         &state.config.deadlines,
         now,
     );
@@ -152,6 +153,7 @@ pub async fn detail(
         reporter: reporter(origin),
         colonias: state
             .registry
+            .current()
             .group(&r.group_ref)
             .map(|g| g.colonias.join(", "))
             .unwrap_or_default(),
@@ -181,12 +183,14 @@ async fn candidates(
     r: &crate::store::ReportRow,
     now: DateTime<Utc>,
 ) -> Result<Vec<QueueEntry>, AppError> {
-    let Some(group) = state.registry.group(&r.group_ref) else {
+    let registry = state.registry.current();
+    let Some(group) = registry.group(&r.group_ref) else {
         // Unregistered senders have no group or colonia to compare.
         return Ok(Vec::new());
     };
     let groups: Vec<String> = state
         .registry
+        .current()
         .groups()
         .iter()
         .filter(|g| {
@@ -214,7 +218,7 @@ async fn candidates(
         .iter()
         .filter(|i| i.report.id != r.id)
         .take(10)
-        .map(|i| QueueEntry::from_item(i, &state.registry, &state.config.deadlines, now))
+        .map(|i| QueueEntry::from_item(i, &state.registry.current(), &state.config.deadlines, now))
         .collect())
 }
 

@@ -65,7 +65,7 @@ pub async fn pins(
     filter.page = None;
     filter.per_page = None;
     let mut q = filter
-        .to_query(who, &state.registry, MAP_LIMIT)
+        .to_query(who, &state.registry.current(), MAP_LIMIT)
         .map_err(AppError::BadRequest)?;
     q.limit = MAP_LIMIT + 1;
     let mut items = state.store.query_reports(&q).await?;
@@ -117,6 +117,7 @@ pub async fn pins(
                 .filter(|s| !s.trim().is_empty()),
             group: state
                 .registry
+                .current()
                 .group(&r.group_ref)
                 .map_or_else(|| r.group_ref.clone(), |g| g.name.clone()),
         });

@@ -67,10 +67,11 @@ pub async fn serve(
         .ok_or(AppError::NotFound)?;
     // Media belongs to the region of the group it came from; unregistered senders' media
     // only to those who see every region.
+    let registry = state.registry.current();
     let region = message
         .group_ref
         .as_deref()
-        .and_then(|g| state.registry.group(g))
+        .and_then(|g| registry.group(g))
         .map(|g| g.region.clone());
     let visible = match &region {
         Some(r) => who.sees_region(r),

@@ -20,6 +20,8 @@ pub mod openapi;
 pub mod password;
 pub mod password_policy;
 pub mod privacy_api;
+pub mod registry;
+pub mod registry_api;
 mod report_timeline;
 pub mod reports_api;
 pub mod service;
@@ -49,6 +51,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(api::router())
         .merge(users_api::router())
+        .merge(registry_api::router())
         .merge(web::router())
         .merge(media::router())
         .merge(privacy_api::router())

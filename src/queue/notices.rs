@@ -58,12 +58,12 @@ pub(super) async fn notices(
             );
         }
         Notice::Coordinator(id) => {
-            let coordinator = state
-                .registry
+            let registry = state.registry.current();
+            let coordinator = registry
                 .region(&r.region)
                 .and_then(|reg| reg.coordinators.iter().find(|c| &c.id == id));
             if let Some(c) = coordinator {
-                let group = state.registry.group(&r.group_ref);
+                let group = registry.group(&r.group_ref);
                 let text = origin
                     .as_ref()
                     .and_then(|m| m.body.as_deref().or(m.note.as_deref()));

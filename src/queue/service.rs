@@ -49,7 +49,7 @@ pub async fn list(
     now: DateTime<Utc>,
 ) -> Result<QueuePage, AppError> {
     let q = filter
-        .to_query(who, &state.registry, state.config.web.page_size)
+        .to_query(who, &state.registry.current(), state.config.web.page_size)
         .map_err(AppError::BadRequest)?;
     // A folio read out on the phone opens that report whatever its status and the filters
     // on screen; a number that names no folio is searched as text like any other.
@@ -73,7 +73,7 @@ pub async fn list(
 
 fn entries(state: &AppState, rows: &[QueueItem], now: DateTime<Utc>) -> Vec<QueueEntry> {
     rows.iter()
-        .map(|i| QueueEntry::from_item(i, &state.registry, &state.config.deadlines, now))
+        .map(|i| QueueEntry::from_item(i, &state.registry.current(), &state.config.deadlines, now))
         .collect()
 }
 
@@ -174,7 +174,8 @@ pub async fn act(
             Action::MarkDuplicate { of } => primary_of(state, who, of).await?,
             _ => None,
         };
-        let region = state.registry.region(&r.region);
+        let registry = state.registry.current();
+        let region = registry.region(&r.region);
         let coordinators: Vec<String> = region
             .map(|reg| reg.coordinators.iter().map(|c| c.id.clone()).collect())
             .unwrap_or_default();

@@ -17,11 +17,15 @@
 //! a group nobody can be recognised in cannot have its reports attributed, and a single
 //! error channel keeps `alerta check-config` simple (exit non-zero on any problem).
 
+mod diff;
 mod error;
 mod identity;
+mod live;
 mod load;
 mod model;
 mod phone;
+mod render;
+pub mod sheet;
 mod shift;
 mod validate;
 
@@ -33,12 +37,15 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use diff::diff;
 pub use error::{RegistryError, RegistryErrors};
+pub use live::SharedRegistry;
 pub use model::{
     Coordinator, CoordinatorRole, EmergencyNumber, Group, GroupKind, Member, MemberRole, Region,
 };
 pub use phone::{mask_bsuid, Phone, PhoneError};
-pub use shift::Shift;
+pub use render::{to_toml, ASSEMBLED_SOURCE};
+pub use shift::{day_name, parse_day, parse_time, Shift};
 
 /// A validated registry with lookups by id, Cloud API group id, phone and BSUID.
 #[derive(Debug, Clone, Serialize)]
@@ -189,6 +196,24 @@ impl Registry {
             count(coordinators, "coordinador", "coordinadores"),
         )
     }
+}
+
+/// The `(file name, content)` of a directory's `*.toml` files (in file-name order) or of one
+/// file, for [`Registry::from_sources`].
+pub fn read_toml_sources(path: &Path) -> Result<Vec<(String, String)>, RegistryErrors> {
+    if path.is_dir() {
+        return load::read_dir_sources(path).map_err(RegistryErrors);
+    }
+    let name = path.display().to_string();
+    std::fs::read_to_string(path)
+        .map(|text| vec![(name.clone(), text)])
+        .map_err(|e| {
+            RegistryErrors(vec![RegistryError {
+                file: name,
+                line: 0,
+                message: format!("no se puede leer el archivo: {e}"),
+            }])
+        })
 }
 
 fn count(n: usize, singular: &str, plural: &str) -> String {

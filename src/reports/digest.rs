@@ -64,7 +64,7 @@ impl Digester {
         // Weeks that ended before the installation's first report are nobody's news: a
         // fresh install sends no all-zero digest, and records none.
         let first_report = self.state.store.first_report_at().await?;
-        for region in self.state.registry.regions() {
+        for region in self.state.registry.current().regions() {
             let Some(week) = due_week(now, region.time_zone) else {
                 continue;
             };
@@ -132,6 +132,7 @@ impl Digester {
         } else {
             self.state
                 .registry
+                .current()
                 .region(region)
                 .map(|r| r.coordinators.clone())
                 .unwrap_or_default()

@@ -84,14 +84,13 @@ impl Scope {
             .map(str::to_owned);
         // Someone limited to one region exports that region.
         let region = region.or_else(|| (who.regions.len() == 1).then(|| who.regions[0].clone()));
+        let registry = state.registry.current();
         let reg = match &region {
-            Some(r) if who.sees_region(r) => {
-                Some(state.registry.region(r).ok_or(AppError::NotFound)?)
-            }
+            Some(r) if who.sees_region(r) => Some(registry.region(r).ok_or(AppError::NotFound)?),
             Some(_) => return Err(AppError::NotFound),
             None => None,
         };
-        let first = state.registry.regions().first();
+        let first = registry.regions().first();
         Ok(Scope {
             week,
             tz: reg
@@ -131,7 +130,7 @@ impl Scope {
             ..ReportFilter::default()
         };
         let mut q = filter
-            .to_query(who, &state.registry, BATCH)
+            .to_query(who, &state.registry.current(), BATCH)
             .map_err(AppError::BadRequest)?;
         q.chronological = true;
         q.limit = BATCH;
@@ -197,7 +196,7 @@ pub async fn request_rows(
 /// The export's view of a report: never a phone number.
 pub fn request_row(state: &Reports, item: &QueueItem, place: Option<&ReportPlace>) -> RequestRow {
     let r = &item.report;
-    let reg = &state.registry;
+    let reg = &state.registry.current();
     let group = reg.group(&r.group_ref);
     let region = reg.region(&r.region);
     let tz = region.map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);

@@ -51,7 +51,7 @@ pub use crate::vocab::labels::{category_es, priority_es, status_es, CATEGORY_ORD
 use std::sync::Arc;
 
 use crate::config::Config;
-use crate::registry::Registry;
+use crate::registry::SharedRegistry;
 use crate::store::Store;
 
 /// What exports, summaries and the digest read: the store, the registry (regions, their
@@ -60,7 +60,7 @@ use crate::store::Store;
 #[derive(Clone)]
 pub struct Reports {
     pub store: Arc<Store>,
-    pub registry: Arc<Registry>,
+    pub registry: SharedRegistry,
     pub config: Arc<Config>,
     pub outbox_wakeup: Arc<tokio::sync::Notify>,
 }

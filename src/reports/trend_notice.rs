@@ -24,6 +24,7 @@ pub async fn raise(
 ) -> Result<usize, AppError> {
     let coordinators = state
         .registry
+        .current()
         .region(region)
         .map(|r| r.coordinators.clone())
         .unwrap_or_default();

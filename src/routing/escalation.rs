@@ -11,7 +11,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::message_plan::to_coordinator;
 use super::{coordinators_for, escalation_targets, next_escalation, Deadlines};
-use crate::registry::Registry;
+use crate::registry::SharedRegistry;
 use crate::store::{EscalationStep, ReportRow, Store, StoreError};
 use crate::telemetry::metrics::metrics;
 use crate::triage::{Category, Priority};
@@ -23,7 +23,7 @@ const LAST_LEVEL: i32 = 2;
 
 pub struct Escalator {
     pub store: Arc<Store>,
-    pub registry: Arc<Registry>,
+    pub registry: SharedRegistry,
     pub deadlines: Deadlines,
     pub clock: Clock,
     /// Wakes the sender when notices were queued.
@@ -66,8 +66,9 @@ impl Escalator {
 
     fn step_for(&self, r: &ReportRow) -> Option<EscalationStep> {
         let now = self.clock.now();
-        let region = self.registry.region(&r.region)?;
-        let group = self.registry.group(&r.group_ref);
+        let registry = self.registry.current();
+        let region = registry.region(&r.region)?;
+        let group = registry.group(&r.group_ref);
         let to_level = (r.escalation_level + 1).min(LAST_LEVEL);
         let priority: Priority = r.priority.parse().unwrap_or(Priority::Normal);
         // Someone who already got the report (e.g. a duty officer who is also the backup)

@@ -21,11 +21,15 @@ pub use roster::{coordinators_for, escalation_targets, on_duty};
 // reports through the store).
 mod escalation;
 mod message_plan;
+// The registry reloader: the other worker here, keeping attribution's in-memory registry in
+// step with the stored one.
+mod registry_sync;
 
 pub use escalation::Escalator;
 pub use message_plan::{
     excerpt, plan_message, to_coordinator, PlanContext, UNREGISTERED_GROUP, UNREGISTERED_REGION,
 };
+pub use registry_sync::{OpenError as RegistryOpenError, RegistrySync};
 
 // Folios and coordinator commands moved down to `vocab`; these paths stay so code written
 // against them (other branches, integration tests) keeps compiling.

@@ -46,6 +46,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0007_follow_ups.sql"),
     ),
     (
+        8,
+        "registry",
+        include_str!("../../migrations/sqlite/0008_registry.sql"),
+    ),
+    (
         10,
         "trend alerts",
         include_str!("../../migrations/sqlite/0010_trend_alerts.sql"),
@@ -86,6 +91,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "follow ups",
         include_str!("../../migrations/postgres/0007_follow_ups.sql"),
+    ),
+    (
+        8,
+        "registry",
+        include_str!("../../migrations/postgres/0008_registry.sql"),
     ),
     (
         10,

@@ -40,6 +40,7 @@ mod migrate;
 mod outbox;
 mod postgres;
 mod privacy;
+mod registry;
 mod report_changes;
 mod report_query;
 mod reports;
@@ -61,6 +62,10 @@ pub use ingest::{
 };
 pub use media::{MediaOutcome, MediaRow};
 pub use privacy::{PurgeCounts, RetentionCutoffs};
+pub use registry::{
+    RegistryChange, RegistryCoordinatorRow, RegistryGroupRow, RegistryMemberRow, RegistrySnapshot,
+    RegistryWrite, RegistryWriteError,
+};
 pub use report_query::{fold_text, QueueCount, QueueItem, ReportPlace, ReportQuery};
 pub use reports::{
     CorrectionRow, EscalationStep, NewCorrection, ReportChange, ReportFields, ReportLookup,

@@ -119,7 +119,7 @@ pub(crate) async fn start_server(adjust: impl FnOnce(&mut Config)) -> Server {
     for (name, role) in [("ana", "operator"), ("beto", "operator"), ("jefa", "admin")] {
         let token = alerta::queue::users::add_user(
             state.store.as_ref(),
-            &state.registry,
+            &state.registry.current(),
             name,
             role,
             &[],

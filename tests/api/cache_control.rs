@@ -39,7 +39,13 @@ async fn personal_data_is_never_cached() {
             .await
             .folio;
         let token = users.token("admin");
-        let tz = app.state.registry.region("son-centro").unwrap().time_zone;
+        let tz = app
+            .state
+            .registry
+            .current()
+            .region("son-centro")
+            .unwrap()
+            .time_zone;
         let today = chrono::Utc::now().with_timezone(&tz).date_naive();
         let week = chrono::Datelike::iso_week(&today);
         let get = |uri: String| {

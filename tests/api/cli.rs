@@ -144,7 +144,9 @@ fn check_config_names_file_and_line_of_an_unknown_marker_in_the_replies() {
 
 #[test]
 fn registry_dump_is_one_json_document() {
-    let out = alerta(&["registry", "dump"], &[], b"");
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let out = alerta(&["registry", "dump"], &[("DATABASE_URL", &db)], b"");
     assert!(out.status.success(), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let groups = v["groups"].as_array().unwrap();
@@ -199,4 +201,103 @@ fn the_shipped_model_is_rebuilt_from_the_training_corpora() {
          alerta triage train fixtures/triage/dev/*.jsonl fixtures/triage/train/*.jsonl \
          --out config/triage/model.tsv"
     );
+}
+
+/// A member list as a coordinator keeps it: row 3 has a phone that cannot be a number.
+const MEMBERS_CSV: &str = "grupo,nombre,telefono,rol
+hmo-villa-de-seris,María Guadalupe Ruiz Peña,+526621000101,enlace
+hmo-villa-de-seris,Ana Sofía Moreno Lugo,662-17,miembro
+hmo-villa-de-seris,José Ángel Valenzuela Soto,+526621000102,miembro
+";
+
+#[test]
+fn a_member_import_with_one_bad_row_changes_nothing_and_names_the_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let env = [("DATABASE_URL", db.as_str())];
+    let csv = dir.path().join("integrantes.csv");
+    std::fs::write(&csv, MEMBERS_CSV).unwrap();
+    let path = csv.display().to_string();
+    let dump = || text(&alerta(&["registry", "dump", "--format", "toml"], &env, b"").stdout);
+    let before = dump();
+    assert!(before.contains("[[group]]"), "{before}");
+
+    let out = alerta(&["registry", "import", &path], &env, b"");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.contains(&format!("{path}:3: teléfono inválido")),
+        "{err}"
+    );
+    assert!(err.contains("no se cambió nada"), "{err}");
+    assert_eq!(dump(), before, "a failed import changed the registry");
+
+    // Fixed, a dry run shows the change and still changes nothing.
+    std::fs::write(&csv, MEMBERS_CSV.replace("662-17", "+526621777701")).unwrap();
+    let out = alerta(&["registry", "import", "--dry-run", &path], &env, b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let diff = text(&out.stdout);
+    assert!(
+        diff.contains("+ integrante «Ana Sofía Moreno Lugo»"),
+        "{diff}"
+    );
+    assert!(
+        !diff.contains("6621777701"),
+        "phones are masked in the diff: {diff}"
+    );
+    assert_eq!(dump(), before);
+
+    let out = alerta(&["registry", "import", &path], &env, b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let after = dump();
+    assert!(after.contains("Ana Sofía Moreno Lugo"));
+    // The group's other members were not in the list: the list is the group's members now.
+    assert!(!after.contains("+526621000103"));
+
+    // The XLSX export goes back in unchanged.
+    let xlsx = dir.path().join("integrantes.xlsx");
+    let xlsx_path = xlsx.display().to_string();
+    let out = alerta(&["registry", "dump", "--xlsx", &xlsx_path], &env, b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = alerta(&["registry", "import", "--dry-run", &xlsx_path], &env, b"");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("sin cambios"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn a_toml_import_reports_file_and_line_and_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let env = [("DATABASE_URL", db.as_str())];
+    let file = dir.path().join("grupos.toml");
+    let toml = r#"[[group]]
+id = "grupo-de-prueba-importado"
+name = "Comité Nuevo"
+kind = "vecinal"
+region = "son-centro"
+municipality = "Hermosillo"
+colonias = ["Centro"]
+
+[[group.member]]
+name = "Ana"
+phone = "+526621777701"
+role = "enlace"
+
+[[group.member]]
+name = "Beto"
+phone = "+526621777701"
+role = "miembro"
+"#;
+    std::fs::write(&file, toml).unwrap();
+    let path = file.display().to_string();
+    let out = alerta(&["registry", "import", &path], &env, b"");
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains(&format!("{path}:16:")), "{err}");
+    let dump = text(&alerta(&["registry", "dump"], &env, b"").stdout);
+    assert!(!dump.contains("grupo-de-prueba-importado"));
 }

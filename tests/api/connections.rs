@@ -178,7 +178,7 @@ async fn an_event_stream_outlives_the_idle_timeout() {
     let state = AppState::build(config).await.unwrap();
     let token = alerta::queue::users::add_user(
         state.store.as_ref(),
-        &state.registry,
+        &state.registry.current(),
         "operadora",
         "operator",
         &[],

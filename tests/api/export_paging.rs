@@ -105,7 +105,13 @@ async fn a_weekly_csv_over_several_batches_has_every_request_once_in_order() {
             .map(|i| i.report.folio.clone())
             .collect();
         assert_eq!(expected.len(), 1050, "{backend:?}");
-        let tz = app.state.registry.region("son-centro").unwrap().time_zone;
+        let tz = app
+            .state
+            .registry
+            .current()
+            .region("son-centro")
+            .unwrap()
+            .time_zone;
         let week = chrono::Utc::now().with_timezone(&tz).date_naive();
         let week = chrono::Datelike::iso_week(&week);
         let query = format!("week={}-W{:02}&region=son-centro", week.year(), week.week());

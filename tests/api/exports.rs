@@ -225,7 +225,7 @@ async fn the_monday_digest_goes_out_once_per_region_and_week() {
             "nothing new before 08:00 Monday for W47"
         );
         clock.advance(chrono::Duration::minutes(1));
-        let regions = app.state.registry.regions().len();
+        let regions = app.state.registry.current().regions().len();
         assert_eq!(
             a.tick().await.unwrap() + b.tick().await.unwrap(),
             regions,
@@ -242,6 +242,7 @@ async fn the_monday_digest_goes_out_once_per_region_and_week() {
         let coordinators = app
             .state
             .registry
+            .current()
             .region("son-centro")
             .unwrap()
             .coordinators

@@ -90,7 +90,13 @@ async fn the_summary_lists_pending_requests_and_where_they_happened() {
         let app = TestApp::new(backend).await;
         users(&app).await;
         let [named, placed, unknown] = three_requests(&app).await;
-        let tz = app.state.registry.region("son-centro").unwrap().time_zone;
+        let tz = app
+            .state
+            .registry
+            .current()
+            .region("son-centro")
+            .unwrap()
+            .time_zone;
         let week = IsoWeek::of(chrono::Utc::now(), tz);
         let centro = login(&app, "coord_centro").await;
         let page = get(
@@ -171,7 +177,13 @@ async fn exports_carry_region_request_text_handler_and_numeric_minutes() {
         )
         .await;
         assert_eq!(s, StatusCode::OK, "{backend:?}");
-        let tz = app.state.registry.region("son-centro").unwrap().time_zone;
+        let tz = app
+            .state
+            .registry
+            .current()
+            .region("son-centro")
+            .unwrap()
+            .time_zone;
         let week = IsoWeek::of(chrono::Utc::now(), tz);
 
         // All regions (the admin chose none): "Región" names each row's region.

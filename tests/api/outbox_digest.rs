@@ -65,7 +65,7 @@ async fn an_empty_week_sends_no_digest() {
         // The installation has history (W45), but W47 itself brought nothing.
         first_report_at(&app, "w.old.1", "2026-11-04T18:00:00Z").await;
         let d = digester(&app, MONDAY);
-        let regions = app.state.registry.regions().len();
+        let regions = app.state.registry.current().regions().len();
         assert_eq!(d.tick().await.unwrap(), regions, "{backend:?}: settled");
         let rows = app.state.store.outbox().await.unwrap();
         assert!(

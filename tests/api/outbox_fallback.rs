@@ -17,7 +17,8 @@ use crate::outbox::{graph_app_on, post_text};
 /// The first patrol coordinator on shift in Hermosillo: (their number as Meta shows it when
 /// they write, its last ten digits).
 pub(crate) fn patrol_coordinator(app: &TestApp) -> (String, String) {
-    let region = app.state.registry.region("son-centro").unwrap();
+    let registry = app.state.registry.current();
+    let region = registry.region("son-centro").unwrap();
     let c =
         alerta::routing::coordinators_for(region, alerta::triage::Category::Patrol, Utc::now())[0];
     let phone = c.phone.as_ref().unwrap().as_str();

@@ -11,7 +11,8 @@ use crate::outbox::{graph_app, post_text};
 
 /// Posts "ok FOLIO" from Hermosillo's first patrol coordinator.
 async fn acknowledge(app: &TestApp, wamid: &str, folio: &str) {
-    let region = app.state.registry.region("son-centro").unwrap();
+    let registry = app.state.registry.current();
+    let region = registry.region("son-centro").unwrap();
     let c =
         alerta::routing::coordinators_for(region, alerta::triage::Category::Patrol, Utc::now())[0];
     let phone = c.phone.as_ref().unwrap().as_str();

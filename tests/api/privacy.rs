@@ -263,7 +263,7 @@ async fn retention_purges_each_kind_at_its_deadline() {
         let tip = app.message("wamid.R5").await;
         assert_eq!(tip.category.as_deref(), Some("tip_089"));
         // Audit entries: 5 years.
-        let old_audit = "UPDATE audit_log SET at = $1 WHERE id = (SELECT MIN(id) FROM audit_log WHERE entity_id <> $2)";
+        let old_audit = "UPDATE audit_log SET at = $1 WHERE id = (SELECT MIN(id) FROM audit_log WHERE entity_kind = 'report' AND entity_id <> $2)";
         backdate(&app, old_audit, now - days(1826) - hour, "").await;
         let audit_before = app
             .state

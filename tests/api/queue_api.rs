@@ -33,7 +33,7 @@ pub async fn users(app: &TestApp) -> Users {
         let regions: Vec<String> = regions.into_iter().map(String::from).collect();
         let token = alerta::queue::users::add_user(
             app.state.store.as_ref(),
-            &app.state.registry,
+            &app.state.registry.current(),
             name,
             role,
             &regions,
@@ -454,6 +454,7 @@ async fn the_openapi_document_lists_every_api_route() {
         include_str!("../../src/queue/api.rs"),
         include_str!("../../src/queue/users_api.rs"),
         include_str!("../../src/queue/reports_api.rs"),
+        include_str!("../../src/queue/registry_api.rs"),
     ];
     let mut routes = 0;
     for source in sources {

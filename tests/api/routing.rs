@@ -30,7 +30,8 @@ fn button_webhook(wamid: &str, from: &str, id: &str, title: &str) -> Vec<u8> {
 
 /// The wa_id (as Meta sends it, 521…) of the first patrol coordinator of Hermosillo.
 fn patrol_coordinator(app: &TestApp) -> (String, String) {
-    let region = app.state.registry.region("son-centro").unwrap();
+    let registry = app.state.registry.current();
+    let region = registry.region("son-centro").unwrap();
     let c = coordinators_for(region, Category::Patrol, Utc::now())[0];
     let phone = c.phone.as_ref().expect("coordinator with phone").as_str();
     let wa_id = format!("521{}", &phone[phone.len() - 10..]);
@@ -243,7 +244,8 @@ async fn coordinators_cannot_act_on_another_regions_reports() {
         );
 
         // The region's own coordinator still can.
-        let region = app.state.registry.region("son-valle-yaqui").unwrap();
+        let registry = app.state.registry.current();
+        let region = registry.region("son-valle-yaqui").unwrap();
         let own = region
             .coordinators
             .iter()

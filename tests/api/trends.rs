@@ -23,7 +23,13 @@ const FIRST_MONDAY: &str = "2026-10-05T15:01:00Z";
 
 /// `n` patrol requests from Laura, moved back to the Wednesday of `week`.
 async fn requests_in(app: &TestApp, week: u32, n: u32) {
-    let tz = app.state.registry.region("son-centro").unwrap().time_zone;
+    let tz = app
+        .state
+        .registry
+        .current()
+        .region("son-centro")
+        .unwrap()
+        .time_zone;
     let (start, _) = IsoWeek::new(2026, week).unwrap().bounds(tz);
     for i in 0..n {
         let wamid = format!("w.trend.{week}.{i}");
@@ -69,7 +75,8 @@ async fn a_spike_alerts_once_and_ordinary_weeks_do_not() {
         ] {
             requests_in(&app, week, n).await;
         }
-        let coordinators = app.state.registry.region("son-centro").unwrap();
+        let registry = app.state.registry.current();
+        let coordinators = registry.region("son-centro").unwrap();
         let with_phone = coordinators
             .coordinators
             .iter()
@@ -193,12 +200,8 @@ async fn the_cool_down_is_kept_in_the_store() {
         let app = TestApp::new(backend).await;
         let store = &app.state.store;
         let outbox = |week: &str| {
-            let c = &app
-                .state
-                .registry
-                .region("son-centro")
-                .unwrap()
-                .coordinators[0];
+            let registry = app.state.registry.current();
+            let c = &registry.region("son-centro").unwrap().coordinators[0];
             let params = serde_json::json!({ "semana": week });
             alerta::routing::to_coordinator(c, "trend_alert", 3, &params, Utc::now())
                 .into_iter()

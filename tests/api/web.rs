@@ -110,7 +110,7 @@ pub(crate) async fn add_user(app: &TestApp, name: &str, role: &str, regions: &[&
     let regions: Vec<String> = regions.iter().map(|s| s.to_string()).collect();
     alerta::queue::users::add_user(
         app.state.store.as_ref(),
-        &app.state.registry,
+        &app.state.registry.current(),
         name,
         role,
         &regions,

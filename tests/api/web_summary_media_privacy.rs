@@ -95,7 +95,13 @@ async fn the_weekly_summary_counts_what_the_exports_and_the_queue_count() {
         let first = report(&app, "wamid.S1", PATROL).await;
         report(&app, "wamid.S2", &format!("{PATROL} de la colonia centro")).await;
         report(&app, "wamid.S3", WORKSHOP).await;
-        let tz = app.state.registry.region("son-centro").unwrap().time_zone;
+        let tz = app
+            .state
+            .registry
+            .current()
+            .region("son-centro")
+            .unwrap()
+            .time_zone;
         let week = IsoWeek::of(first.created_at, tz);
         let scope = format!("week={week}&region=son-centro");
         let centro = login(&app, "coord_centro").await;

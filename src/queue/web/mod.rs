@@ -15,6 +15,7 @@ pub(crate) mod notice;
 mod pages;
 mod privacy;
 pub mod privacy_form;
+mod registry;
 mod render;
 mod report;
 mod report_view;
@@ -49,6 +50,7 @@ pub fn router() -> Router<AppState> {
         .route("/privacidad/exportar", post(privacy::export))
         .route("/privacidad/suprimir", post(privacy::erase))
         .route("/usuarios", get(users::page).post(users::act))
+        .route("/registro", get(registry::page).post(registry::act))
         .route("/static/app.css", get(assets::css))
         .route("/static/app.js", get(assets::js))
         .route("/static/map.js", get(assets::map_js))

@@ -293,6 +293,7 @@ pub(super) fn region_choices(state: &AppState, who: &Principal, current: &str) -
     list.extend(
         state
             .registry
+            .current()
             .regions()
             .iter()
             .filter(|r| who.sees_region(&r.id))
@@ -302,8 +303,8 @@ pub(super) fn region_choices(state: &AppState, who: &Principal, current: &str) -
 }
 
 fn municipality_choices(state: &AppState, who: &Principal, current: &str) -> Vec<Choice> {
-    let mut names: Vec<&str> = state
-        .registry
+    let registry = state.registry.current();
+    let mut names: Vec<&str> = registry
         .groups()
         .iter()
         .filter(|g| who.sees_region(&g.region))
@@ -317,8 +318,8 @@ fn municipality_choices(state: &AppState, who: &Principal, current: &str) -> Vec
 }
 
 fn group_choices(state: &AppState, who: &Principal, current: &str) -> Vec<Choice> {
-    let mut groups: Vec<_> = state
-        .registry
+    let registry = state.registry.current();
+    let mut groups: Vec<_> = registry
         .groups()
         .iter()
         .filter(|g| who.sees_region(&g.region))

@@ -96,6 +96,7 @@ pub fn report_template(
     let r = v.report;
     let tz = state
         .registry
+        .current()
         .region(&r.region)
         .map_or(chrono_tz::America::Mexico_City, |x| x.time_zone);
     let me = user.who.name.as_str();
@@ -129,7 +130,8 @@ pub fn report_template(
         None => format!("Tomado por {h}"),
     });
     let assigned = r.assigned_name.clone();
-    let region = state.registry.region(&r.region);
+    let registry = state.registry.current();
+    let region = registry.region(&r.region);
     let mut layout = Layout::new(format!("Reporte {}", r.folio), "reporte", Some(user));
     layout.folio = r.folio.clone();
     layout.version = r.version;

@@ -154,6 +154,7 @@ fn region_choices(state: &AppState, who: &Principal, current: &str) -> Vec<Choic
     list.extend(
         state
             .registry
+            .current()
             .regions()
             .iter()
             .filter(|r| who.sees_region(&r.id))

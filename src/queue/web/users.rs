@@ -170,9 +170,10 @@ fn line(state: &AppState, user: &WebUser, a: &AccountView) -> UserLine {
     let regions = if a.regions.is_empty() {
         "Todas".to_owned()
     } else {
+        let registry = state.registry.current();
         a.regions
             .iter()
-            .map(|id| state.registry.region(id).map_or(id.as_str(), |r| &r.name))
+            .map(|id| registry.region(id).map_or(id.as_str(), |r| &r.name))
             .collect::<Vec<_>>()
             .join(", ")
     };

@@ -262,3 +262,33 @@ decode_row!(crate::store::trend_alerts::TrendAlertRow {
     alerted_at,
     recipients,
 });
+decode_row!(crate::store::registry::RegistryGroupRow {
+    id,
+    name,
+    kind,
+    region,
+    municipality,
+    colonias,
+    cloud_group_id,
+    active,
+    position,
+});
+decode_row!(crate::store::registry::RegistryMemberRow {
+    id,
+    group_id,
+    name,
+    phone,
+    bsuid,
+    role,
+    active,
+});
+decode_row!(crate::store::registry::RegistryCoordinatorRow {
+    id,
+    region,
+    name,
+    phone,
+    bsuid,
+    roles,
+    shifts,
+    position,
+});

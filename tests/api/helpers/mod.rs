@@ -131,6 +131,15 @@ impl TestApp {
         }
     }
 
+    /// Another app over an existing state (a second replica on the same database).
+    pub fn from_state(state: AppState) -> TestApp {
+        TestApp {
+            router: app::router(state.clone()),
+            state,
+            _dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
     pub async fn request(&self, req: Request<Body>) -> (StatusCode, String) {
         let response = self.router.clone().oneshot(req).await.expect("infallible");
         let status = response.status();

@@ -1,0 +1,626 @@
+//! Writing the registry: one change per transaction, validated whole, audited, versioned.
+//!
+//! The version row is bumped first: on PostgreSQL that row lock queues concurrent writers
+//! (from any replica) behind each other, and SQLite's `BEGIN IMMEDIATE` already does; so the
+//! rows a change is validated against are the rows it is written over.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::registry::{
+    mask_bsuid, Coordinator, Group, Member, Phone, Region, RegistryError, RegistryErrors,
+    ASSEMBLED_SOURCE,
+};
+
+use super::super::audit::{insert_entry, AuditEntry};
+use super::super::db::{begin_write, dispatch, Conn};
+use super::super::{Store, StoreError};
+use super::convert::{coordinator_row, group_row, member_row};
+use super::{
+    read_rows, RegistryCoordinatorRow, RegistryGroupRow, RegistryMemberRow, RegistrySnapshot,
+};
+
+/// One edit of the stored registry.
+#[derive(Debug, Clone)]
+pub enum RegistryChange {
+    /// A new group with its members (a group needs at least one).
+    CreateGroup(Group),
+    /// A group's own fields; its `members` are ignored (members change one by one).
+    UpdateGroup(Group),
+    SetGroupActive {
+        id: String,
+        active: bool,
+    },
+    AddMember {
+        group: String,
+        member: Member,
+    },
+    /// Replaces a member's fields, possibly moving them to another group.
+    UpdateMember {
+        id: i64,
+        group: String,
+        member: Member,
+    },
+    SetMemberActive {
+        id: i64,
+        active: bool,
+    },
+    /// Adds a coordinator, or replaces the one with the same id (keeping its place).
+    PutCoordinator {
+        region: String,
+        coordinator: Coordinator,
+    },
+    RemoveCoordinator {
+        id: String,
+    },
+    /// A member-list import: each named group's members (active or not) are replaced.
+    ReplaceMembers {
+        groups: Vec<(String, Vec<Member>)>,
+    },
+    /// An import: everything stored is replaced by these (members get new ids).
+    ReplaceAll {
+        coordinators: Vec<(String, Coordinator)>,
+        groups: Vec<Group>,
+    },
+}
+
+/// What a successful write produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistryWrite {
+    /// The registry version this write made.
+    pub version: i64,
+    /// The id of the member an `AddMember` created.
+    pub member_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum RegistryWriteError {
+    /// The change would leave the registry failing `check-config`'s rules; nothing was
+    /// written.
+    #[error("{0}")]
+    Invalid(RegistryErrors),
+    /// The group, member or coordinator named does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for RegistryWriteError {
+    fn from(e: sqlx::Error) -> Self {
+        RegistryWriteError::Store(e.into())
+    }
+}
+
+fn invalid(message: String) -> RegistryWriteError {
+    RegistryWriteError::Invalid(RegistryErrors(vec![RegistryError {
+        file: ASSEMBLED_SOURCE.to_owned(),
+        line: 0,
+        message,
+    }]))
+}
+
+/// A row to write once the change validated.
+enum Write {
+    Group(RegistryGroupRow),
+    NewMember(RegistryMemberRow),
+    Member(RegistryMemberRow),
+    Coordinator(RegistryCoordinatorRow),
+    DeleteCoordinator(String),
+    GroupMembers(Vec<String>),
+    Everything,
+}
+
+/// An audit entry to write with the rows; `entity_id: None` is the member being inserted.
+struct Audit {
+    action: &'static str,
+    entity_kind: &'static str,
+    entity_id: Option<String>,
+    before: Value,
+    after: Value,
+}
+
+const BUMP: &str = "UPDATE registry_state SET version = version + 1 WHERE id = 1 RETURNING version";
+const UPSERT_GROUP: &str = "\
+INSERT INTO registry_groups
+    (id, name, kind, region, municipality, colonias, cloud_group_id, active, position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+ON CONFLICT (id) DO UPDATE SET name = $2, kind = $3, region = $4, municipality = $5,
+    colonias = $6, cloud_group_id = $7, active = $8, position = $9";
+const INSERT_MEMBER: &str = "\
+INSERT INTO registry_members (group_id, name, phone, bsuid, role, active)
+VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
+const UPDATE_MEMBER: &str = "\
+UPDATE registry_members SET group_id = $2, name = $3, phone = $4, bsuid = $5, role = $6,
+    active = $7 WHERE id = $1";
+const UPSERT_COORDINATOR: &str = "\
+INSERT INTO registry_coordinators (id, region, name, phone, bsuid, roles, shifts, position)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+ON CONFLICT (id) DO UPDATE SET region = $2, name = $3, phone = $4, bsuid = $5, roles = $6,
+    shifts = $7, position = $8";
+const DELETE_COORDINATOR: &str = "DELETE FROM registry_coordinators WHERE id = $1";
+const DELETE_GROUP_MEMBERS: &str = "DELETE FROM registry_members WHERE group_id = $1";
+const DELETE_ALL: [&str; 3] = [
+    "DELETE FROM registry_members",
+    "DELETE FROM registry_groups",
+    "DELETE FROM registry_coordinators",
+];
+
+impl Store {
+    /// Applies `change` if the resulting registry is valid on the configured `regions`;
+    /// `actor` and `at` go in the audit trail with the before and after of what changed.
+    pub async fn change_registry(
+        &self,
+        regions: &[Region],
+        change: RegistryChange,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<RegistryWrite, RegistryWriteError> {
+        self.write_registry(regions, change, actor, at, false)
+            .await
+            .map(|w| w.expect("an unconditional write always writes"))
+    }
+
+    /// Stores `groups` and `coordinators` only when nothing is stored yet (a new database
+    /// takes the configured registry on first start; replicas starting together seed once).
+    pub async fn seed_registry(
+        &self,
+        regions: &[Region],
+        coordinators: Vec<(String, Coordinator)>,
+        groups: Vec<Group>,
+        at: DateTime<Utc>,
+    ) -> Result<Option<RegistryWrite>, RegistryWriteError> {
+        let change = RegistryChange::ReplaceAll {
+            coordinators,
+            groups,
+        };
+        self.write_registry(regions, change, "system:seed", at, true)
+            .await
+    }
+
+    async fn write_registry(
+        &self,
+        regions: &[Region],
+        change: RegistryChange,
+        actor: &str,
+        at: DateTime<Utc>,
+        only_if_empty: bool,
+    ) -> Result<Option<RegistryWrite>, RegistryWriteError> {
+        let mut tx = begin_write(&self.pool).await?;
+        let version: i64 = dispatch!(tx.conn(), |c| sqlx::query_scalar(BUMP).fetch_one(c).await)?;
+        let mut rows = read_rows(tx.conn()).await?;
+        if only_if_empty && !rows.is_empty() {
+            return Ok(None); // dropping the transaction rolls the bump back
+        }
+        let (write, audit) = apply(&mut rows, change)?;
+        rows.build(regions).map_err(RegistryWriteError::Invalid)?;
+        let member_id = store_rows(tx.conn(), &rows, &write).await?;
+        let entity_id = audit
+            .entity_id
+            .clone()
+            .or_else(|| member_id.map(|id| id.to_string()))
+            .unwrap_or_default();
+        let mut after = audit.after;
+        if let (Some(id), Value::Object(map)) = (member_id, &mut after) {
+            map.insert("id".into(), json!(id));
+        }
+        let detail = json!({"version": version, "before": audit.before, "after": after});
+        let entry = AuditEntry {
+            at,
+            actor,
+            action: audit.action,
+            entity_kind: audit.entity_kind,
+            entity_id: &entity_id,
+            detail: detail.to_string(),
+        };
+        insert_entry(tx.conn(), &entry).await?;
+        tx.commit().await?;
+        Ok(Some(RegistryWrite { version, member_id }))
+    }
+}
+
+/// Applies `change` to `rows` in memory; returns the rows to write and the audit entry.
+fn apply(
+    rows: &mut RegistrySnapshot,
+    change: RegistryChange,
+) -> Result<(Write, Audit), RegistryWriteError> {
+    let audit = |action, entity_kind, id: Option<String>, before, after| Audit {
+        action,
+        entity_kind,
+        entity_id: id,
+        before,
+        after,
+    };
+    Ok(match change {
+        RegistryChange::CreateGroup(g) => {
+            if rows.groups.iter().any(|r| r.id == g.id) {
+                return Err(invalid(format!("el grupo «{}» ya existe", g.id)));
+            }
+            let position = rows
+                .groups
+                .iter()
+                .map(|r| r.position + 1)
+                .max()
+                .unwrap_or(0);
+            let row = group_row(&g, true, position);
+            let after = json!({"group": group_json(&row), "members": g.members.iter()
+                .map(|m| member_json(&member_row(&g.id, m, 0, true))).collect::<Vec<_>>()});
+            rows.groups.push(row.clone());
+            for m in &g.members {
+                rows.members.push(member_row(&g.id, m, 0, true));
+            }
+            let a = audit(
+                "registry.group_created",
+                "registry_group",
+                Some(g.id),
+                Value::Null,
+                after,
+            );
+            (Write::Group(row), a)
+        }
+        RegistryChange::UpdateGroup(g) => {
+            let row = find_group(rows, &g.id)?;
+            let before = group_json(row);
+            *row = group_row(&g, row.active, row.position);
+            let a = audit(
+                "registry.group_updated",
+                "registry_group",
+                Some(g.id),
+                before,
+                group_json(row),
+            );
+            (Write::Group(row.clone()), a)
+        }
+        RegistryChange::SetGroupActive { id, active } => {
+            let row = find_group(rows, &id)?;
+            let before = group_json(row);
+            row.active = active;
+            let action = if active {
+                "registry.group_reactivated"
+            } else {
+                "registry.group_deactivated"
+            };
+            let a = audit(action, "registry_group", Some(id), before, group_json(row));
+            (Write::Group(row.clone()), a)
+        }
+        RegistryChange::AddMember { group, member } => {
+            find_group(rows, &group)?;
+            let row = member_row(&group, &member, 0, true);
+            rows.members.push(row.clone());
+            let a = audit(
+                "registry.member_added",
+                "registry_member",
+                None,
+                Value::Null,
+                member_json(&row),
+            );
+            (Write::NewMember(row), a)
+        }
+        RegistryChange::UpdateMember { id, group, member } => {
+            find_group(rows, &group)?;
+            let row = find_member(rows, id)?;
+            let before = member_json(row);
+            *row = member_row(&group, &member, id, row.active);
+            let a = audit(
+                "registry.member_updated",
+                "registry_member",
+                Some(id.to_string()),
+                before,
+                member_json(row),
+            );
+            (Write::Member(row.clone()), a)
+        }
+        RegistryChange::SetMemberActive { id, active } => {
+            let row = find_member(rows, id)?;
+            let before = member_json(row);
+            row.active = active;
+            let action = if active {
+                "registry.member_reactivated"
+            } else {
+                "registry.member_deactivated"
+            };
+            let a = audit(
+                action,
+                "registry_member",
+                Some(id.to_string()),
+                before,
+                member_json(row),
+            );
+            (Write::Member(row.clone()), a)
+        }
+        RegistryChange::PutCoordinator {
+            region,
+            coordinator,
+        } => {
+            let next = rows
+                .coordinators
+                .iter()
+                .map(|r| r.position + 1)
+                .max()
+                .unwrap_or(0);
+            let existing = rows
+                .coordinators
+                .iter_mut()
+                .find(|r| r.id == coordinator.id);
+            let (before, row) = match existing {
+                Some(r) => {
+                    let before = coordinator_json(r);
+                    *r = coordinator_row(&region, &coordinator, r.position);
+                    (before, r.clone())
+                }
+                None => {
+                    let r = coordinator_row(&region, &coordinator, next);
+                    rows.coordinators.push(r.clone());
+                    (Value::Null, r)
+                }
+            };
+            let a = audit(
+                "registry.coordinator_saved",
+                "registry_coordinator",
+                Some(coordinator.id),
+                before,
+                coordinator_json(&row),
+            );
+            (Write::Coordinator(row), a)
+        }
+        RegistryChange::RemoveCoordinator { id } => {
+            let at = rows
+                .coordinators
+                .iter()
+                .position(|r| r.id == id)
+                .ok_or_else(|| {
+                    RegistryWriteError::NotFound(format!("no existe el coordinador «{id}»"))
+                })?;
+            let before = coordinator_json(&rows.coordinators.remove(at));
+            let a = audit(
+                "registry.coordinator_removed",
+                "registry_coordinator",
+                Some(id.clone()),
+                before,
+                Value::Null,
+            );
+            (Write::DeleteCoordinator(id), a)
+        }
+        RegistryChange::ReplaceMembers { groups } => {
+            let before = counts(rows);
+            let mut ids = Vec::with_capacity(groups.len());
+            for (group, members) in groups {
+                find_group(rows, &group)?;
+                rows.members.retain(|m| m.group_id != group);
+                rows.members
+                    .extend(members.iter().map(|m| member_row(&group, m, 0, true)));
+                ids.push(group);
+            }
+            let mut after = counts(rows);
+            after["replaced_groups"] = json!(ids);
+            let a = audit(
+                "registry.members_imported",
+                "registry",
+                Some("registry".into()),
+                before,
+                after,
+            );
+            (Write::GroupMembers(ids), a)
+        }
+        RegistryChange::ReplaceAll {
+            coordinators,
+            groups,
+        } => {
+            let before = counts(rows);
+            rows.groups.clear();
+            rows.members.clear();
+            rows.coordinators = coordinators
+                .iter()
+                .enumerate()
+                .map(|(i, (region, c))| coordinator_row(region, c, i as i64))
+                .collect();
+            for (i, g) in groups.iter().enumerate() {
+                rows.groups.push(group_row(g, true, i as i64));
+                for m in &g.members {
+                    rows.members.push(member_row(&g.id, m, 0, true));
+                }
+            }
+            // An import replaces thousands of people: the trail records what it amounted to,
+            // and each person's data stays where ARCO requests can find and erase it.
+            let a = audit(
+                "registry.imported",
+                "registry",
+                Some("registry".into()),
+                before,
+                counts(rows),
+            );
+            (Write::Everything, a)
+        }
+    })
+}
+
+fn find_group<'a>(
+    rows: &'a mut RegistrySnapshot,
+    id: &str,
+) -> Result<&'a mut RegistryGroupRow, RegistryWriteError> {
+    rows.groups
+        .iter_mut()
+        .find(|r| r.id == id)
+        .ok_or_else(|| RegistryWriteError::NotFound(format!("no existe el grupo «{id}»")))
+}
+
+fn find_member(
+    rows: &mut RegistrySnapshot,
+    id: i64,
+) -> Result<&mut RegistryMemberRow, RegistryWriteError> {
+    rows.members
+        .iter_mut()
+        .find(|r| r.id == id)
+        .ok_or_else(|| RegistryWriteError::NotFound(format!("no existe el integrante {id}")))
+}
+
+fn counts(rows: &RegistrySnapshot) -> Value {
+    json!({
+        "groups": rows.groups.len(),
+        "members": rows.members.len(),
+        "coordinators": rows.coordinators.len(),
+    })
+}
+
+/// Phones and BSUIDs go in the trail masked: it says which person changed, and stays out of
+/// the way of an erasure.
+fn masked_phone(phone: &Option<String>) -> Value {
+    match phone.as_deref().map(Phone::parse) {
+        Some(Ok(p)) => json!(p.masked()),
+        Some(Err(_)) => json!("***"),
+        None => Value::Null,
+    }
+}
+
+fn masked_bsuid(bsuid: &Option<String>) -> Value {
+    bsuid
+        .as_deref()
+        .map_or(Value::Null, |b| json!(mask_bsuid(b)))
+}
+
+fn group_json(r: &RegistryGroupRow) -> Value {
+    let colonias: Value = serde_json::from_str(&r.colonias).unwrap_or(Value::Null);
+    json!({
+        "id": r.id, "name": r.name, "kind": r.kind, "region": r.region,
+        "municipality": r.municipality, "colonias": colonias,
+        "group_id": r.cloud_group_id, "active": r.active,
+    })
+}
+
+fn member_json(r: &RegistryMemberRow) -> Value {
+    json!({
+        "id": r.id, "group": r.group_id, "name": r.name, "phone": masked_phone(&r.phone),
+        "bsuid": masked_bsuid(&r.bsuid), "role": r.role, "active": r.active,
+    })
+}
+
+fn coordinator_json(r: &RegistryCoordinatorRow) -> Value {
+    let roles: Value = serde_json::from_str(&r.roles).unwrap_or(Value::Null);
+    let shifts: Value = serde_json::from_str(&r.shifts).unwrap_or(Value::Null);
+    json!({
+        "id": r.id, "region": r.region, "name": r.name, "phone": masked_phone(&r.phone),
+        "bsuid": masked_bsuid(&r.bsuid), "roles": roles, "shifts": shifts,
+    })
+}
+
+/// Writes what `apply` changed; returns the id of an inserted member.
+async fn store_rows(
+    mut conn: Conn<'_>,
+    rows: &RegistrySnapshot,
+    write: &Write,
+) -> Result<Option<i64>, sqlx::Error> {
+    match write {
+        Write::Group(g) => {
+            upsert_group(&mut conn, g).await?;
+            // A new group's members are the only rows without an id yet.
+            for m in rows.members.iter().filter(|m| m.id == 0) {
+                insert_member(&mut conn, m).await?;
+            }
+            Ok(None)
+        }
+        Write::NewMember(m) => Ok(Some(insert_member(&mut conn, m).await?)),
+        Write::Member(m) => {
+            dispatch!(&mut conn, |c| sqlx::query(UPDATE_MEMBER)
+                .bind(m.id)
+                .bind(&m.group_id)
+                .bind(&m.name)
+                .bind(&m.phone)
+                .bind(&m.bsuid)
+                .bind(&m.role)
+                .bind(m.active)
+                .execute(&mut **c)
+                .await
+                .map(drop))?;
+            Ok(None)
+        }
+        Write::Coordinator(r) => {
+            upsert_coordinator(&mut conn, r).await?;
+            Ok(None)
+        }
+        Write::DeleteCoordinator(id) => {
+            dispatch!(&mut conn, |c| sqlx::query(DELETE_COORDINATOR)
+                .bind(id)
+                .execute(&mut **c)
+                .await
+                .map(drop))?;
+            Ok(None)
+        }
+        Write::GroupMembers(groups) => {
+            for g in groups {
+                dispatch!(&mut conn, |c| sqlx::query(DELETE_GROUP_MEMBERS)
+                    .bind(g)
+                    .execute(&mut **c)
+                    .await
+                    .map(drop))?;
+            }
+            for m in rows.members.iter().filter(|m| m.id == 0) {
+                insert_member(&mut conn, m).await?;
+            }
+            Ok(None)
+        }
+        Write::Everything => {
+            for sql in DELETE_ALL {
+                dispatch!(&mut conn, |c| sqlx::query(sql)
+                    .execute(&mut **c)
+                    .await
+                    .map(drop))?;
+            }
+            for g in &rows.groups {
+                upsert_group(&mut conn, g).await?;
+            }
+            for m in &rows.members {
+                insert_member(&mut conn, m).await?;
+            }
+            for r in &rows.coordinators {
+                upsert_coordinator(&mut conn, r).await?;
+            }
+            Ok(None)
+        }
+    }
+}
+
+async fn upsert_group(conn: &mut Conn<'_>, g: &RegistryGroupRow) -> Result<(), sqlx::Error> {
+    dispatch!(conn, |c| sqlx::query(UPSERT_GROUP)
+        .bind(&g.id)
+        .bind(&g.name)
+        .bind(&g.kind)
+        .bind(&g.region)
+        .bind(&g.municipality)
+        .bind(&g.colonias)
+        .bind(&g.cloud_group_id)
+        .bind(g.active)
+        .bind(g.position)
+        .execute(&mut **c)
+        .await
+        .map(drop))
+}
+
+async fn insert_member(conn: &mut Conn<'_>, m: &RegistryMemberRow) -> Result<i64, sqlx::Error> {
+    dispatch!(conn, |c| sqlx::query_scalar(INSERT_MEMBER)
+        .bind(&m.group_id)
+        .bind(&m.name)
+        .bind(&m.phone)
+        .bind(&m.bsuid)
+        .bind(&m.role)
+        .bind(m.active)
+        .fetch_one(&mut **c)
+        .await)
+}
+
+async fn upsert_coordinator(
+    conn: &mut Conn<'_>,
+    r: &RegistryCoordinatorRow,
+) -> Result<(), sqlx::Error> {
+    dispatch!(conn, |c| sqlx::query(UPSERT_COORDINATOR)
+        .bind(&r.id)
+        .bind(&r.region)
+        .bind(&r.name)
+        .bind(&r.phone)
+        .bind(&r.bsuid)
+        .bind(&r.roles)
+        .bind(&r.shifts)
+        .bind(r.position)
+        .execute(&mut **c)
+        .await
+        .map(drop))
+}
