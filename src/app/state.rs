@@ -8,6 +8,7 @@ use anyhow::Context;
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::incidents::IncidentWorker;
 use crate::notify::{Replies, Sender, Transport};
 use crate::registry::Registry;
 use crate::routing::Escalator;
@@ -183,6 +184,18 @@ impl AppState {
     }
 
     /// The escalation worker for this state.
+    /// The grouping worker (`crate::incidents`): it polls every second, so a burst's first
+    /// report reaches coordinators about a second after it arrived.
+    pub fn incidents(&self, clock: Clock) -> IncidentWorker {
+        IncidentWorker::new(
+            self.store.clone(),
+            self.registry.clone(),
+            clock,
+            self.outbox_wakeup.clone(),
+            std::time::Duration::from_secs(1),
+        )
+    }
+
     pub fn escalator(&self, clock: Clock) -> Escalator {
         Escalator {
             store: self.store.clone(),

@@ -6,6 +6,7 @@ mod check;
 mod classify;
 mod export;
 mod healthcheck;
+mod incidents;
 mod load;
 mod privacy;
 mod serve;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use args::{
-    Cli, Command, ConfigCommand, ExportCommand, PrivacyCommand, RegistryCommand, TriageCommand,
+    Cli, Command, ConfigCommand, ExportCommand, IncidentsCommand, PrivacyCommand, RegistryCommand, TriageCommand,
     UsersCommand,
 };
 
@@ -57,6 +58,9 @@ pub fn main() -> ExitCode {
         Command::Triage {
             command: TriageCommand::Corrections,
         } => users::corrections(),
+        Command::Incidents {
+            command: IncidentsCommand::Eval { file, no_fail },
+        } => incidents::eval(&file, no_fail),
         Command::Export {
             command:
                 ExportCommand::Weekly {

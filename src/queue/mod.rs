@@ -6,6 +6,7 @@
 
 pub mod actions;
 pub mod api;
+mod incidents_api;
 pub mod auth;
 pub mod client_addr;
 pub mod credentials;
@@ -48,6 +49,7 @@ use crate::error::AppError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(api::router())
+        .merge(incidents_api::router())
         .merge(users_api::router())
         .merge(web::router())
         .merge(media::router())

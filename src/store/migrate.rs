@@ -44,6 +44,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "follow ups",
         include_str!("../../migrations/sqlite/0007_follow_ups.sql"),
     ),
+    (
+        9,
+        "incidents",
+        include_str!("../../migrations/sqlite/0009_incidents.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -80,6 +85,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         7,
         "follow ups",
         include_str!("../../migrations/postgres/0007_follow_ups.sql"),
+    ),
+    (
+        9,
+        "incidents",
+        include_str!("../../migrations/postgres/0009_incidents.sql"),
     ),
 ];
 

@@ -31,6 +31,8 @@ mod audit;
 pub mod blobs;
 pub(crate) mod db;
 mod erasure;
+mod incident_edits;
+mod incidents;
 mod inbound;
 mod ingest;
 mod inspect;
@@ -53,6 +55,10 @@ use std::sync::Arc;
 pub use accounts::{NewUser, SessionRow, TokenOwner, UserAccount, UserRow};
 pub use audit::NewAudit;
 pub use erasure::PersonData;
+pub use incident_edits::{IncidentEditError, IncidentMemberRow, IncidentRow};
+pub use incidents::{
+    IncidentSource, IncidentState, OpenMember, PendingOutcome, Placement, GROUPING_ACTOR,
+};
 pub use ingest::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use ingest::{
     Attribution, DeliveryOutcome, IngestBatch, IngestOutcome, NewDelivery, NewEvent, NewInbound,
