@@ -10,12 +10,11 @@ use super::{
     ack_deadline, find_folios, parse_button, parse_command, CoordinatorAction,
     Deadlines,
 };
-use crate::registry::{Coordinator, Group, Region, Registry};
+use crate::registry::{Coordinator, Region, Registry};
 use crate::store::{
     Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
 };
 use crate::triage::{Category, Classification, Priority};
-use crate::vocab::priority_es;
 use crate::whatsapp::address::{recipient_key, reply_target};
 use crate::whatsapp::outbound::Recipient;
 use crate::whatsapp::InboundMessage;

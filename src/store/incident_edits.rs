@@ -139,7 +139,8 @@ impl Store {
             .bind(report_id)
             .bind(actor)
             .execute(c)
-            .await)?;
+            .await
+            .map(|_| ()))?;
         let detail = serde_json::json!({ "incidente": incident.lead_folio });
         let entry = AuditEntry::report(at, actor, "incident.confirmed", &folio, &detail);
         insert_entry(tx.conn(), &entry).await?;
@@ -185,12 +186,14 @@ impl Store {
             .bind(at)
             .bind(actor)
             .execute(c)
-            .await)?;
+            .await
+            .map(|_| ()))?;
         for id in [old.id, new_id] {
             dispatch!(tx.conn(), |c| sqlx::query(RECOUNT)
                 .bind(id)
                 .execute(c)
-                .await)?;
+                .await
+                .map(|_| ()))?;
         }
         let detail = serde_json::json!({ "de_incidente": old.lead_folio });
         let entry = AuditEntry::report(at, actor, "incident.split", &folio, &detail);
@@ -231,12 +234,14 @@ impl Store {
             .bind(from)
             .bind(into)
             .execute(c)
-            .await)?;
+            .await
+            .map(|_| ()))?;
         for id in [from, into] {
             dispatch!(tx.conn(), |c| sqlx::query(RECOUNT)
                 .bind(id)
                 .execute(c)
-                .await)?;
+                .await
+                .map(|_| ()))?;
         }
         let detail = serde_json::json!({ "unido_a": b.lead_folio, "reportes": a.report_count });
         let entry = AuditEntry::report(at, actor, "incident.merged", &a.lead_folio, &detail);

@@ -308,12 +308,14 @@ impl Store {
                     .bind(state.lead_report_id)
                     .bind(due)
                     .execute(c)
-                    .await)?;
+                    .await
+                    .map(|_| ()))?;
             }
             dispatch!(tx.conn(), |c| sqlx::query(NO_OWN_ESCALATION)
                 .bind(r.report_id)
                 .execute(c)
-                .await)?;
+                .await
+                .map(|_| ()))?;
         }
         let rows = notices(&state);
         for o in &rows {
@@ -323,7 +325,8 @@ impl Store {
             dispatch!(tx.conn(), |c| sqlx::query(MARK_NOTIFIED)
                 .bind(incident_id)
                 .execute(c)
-                .await)?;
+                .await
+                .map(|_| ()))?;
         }
         let action = if p.incident.is_some() {
             "incident.joined"

@@ -188,16 +188,18 @@ async fn operators_split_and_merge_with_an_audit_trail() {
             .unwrap()
             .is_err());
 
-        let actions = |folio: String| async move {
-            let trail = app.state.store.audit_trail("report", &folio).await.unwrap();
-            trail
-                .into_iter()
-                .filter(|t| t.actor == "user:ana")
-                .map(|t| t.action)
-                .collect::<Vec<_>>()
-        };
-        assert_eq!(actions(burst[2].folio.clone()).await, ["incident.split"]);
-        assert_eq!(actions(other.folio.clone()).await, ["incident.merged"]);
-        assert_eq!(actions(burst[0].folio.clone()).await, ["incident.merged_in"]);
+        assert_eq!(ana(&app, &burst[2].folio).await, ["incident.split"]);
+        assert_eq!(ana(&app, &other.folio).await, ["incident.merged"]);
+        assert_eq!(ana(&app, &burst[0].folio).await, ["incident.merged_in"]);
     }
+}
+
+/// The audit actions the operator `user:ana` left on a report.
+async fn ana(app: &TestApp, folio: &str) -> Vec<String> {
+    let trail = app.state.store.audit_trail("report", folio).await.unwrap();
+    trail
+        .into_iter()
+        .filter(|t| t.actor == "user:ana")
+        .map(|t| t.action)
+        .collect()
 }
