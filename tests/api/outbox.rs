@@ -224,7 +224,7 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
             slow_seen
                 .lock()
                 .unwrap()
-                .insert(format!("{}|{}", body["to"], text_of(body)));
+                .insert(format!("{}|{}|{}", body["to"], text_of(body), body["template"]["components"]));
             Answer::Slow
         } else {
             Answer::Ok
@@ -252,7 +252,7 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut per_recipient: HashMap<String, Vec<String>> = HashMap::new();
     for body in fake.accepted() {
-        let key = format!("{}|{}", body["to"], text_of(&body));
+        let key = format!("{}|{}|{}", body["to"], text_of(&body), body["template"]["components"]);
         *seen.entry(key.clone()).or_default() += 1;
         per_recipient
             .entry(body["to"].to_string())
