@@ -39,7 +39,12 @@ fn facts(i: usize, start: DateTime<Utc>) -> Facts {
         // Spread over two days: every one is inside the patrol window.
         at: start + Duration::seconds((i * 17) as i64),
         pin: None,
-        text: format!("{} calle {} numero {}", PHRASES[i % PHRASES.len()], i % 97, i % 13),
+        text: format!(
+            "{} calle {} numero {}",
+            PHRASES[i % PHRASES.len()],
+            i % 97,
+            i % 13
+        ),
         photo: None,
         forwarded: false,
     }

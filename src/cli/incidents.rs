@@ -11,8 +11,7 @@ use crate::incidents::Policy;
 pub fn eval(file: &Path, no_fail: bool) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("no se pudo leer {}", file.display()))?;
-    let reports = parse(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let reports = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
     let policy = Policy::default();
     let report = evaluate(&reports, &policy);
     println!("agrupamiento de incidentes: {}", file.display());
@@ -28,7 +27,10 @@ pub fn eval(file: &Path, no_fail: bool) -> anyhow::Result<ExitCode> {
         println!("umbrales: OK");
         return Ok(ExitCode::SUCCESS);
     }
-    eprintln!("umbral no alcanzado: precisión {p:.3} (mínimo {:.2}), exhaustividad {r:.3} (mínimo {:.2})", FLOOR.0, FLOOR.1);
+    eprintln!(
+        "umbral no alcanzado: precisión {p:.3} (mínimo {:.2}), exhaustividad {r:.3} (mínimo {:.2})",
+        FLOOR.0, FLOOR.1
+    );
     Ok(if no_fail {
         ExitCode::SUCCESS
     } else {

@@ -18,8 +18,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use args::{
-    Cli, Command, ConfigCommand, ExportCommand, IncidentsCommand, PrivacyCommand, RegistryCommand, TriageCommand,
-    UsersCommand,
+    Cli, Command, ConfigCommand, ExportCommand, IncidentsCommand, PrivacyCommand, RegistryCommand,
+    TriageCommand, UsersCommand,
 };
 
 /// Parses the command line and runs the command.

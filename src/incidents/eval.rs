@@ -155,9 +155,9 @@ fn score(assigned: &[(i64, Option<&str>)]) -> Pairwise {
 /// Which half a report belongs to: events stay whole.
 pub fn is_dev(r: &Labelled) -> bool {
     let key = r.event.as_deref().unwrap_or(&r.id);
-    let h = key
-        .bytes()
-        .fold(0x811c_9dc5u32, |h, b| (h ^ u32::from(b)).wrapping_mul(0x0100_0193));
+    let h = key.bytes().fold(0x811c_9dc5u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+    });
     h % 2 == 0
 }
 
@@ -220,10 +220,34 @@ mod tests {
     #[test]
     fn a_burst_groups_and_a_stranger_in_the_same_colonia_stays_apart() {
         let file = vec![
-            line("1", Some("e"), "se escuchan balazos en la calle rosales", "Villa Bonita", 0),
-            line("2", Some("e"), "balazos por la rosales, vengan", "Villa Bonita", 3),
-            line("3", None, "me robaron el tanque de gas anoche", "Villa Bonita", 5),
-            line("4", Some("e"), "se oyeron como 5 balazos en rosales", "Villa Bonita", 7),
+            line(
+                "1",
+                Some("e"),
+                "se escuchan balazos en la calle rosales",
+                "Villa Bonita",
+                0,
+            ),
+            line(
+                "2",
+                Some("e"),
+                "balazos por la rosales, vengan",
+                "Villa Bonita",
+                3,
+            ),
+            line(
+                "3",
+                None,
+                "me robaron el tanque de gas anoche",
+                "Villa Bonita",
+                5,
+            ),
+            line(
+                "4",
+                Some("e"),
+                "se oyeron como 5 balazos en rosales",
+                "Villa Bonita",
+                7,
+            ),
         ];
         let s = replay(&file, &Policy::default());
         assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");

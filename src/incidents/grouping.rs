@@ -295,7 +295,12 @@ fn compare(policy: &Policy, me: &Member, other: &Member) -> Option<(f64, Vec<Sig
     };
     let same_category = me.category == other.category;
     let text = me.vector.cosine(&other.vector);
-    let score = text + if same_category { policy.same_category } else { 0.0 };
+    let score = text
+        + if same_category {
+            policy.same_category
+        } else {
+            0.0
+        };
     if score < needed {
         return None;
     }

@@ -178,7 +178,12 @@ mod tests {
         let b = m.vector("escuchamos balazos cerca de la jesus garcia");
         let c = m.vector("hay un carro sospechoso en la colonia");
         assert!(a.cosine(&b) > 0.3, "{}", a.cosine(&b));
-        assert!(a.cosine(&b) > 2.0 * a.cosine(&c), "{} {}", a.cosine(&b), a.cosine(&c));
+        assert!(
+            a.cosine(&b) > 2.0 * a.cosine(&c),
+            "{} {}",
+            a.cosine(&b),
+            a.cosine(&c)
+        );
     }
 
     #[test]

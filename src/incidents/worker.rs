@@ -16,7 +16,9 @@ use super::grouping::{decide, Facts, Incident, Member, Policy};
 use super::meaning::NgramTfidf;
 use crate::registry::Registry;
 use crate::routing::{coordinators_for, excerpt, to_coordinator};
-use crate::store::{IncidentSource, IncidentState, NewOutbox, PendingOutcome, Placement, Store, StoreError};
+use crate::store::{
+    IncidentSource, IncidentState, NewOutbox, PendingOutcome, Placement, Store, StoreError,
+};
 use crate::triage::{Category, Priority};
 use crate::vocab::{priority_es, Clock};
 

@@ -6,12 +6,12 @@
 
 pub mod actions;
 pub mod api;
-mod incidents_api;
 pub mod auth;
 pub mod client_addr;
 pub mod credentials;
 pub mod detail;
 pub mod export_stream;
+mod incidents_api;
 pub mod login_throttle;
 pub mod map;
 pub mod media;

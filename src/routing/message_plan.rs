@@ -6,10 +6,7 @@ use regex::Regex;
 use serde_json::json;
 
 use super::attribution::Attributed;
-use super::{
-    ack_deadline, find_folios, parse_button, parse_command, CoordinatorAction,
-    Deadlines,
-};
+use super::{ack_deadline, find_folios, parse_button, parse_command, CoordinatorAction, Deadlines};
 use crate::registry::{Coordinator, Region, Registry};
 use crate::store::{
     Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,

@@ -233,13 +233,11 @@ impl Store {
         since: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<String>, StoreError> {
-        let rows: Vec<(Option<String>,)> = dispatch!(&self.pool, |p| sqlx::query_as(
-            RECENT_TEXTS
-        )
-        .bind(since)
-        .bind(limit)
-        .fetch_all(p)
-        .await)?;
+        let rows: Vec<(Option<String>,)> = dispatch!(&self.pool, |p| sqlx::query_as(RECENT_TEXTS)
+            .bind(since)
+            .bind(limit)
+            .fetch_all(p)
+            .await)?;
         Ok(rows.into_iter().filter_map(|r| r.0).collect())
     }
 
@@ -260,15 +258,13 @@ impl Store {
         let incident_id = match p.incident {
             Some(id) => id,
             None => {
-                let id: Option<(i64,)> = dispatch!(tx.conn(), |c| sqlx::query_as(
-                    INSERT_INCIDENT
-                )
-                .bind(r.report_id)
-                .bind(&r.region)
-                .bind(&r.category)
-                .bind(r.created_at)
-                .fetch_optional(c)
-                .await)?;
+                let id: Option<(i64,)> = dispatch!(tx.conn(), |c| sqlx::query_as(INSERT_INCIDENT)
+                    .bind(r.report_id)
+                    .bind(&r.region)
+                    .bind(&r.category)
+                    .bind(r.created_at)
+                    .fetch_optional(c)
+                    .await)?;
                 match id {
                     Some((id,)) => id,
                     None => return Ok(None),

@@ -15,11 +15,26 @@ use crate::helpers::{backends, text_webhook, Backend, TestApp};
 /// Five neighbours of three groups (two of Villa de Seris, two of the COBACH there, one of
 /// Coparmex whose colonias do not include it) describe the same shooting.
 const BURST: [(&str, &str); 5] = [
-    ("5216621000101", "se escucharon balazos en la calle Yañez de Villa de Seris"),
-    ("5216621002201", "se oyen balazos por la calle Yañez en Villa de Seris, hay gente corriendo"),
-    ("5216621000102", "balazos en la Yañez de Villa de Seris, fueron como 6"),
-    ("5216621002202", "acaban de sonar balazos en la calle Yañez de la Villa de Seris"),
-    ("5216621003301", "escuchamos balazos rumbo a la calle Yañez, Villa de Seris"),
+    (
+        "5216621000101",
+        "se escucharon balazos en la calle Yañez de Villa de Seris",
+    ),
+    (
+        "5216621002201",
+        "se oyen balazos por la calle Yañez en Villa de Seris, hay gente corriendo",
+    ),
+    (
+        "5216621000102",
+        "balazos en la Yañez de Villa de Seris, fueron como 6",
+    ),
+    (
+        "5216621002202",
+        "acaban de sonar balazos en la calle Yañez de la Villa de Seris",
+    ),
+    (
+        "5216621003301",
+        "escuchamos balazos rumbo a la calle Yañez, Villa de Seris",
+    ),
 ];
 /// A neighbour of the same colonia about something else.
 const UNRELATED: (&str, &str) = (
@@ -41,7 +56,10 @@ async fn outbox(app: &TestApp, purpose: &str) -> Vec<OutboxRow> {
 }
 
 /// Both replicas' workers run one pass at the same time; returns what they placed and told.
-async fn both(a: &alerta::incidents::IncidentWorker, b: &alerta::incidents::IncidentWorker) -> (usize, usize) {
+async fn both(
+    a: &alerta::incidents::IncidentWorker,
+    b: &alerta::incidents::IncidentWorker,
+) -> (usize, usize) {
     let (x, y) = tokio::join!(a.tick(), b.tick());
     let (x, y) = (x.unwrap(), y.unwrap());
     (x.placed + y.placed, x.outcomes + y.outcomes)
@@ -70,14 +88,30 @@ async fn burst_story(backend: Backend) {
     assert_eq!(both(&a, &b).await, (0, 0), "everything was placed once");
 
     let store = &app.state.store;
-    let incident = store.incident_of_report(burst[0].id).await.unwrap().unwrap();
-    assert_eq!((incident.report_count, incident.groups), (5, 3), "{incident:?}");
+    let incident = store
+        .incident_of_report(burst[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (incident.report_count, incident.groups),
+        (5, 3),
+        "{incident:?}"
+    );
     assert_eq!(incident.lead_folio, burst[0].folio);
     for r in &burst {
         let of = store.incident_of_report(r.id).await.unwrap().unwrap();
-        assert_eq!(of.id, incident.id, "{} joined the burst's incident", r.folio);
+        assert_eq!(
+            of.id, incident.id,
+            "{} joined the burst's incident",
+            r.folio
+        );
     }
-    let apart = store.incident_of_report(unrelated.id).await.unwrap().unwrap();
+    let apart = store
+        .incident_of_report(unrelated.id)
+        .await
+        .unwrap()
+        .unwrap();
     assert_ne!(apart.id, incident.id, "the unrelated report stays apart");
     assert_eq!(apart.report_count, 1);
 
@@ -95,7 +129,9 @@ async fn burst_story(backend: Backend) {
     let updates = outbox(&app, "incident_update").await;
     assert_eq!(updates.len(), roster, "one follow-up at five reports");
     assert!(
-        updates[0].params.contains("5 reportes de 3 grupos en Col. Villa de Seris"),
+        updates[0]
+            .params
+            .contains("5 reportes de 3 grupos en Col. Villa de Seris"),
         "{}",
         updates[0].params
     );
@@ -105,9 +141,15 @@ async fn burst_story(backend: Backend) {
         assert_eq!(r.escalate_at, None, "{}", r.folio);
     }
     let trail = store.audit_trail("report", &burst[3].folio).await.unwrap();
-    let joined = trail.iter().find(|t| t.action == "incident.joined").unwrap();
+    let joined = trail
+        .iter()
+        .find(|t| t.action == "incident.joined")
+        .unwrap();
     let detail = joined.detail.clone().unwrap_or_default();
-    assert!(detail.contains("texto") && detail.contains("tiempo"), "{detail}");
+    assert!(
+        detail.contains("texto") && detail.contains("tiempo"),
+        "{detail}"
+    );
 
     // A coordinator resolves the incident's folio on WhatsApp.
     let c = coordinators_for(region, Category::Emergency911, Utc::now())[0];
@@ -118,7 +160,10 @@ async fn burst_story(backend: Backend) {
         .post_signed(&text_webhook("w.c1", Some(&wa_id), None, None, &command))
         .await;
     assert_eq!(status.as_u16(), 200, "{body}");
-    assert_eq!(app.report(ReportLookup::Id(burst[0].id)).await.status, "resolved");
+    assert_eq!(
+        app.report(ReportLookup::Id(burst[0].id)).await.status,
+        "resolved"
+    );
 
     assert_eq!(both(&a, &b).await.1, 4, "the four other reporters, once");
     assert_eq!(both(&a, &b).await.1, 0, "and never again");
@@ -129,7 +174,10 @@ async fn burst_story(backend: Backend) {
         assert_eq!(app.report(ReportLookup::Id(r.id)).await.status, "resolved");
     }
     assert!(told.iter().all(|o| o.report_id != Some(unrelated.id)));
-    assert_eq!(app.report(ReportLookup::Id(unrelated.id)).await.status, "open");
+    assert_eq!(
+        app.report(ReportLookup::Id(unrelated.id)).await.status,
+        "open"
+    );
 }
 
 #[tokio::test]
@@ -151,7 +199,11 @@ async fn operators_split_and_merge_with_an_audit_trail() {
         let other = post(&app, "w.o", UNRELATED.0, UNRELATED.1).await;
         worker.tick().await.unwrap();
         let store = &app.state.store;
-        let first = store.incident_of_report(burst[0].id).await.unwrap().unwrap();
+        let first = store
+            .incident_of_report(burst[0].id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(first.report_count, 3);
         let now = Utc::now();
 
@@ -166,8 +218,20 @@ async fn operators_split_and_merge_with_an_audit_trail() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(store.incident(first.id).await.unwrap().unwrap().report_count, 2);
-        let split = store.incident_of_report(burst[2].id).await.unwrap().unwrap();
+        assert_eq!(
+            store
+                .incident(first.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .report_count,
+            2
+        );
+        let split = store
+            .incident_of_report(burst[2].id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!((split.id, split.report_count), (new_id, 1));
 
         // Merging the unrelated report's incident into the first moves its report.
@@ -177,9 +241,22 @@ async fn operators_split_and_merge_with_an_audit_trail() {
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(store.incident(first.id).await.unwrap().unwrap().report_count, 3);
         assert_eq!(
-            store.incident(theirs.id).await.unwrap().unwrap().merged_into,
+            store
+                .incident(first.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .report_count,
+            3
+        );
+        assert_eq!(
+            store
+                .incident(theirs.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .merged_into,
             Some(first.id)
         );
         assert!(store

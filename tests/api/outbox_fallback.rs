@@ -145,7 +145,7 @@ async fn a_failed_131047_on_a_merged_coordinator_notice_delivers_every_folio() {
         ];
         for (i, (from, text)) in [LAURA, JOSE, MARIA.0].into_iter().zip(texts).enumerate() {
             let wamid = format!("w.merge.{i}");
-            post_text(&app, &wamid, from, &text).await;
+            post_text(&app, &wamid, from, text).await;
             folios.insert(app.report(ReportLookup::MessageWamid(&wamid)).await.folio);
         }
         let clock = Clock::manual(Utc::now());
