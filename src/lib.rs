@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod error;
+pub mod incidents;
 pub mod intake;
 pub mod loadgen;
 pub mod notify;

@@ -92,6 +92,7 @@ pub async fn run_with_metrics(
         vec![
             tokio::spawn(state.sender(clock.clone())?.run(shutdown.clone())),
             tokio::spawn(state.escalator(clock.clone()).run(shutdown.clone())),
+            tokio::spawn(state.incidents(clock.clone()).run(shutdown.clone())),
             tokio::spawn(
                 crate::reports::digest::Digester::new(
                     state.reports(),

@@ -8,6 +8,7 @@ use anyhow::Context;
 use tokio::sync::Notify;
 
 use crate::config::Config;
+use crate::incidents::IncidentWorker;
 use crate::notify::{Replies, Sender, Transport};
 use crate::registry::{Registry, SharedRegistry};
 use crate::routing::{Escalator, RegistrySync};
@@ -190,6 +191,18 @@ impl AppState {
             config: self.config.clone(),
             outbox_wakeup: self.outbox_wakeup.clone(),
         }
+    }
+
+    /// The grouping worker (`crate::incidents`): it polls every second, so a burst's first
+    /// report reaches coordinators about a second after it arrived.
+    pub fn incidents(&self, clock: Clock) -> IncidentWorker {
+        IncidentWorker::new(
+            self.store.clone(),
+            self.registry.clone(),
+            clock,
+            self.outbox_wakeup.clone(),
+            std::time::Duration::from_secs(1),
+        )
     }
 
     /// The escalation worker for this state.

@@ -102,6 +102,12 @@ pub enum Command {
         #[command(subcommand)]
         command: TriageCommand,
     },
+    /// Incidentes: reportes del mismo hecho agrupados.
+    #[command(after_help = "Ejemplo:\n  alerta incidents eval fixtures/incidents/bursts.jsonl")]
+    Incidents {
+        #[command(subcommand)]
+        command: IncidentsCommand,
+    },
     /// Exportaciones para coordinadores.
     #[command(
         after_help = "Ejemplo:\n  alerta export weekly --week 2026-W47 --format xlsx --out semana.xlsx"
@@ -277,6 +283,27 @@ pub enum RegistryCommand {
         /// Muestra los cambios sin aplicarlos.
         #[arg(long)]
         dry_run: bool,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum IncidentsCommand {
+    /// Reproduce ráfagas etiquetadas en orden de llegada y mide la precisión y la
+    /// exhaustividad por pares del agrupamiento (todo el archivo y sus dos mitades).
+    #[command(
+        long_about = "Reproduce ráfagas etiquetadas (líneas JSON con id, event, text, category, \
+                      region, colonia, municipality, group, minute, lat, lon, forwarded) en \
+                      orden de llegada y mide la precisión y la exhaustividad por pares del \
+                      agrupamiento. Termina con 1 si el archivo completo queda por debajo de \
+                      0.90 de precisión u 0.80 de exhaustividad (la meta es 0.95 / 0.85).",
+        after_help = "Ejemplo:\n  alerta incidents eval fixtures/incidents/bursts.jsonl"
+    )]
+    Eval {
+        /// Archivo JSONL etiquetado.
+        file: PathBuf,
+        /// Muestra el informe pero termina con 0 aunque no se alcance el mínimo.
+        #[arg(long)]
+        no_fail: bool,
     },
 }
 

@@ -6,6 +6,7 @@ mod check;
 mod classify;
 mod export;
 mod healthcheck;
+mod incidents;
 mod load;
 mod privacy;
 mod registry;
@@ -18,8 +19,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 
 use args::{
-    Cli, Command, ConfigCommand, ExportCommand, PrivacyCommand, RegistryCommand, TriageCommand,
-    UsersCommand,
+    Cli, Command, ConfigCommand, ExportCommand, IncidentsCommand, PrivacyCommand, RegistryCommand,
+    TriageCommand, UsersCommand,
 };
 
 /// Parses the command line and runs the command.
@@ -61,6 +62,9 @@ pub fn main() -> ExitCode {
         Command::Triage {
             command: TriageCommand::Corrections,
         } => users::corrections(),
+        Command::Incidents {
+            command: IncidentsCommand::Eval { file, no_fail },
+        } => incidents::eval(&file, no_fail),
         Command::Export {
             command:
                 ExportCommand::Weekly {

@@ -41,7 +41,7 @@ const NOTICE_MARKERS: &[&str] = &[
 ];
 
 /// The catalogue. Order is the README's.
-pub const CATALOGUE: [PurposeDef; 13] = [
+pub const CATALOGUE: [PurposeDef; 14] = [
     PurposeDef {
         purpose: "reply_emergency",
         markers: &["folio", "estado", "numeros"],
@@ -120,6 +120,24 @@ pub const CATALOGUE: [PurposeDef; 13] = [
                 "extracto",
             ],
             body: "Nuevo reporte {{folio}} ({{prioridad}}). Categoría: {{categoria}}. Grupo: {{grupo}}, colonia {{colonia}}. «{{extracto}}» Responda «ok {{folio}}» al atenderlo.",
+        },
+        variants: &[],
+    },
+    PurposeDef {
+        purpose: "incident_update",
+        markers: &[
+            "folio",
+            "estado",
+            "resumen",
+            "categoria",
+            "prioridad",
+            "extracto",
+        ],
+        template: TemplateDef {
+            name: "alerta_incidente_crece",
+            language: ES_MX,
+            params: &["folio", "resumen", "categoria", "extracto"],
+            body: "El incidente {{folio}} suma {{resumen}}. Categoría: {{categoria}}. Último: «{{extracto}}» Responda «ok {{folio}}» al atenderlo.",
         },
         variants: &[],
     },

@@ -11,6 +11,7 @@ pub mod client_addr;
 pub mod credentials;
 pub mod detail;
 pub mod export_stream;
+mod incidents_api;
 pub mod login_throttle;
 pub mod map;
 pub mod media;
@@ -50,6 +51,7 @@ use crate::error::AppError;
 pub fn router() -> Router<AppState> {
     Router::new()
         .merge(api::router())
+        .merge(incidents_api::router())
         .merge(users_api::router())
         .merge(registry_api::router())
         .merge(web::router())

@@ -6,16 +6,12 @@ use regex::Regex;
 use serde_json::json;
 
 use super::attribution::Attributed;
-use super::{
-    ack_deadline, coordinators_for, find_folios, parse_button, parse_command, CoordinatorAction,
-    Deadlines,
-};
-use crate::registry::{Coordinator, Group, Region, Registry};
+use super::{ack_deadline, find_folios, parse_button, parse_command, CoordinatorAction, Deadlines};
+use crate::registry::{Coordinator, Region, Registry};
 use crate::store::{
     Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
 };
 use crate::triage::{Category, Classification, Priority};
-use crate::vocab::priority_es;
 use crate::whatsapp::address::{recipient_key, reply_target};
 use crate::whatsapp::outbound::Recipient;
 use crate::whatsapp::InboundMessage;
@@ -88,30 +84,14 @@ pub fn plan_message(
                 Category::Tip089 => ("reply_tip", 1, json!({})),
                 _ => ("reply_ack", 2, json!({ "region": region.name })),
             };
-            let mut outbox = vec![answer(purpose, priority, params)];
-            let notice = notice_params(group, triage, msg.body.as_deref().unwrap_or_default());
-            let urgent = net;
-            let roster = if net {
-                Category::Emergency911
-            } else {
-                category
-            };
+            // Coordinators are not told here: the incident worker (`crate::incidents`) tells
+            // them once per incident, after grouping this report with its neighbours'.
+            let outbox = vec![answer(purpose, priority, params)];
             let report_priority = if net {
                 Priority::Critical
             } else {
                 triage.priority
             };
-            for c in coordinators_for(region, roster, ctx.now) {
-                if let Some(row) = to_coordinator(
-                    c,
-                    "coordinator_notice",
-                    if urgent { 1 } else { 3 },
-                    &notice,
-                    ctx.now,
-                ) {
-                    outbox.push(row);
-                }
-            }
             Some(MessagePlan::Report {
                 report: NewReport {
                     state: region.state.clone(),
@@ -263,29 +243,6 @@ fn coordinator_command(
         on_no_match: Some(answer("command_unknown", 2, json!({ "folio": folio }))),
         folio,
     }))
-}
-
-/// Markers of a coordinator notice: enough to act on, never the reporter's phone number.
-pub fn notice_params(group: &Group, triage: &Classification, text: &str) -> serde_json::Value {
-    json!({
-        "grupo": group.name,
-        "colonia": group.colonias.join(", "),
-        "categoria": if triage.emergency_reply && triage.category != Category::Emergency911 {
-            format!("{} (posible emergencia)", triage.category.label_es())
-        } else {
-            triage.category.label_es().to_owned()
-        },
-        "prioridad": priority_es(
-            if triage.emergency_reply {
-                Priority::Critical
-            } else {
-                triage.priority
-            }
-            .as_str()
-        )
-        .to_lowercase(),
-        "extracto": excerpt(text),
-    })
 }
 
 /// An outbox row for a coordinator, addressed by phone (as Meta expects: country code, no

@@ -51,6 +51,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         include_str!("../../migrations/sqlite/0008_registry.sql"),
     ),
     (
+        9,
+        "incidents",
+        include_str!("../../migrations/sqlite/0009_incidents.sql"),
+    ),
+    (
         10,
         "trend alerts",
         include_str!("../../migrations/sqlite/0010_trend_alerts.sql"),
@@ -96,6 +101,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         8,
         "registry",
         include_str!("../../migrations/postgres/0008_registry.sql"),
+    ),
+    (
+        9,
+        "incidents",
+        include_str!("../../migrations/postgres/0009_incidents.sql"),
     ),
     (
         10,

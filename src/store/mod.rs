@@ -32,6 +32,8 @@ pub mod blobs;
 pub(crate) mod db;
 mod erasure;
 mod inbound;
+mod incident_edits;
+mod incidents;
 mod ingest;
 mod inspect;
 mod ledger;
@@ -55,6 +57,10 @@ use std::sync::Arc;
 pub use accounts::{NewUser, SessionRow, TokenOwner, UserAccount, UserRow};
 pub use audit::NewAudit;
 pub use erasure::PersonData;
+pub use incident_edits::{IncidentEditError, IncidentMemberRow, IncidentRow};
+pub use incidents::{
+    IncidentSource, IncidentState, OpenMember, PendingOutcome, Placement, GROUPING_ACTOR,
+};
 pub use ingest::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
 pub use ingest::{
     Attribution, DeliveryOutcome, IngestBatch, IngestOutcome, NewDelivery, NewEvent, NewInbound,

@@ -18,6 +18,7 @@ mod fake_graph;
 mod group_commit;
 mod helpers;
 mod hot_paths;
+mod incidents;
 mod login_defences;
 mod map;
 mod media;

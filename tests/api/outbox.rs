@@ -221,10 +221,12 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
         } else if r < 0.2 {
             Answer::Error(429, 130429)
         } else if r < 0.3 {
-            slow_seen
-                .lock()
-                .unwrap()
-                .insert(format!("{}|{}", body["to"], text_of(body)));
+            slow_seen.lock().unwrap().insert(format!(
+                "{}|{}|{}",
+                body["to"],
+                text_of(body),
+                body["template"]["components"]
+            ));
             Answer::Slow
         } else {
             Answer::Ok
@@ -252,7 +254,12 @@ async fn with_30_percent_failures_everything_is_sent_once_and_in_order() {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut per_recipient: HashMap<String, Vec<String>> = HashMap::new();
     for body in fake.accepted() {
-        let key = format!("{}|{}", body["to"], text_of(&body));
+        let key = format!(
+            "{}|{}|{}",
+            body["to"],
+            text_of(&body),
+            body["template"]["components"]
+        );
         *seen.entry(key.clone()).or_default() += 1;
         per_recipient
             .entry(body["to"].to_string())

@@ -51,6 +51,10 @@ async fn the_cost_ledger_sums_what_the_status_webhooks_said() {
             "pueden mandar rondines en la noche por la calle del parque xfa",
         );
         app.post_signed(&group_msg).await;
+        // Grouping (which queues the coordinators' notices) runs before the reports are
+        // moved into the past, as it would have on that Wednesday.
+        let now = Clock::manual(Utc::now());
+        app.state.incidents(now).tick().await.unwrap();
         for wamid in ["w.cost.1", "w.cost.g"] {
             let folio = app.report(ReportLookup::MessageWamid(wamid)).await.folio;
             let sql = "UPDATE reports SET created_at = $1, updated_at = $1 WHERE folio = $2";

@@ -138,13 +138,15 @@ async fn a_failed_131047_on_a_merged_coordinator_notice_delivers_every_folio() {
         let (coordinator, ten) = patrol_coordinator(&app);
         post_text(&app, "w.coord.hi", &coordinator, "buenos días, de turno").await;
         let mut folios = BTreeSet::new();
-        for (i, from) in [LAURA, JOSE, MARIA.0].into_iter().enumerate() {
+        // Three different problems: three incidents, three notices to the same coordinator.
+        let texts = [
+            "pueden mandar rondines en la noche por la calle 7 xfa",
+            "se juntan muchachos a tomar en el parque de la Jalisco, pedimos patrulla",
+            "roban autopartes cada noche en la cerrada Olivos, necesitamos vigilancia",
+        ];
+        for (i, (from, text)) in [LAURA, JOSE, MARIA.0].into_iter().zip(texts).enumerate() {
             let wamid = format!("w.merge.{i}");
-            let text = format!(
-                "pueden mandar rondines en la noche por la calle {} xfa",
-                i + 7
-            );
-            post_text(&app, &wamid, from, &text).await;
+            post_text(&app, &wamid, from, text).await;
             folios.insert(app.report(ReportLookup::MessageWamid(&wamid)).await.folio);
         }
         let clock = Clock::manual(Utc::now());

@@ -455,6 +455,7 @@ async fn the_openapi_document_lists_every_api_route() {
         include_str!("../../src/queue/users_api.rs"),
         include_str!("../../src/queue/reports_api.rs"),
         include_str!("../../src/queue/registry_api.rs"),
+        include_str!("../../src/queue/incidents_api.rs"),
     ];
     let mut routes = 0;
     for source in sources {

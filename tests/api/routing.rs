@@ -377,7 +377,7 @@ async fn the_pair_limit_spaces_messages_to_one_coordinator_by_six_seconds() {
         ),
         (
             MARIA.0,
-            "solicitamos rondines en la calle principal porque roban carros",
+            "se juntan muchachos a tomar en el parque de la Jalisco, pedimos patrulla",
         ),
     ];
     for (i, (from, text)) in texts.iter().enumerate() {
@@ -390,6 +390,9 @@ async fn the_pair_limit_spaces_messages_to_one_coordinator_by_six_seconds() {
     // Virtual time: a clock that moves one second per pass, only when told to. (Pausing
     // tokio's clock instead lets it jump to the pool's timers while SQLite works.)
     let clock = Clock::manual(Utc::now());
+    // The incident worker queues the coordinators' notices (three problems, three
+    // incidents).
+    app.state.incidents(clock.clone()).tick().await.unwrap();
     let sender = app.state.sender(clock.clone()).unwrap();
     for _ in 0..40 {
         sender.tick().await.unwrap();

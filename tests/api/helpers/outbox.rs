@@ -5,8 +5,12 @@ use alerta::vocab::Clock;
 use super::TestApp;
 
 /// Ticks the sender until nothing is left to do, moving the clock past pacing and backoff.
+/// The incident worker runs first on every round, as it does beside the sender in
+/// `alerta serve`: coordinators' notices are its to queue.
 pub async fn drain(app: &TestApp, sender: &alerta::notify::Sender, clock: &Clock) {
+    let incidents = app.state.incidents(clock.clone());
     for _ in 0..300 {
+        incidents.tick().await.unwrap();
         sender.tick().await.unwrap();
         let open = app
             .state

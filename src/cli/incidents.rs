@@ -1,0 +1,39 @@
+//! `alerta incidents eval`: the grouping's pairwise precision and recall on labelled bursts.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::incidents::eval::{evaluate, parse, FLOOR, TARGET};
+use crate::incidents::Policy;
+
+pub fn eval(file: &Path, no_fail: bool) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .with_context(|| format!("no se pudo leer {}", file.display()))?;
+    let reports = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    let policy = Policy::default();
+    let report = evaluate(&reports, &policy);
+    println!("agrupamiento de incidentes: {}", file.display());
+    println!("todo:          {}", report.all);
+    println!("mitad dev:     {}", report.dev);
+    println!("mitad control: {}", report.held_out);
+    println!(
+        "meta {:.2} / {:.2}; mínimo {:.2} / {:.2}",
+        TARGET.0, TARGET.1, FLOOR.0, FLOOR.1
+    );
+    let (p, r) = (report.all.precision(), report.all.recall());
+    if p >= FLOOR.0 && r >= FLOOR.1 {
+        println!("umbrales: OK");
+        return Ok(ExitCode::SUCCESS);
+    }
+    eprintln!(
+        "umbral no alcanzado: precisión {p:.3} (mínimo {:.2}), exhaustividad {r:.3} (mínimo {:.2})",
+        FLOOR.0, FLOOR.1
+    );
+    Ok(if no_fail {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

@@ -1,0 +1,336 @@
+//! The grouping worker: places every new report in an incident (off the webhook's path),
+//! tells coordinators once per incident and again when it grows past [`GROWTH`], and tells
+//! every reporter of an incident its outcome. Any number of replicas may run it: the
+//! store's keys decide who places a report or sends an outcome (`store/incidents.rs`).
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::json;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use super::grouping::{decide, Facts, Incident, Member, Policy};
+use super::meaning::NgramTfidf;
+use crate::registry::SharedRegistry;
+use crate::routing::{coordinators_for, excerpt, to_coordinator};
+use crate::store::{
+    IncidentSource, IncidentState, NewOutbox, PendingOutcome, Placement, Store, StoreError,
+};
+use crate::triage::{Category, Priority};
+use crate::vocab::{priority_es, Clock};
+
+/// Sizes at which coordinators hear again that an incident grew.
+pub const GROWTH: [i64; 4] = [5, 10, 25, 50];
+/// Reports placed per pass.
+const BATCH: i64 = 200;
+/// How far back the n-gram weights look, how many texts, and how often they are refitted.
+const CORPUS_DAYS: i64 = 90;
+const CORPUS_TEXTS: i64 = 20_000;
+const REFIT_EVERY: chrono::Duration = chrono::Duration::hours(6);
+
+pub struct IncidentWorker {
+    pub store: Arc<Store>,
+    pub registry: SharedRegistry,
+    pub clock: Clock,
+    /// Wakes the sender when notices were queued.
+    pub outbox_wakeup: Arc<Notify>,
+    pub poll: Duration,
+    pub policy: Policy,
+    /// The fitted weights and when they were fitted.
+    meaning: Mutex<Option<(DateTime<Utc>, Arc<NgramTfidf>)>>,
+}
+
+/// What one pass did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub placed: usize,
+    pub outcomes: usize,
+}
+
+impl IncidentWorker {
+    pub fn new(
+        store: Arc<Store>,
+        registry: SharedRegistry,
+        clock: Clock,
+        outbox_wakeup: Arc<Notify>,
+        poll: Duration,
+    ) -> Self {
+        IncidentWorker {
+            store,
+            registry,
+            clock,
+            outbox_wakeup,
+            poll,
+            policy: Policy::default(),
+            meaning: Mutex::new(None),
+        }
+    }
+
+    pub async fn run(self, shutdown: CancellationToken) {
+        loop {
+            if let Err(e) = self.tick().await {
+                tracing::warn!(error = %e, "incident pass failed");
+            }
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                () = tokio::time::sleep(self.poll) => {},
+            }
+        }
+    }
+
+    /// Places new reports, then sends outcomes.
+    pub async fn tick(&self) -> Result<Pass, StoreError> {
+        let now = self.clock.now();
+        let mut pass = Pass::default();
+        let reports = self
+            .store
+            .ungrouped_reports(now - self.policy.longest_window(), BATCH)
+            .await?;
+        if !reports.is_empty() {
+            let meaning = self.meaning(now).await?;
+            for r in &reports {
+                if self.place(r, &meaning, now).await? {
+                    pass.placed += 1;
+                }
+            }
+        }
+        for o in self.store.pending_outcomes(BATCH).await? {
+            let message = tell_reporter(&o, now);
+            if self.store.record_outcome(&o, message.as_ref(), now).await? {
+                pass.outcomes += 1;
+            }
+        }
+        if pass.placed + pass.outcomes > 0 {
+            self.outbox_wakeup.notify_one();
+        }
+        Ok(pass)
+    }
+
+    async fn meaning(&self, now: DateTime<Utc>) -> Result<Arc<NgramTfidf>, StoreError> {
+        if let Some((at, m)) = self.meaning.lock().map(|g| g.clone()).ok().flatten() {
+            if now - at < REFIT_EVERY {
+                return Ok(m);
+            }
+        }
+        let texts = self
+            .store
+            .recent_report_texts(now - chrono::Duration::days(CORPUS_DAYS), CORPUS_TEXTS)
+            .await?;
+        let m = Arc::new(NgramTfidf::fit(texts.iter().map(String::as_str)));
+        if let Ok(mut g) = self.meaning.lock() {
+            *g = Some((now, m.clone()));
+        }
+        Ok(m)
+    }
+
+    async fn place(
+        &self,
+        r: &IncidentSource,
+        meaning: &NgramTfidf,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let horizon = r.created_at - self.policy.longest_window();
+        let mut incidents: BTreeMap<i64, Incident> = BTreeMap::new();
+        // The first colonia told among each incident's reports: where coordinators read
+        // the event happened.
+        let mut colonias: BTreeMap<i64, String> = BTreeMap::new();
+        for m in self.store.open_incident_members(&r.region, horizon).await? {
+            if m.source.report_id == r.report_id {
+                continue;
+            }
+            let facts = self.facts(&m.source);
+            if let Some(c) = &facts.colonia {
+                colonias.entry(m.incident_id).or_insert_with(|| c.clone());
+            }
+            let member = Member::new(&facts, meaning);
+            incidents
+                .entry(m.incident_id)
+                .or_insert_with(|| Incident {
+                    id: m.incident_id,
+                    region: m.source.region.clone(),
+                    category: m.incident_category.clone(),
+                    members: Vec::new(),
+                })
+                .members
+                .push(member);
+        }
+        let facts = self.facts(r);
+        let me = Member::new(&facts, meaning);
+        let open: Vec<&Incident> = incidents.values().collect();
+        let decision = decide(&self.policy, "ngramas-tfidf", &facts, &me, &open);
+        let placement = Placement {
+            report: r.clone(),
+            incident: decision.incident,
+            signals: serde_json::to_value(&decision).unwrap_or_default(),
+            at: now,
+        };
+        let place = decision
+            .incident
+            .and_then(|id| colonias.get(&id))
+            .or(facts.colonia.as_ref())
+            .map(|c| format!("Col. {c}"))
+            .or(facts.municipality.clone());
+        let placed = self
+            .store
+            .place_report(&placement, |state| {
+                self.notices(state, r, place.as_deref(), now)
+            })
+            .await?;
+        Ok(placed.is_some())
+    }
+
+    /// What grouping compares: the colonia the report names (or its group's only one), the
+    /// group's municipality, the pin, the text, the photo.
+    fn facts(&self, r: &IncidentSource) -> Facts {
+        let registry = self.registry.current();
+        let group = registry.group(&r.group_ref);
+        let location: Vec<&str> = [r.location_name.as_deref(), r.location_address.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
+        let colonia = group.and_then(|g| {
+            crate::reports::colonia::report_colonia(&g.colonias, &location, r.text.as_deref())
+        });
+        Facts {
+            report_id: r.report_id,
+            group: r.group_ref.clone(),
+            region: r.region.clone(),
+            colonia,
+            municipality: group.map(|g| g.municipality.clone()),
+            category: r.category.clone(),
+            at: r.created_at,
+            pin: r.latitude.zip(r.longitude),
+            text: r.text.clone().unwrap_or_default(),
+            photo: r.photo.clone(),
+            forwarded: r.forwarded,
+        }
+    }
+
+    /// The coordinators' notices an incident's new state calls for: the first report's
+    /// notice, or a follow-up when it passes a [`GROWTH`] size.
+    fn notices(
+        &self,
+        s: &IncidentState,
+        r: &IncidentSource,
+        place: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Vec<NewOutbox> {
+        let registry = self.registry.current();
+        let Some(region) = registry.region(&s.region) else {
+            return Vec::new();
+        };
+        let category: Option<Category> = s.category.parse().ok();
+        let priority: Priority = r.priority.parse().unwrap_or(Priority::Normal);
+        // The 9-1-1 safety net makes a report critical whatever its category: such an
+        // incident goes to the emergency roster, first in the queue.
+        let urgent = category == Some(Category::Emergency911) || priority == Priority::Critical;
+        let roster = if urgent {
+            Category::Emergency911
+        } else {
+            category.unwrap_or(Category::Other)
+        };
+        let label = match category {
+            Some(c) if urgent && c != Category::Emergency911 => {
+                format!("{} (posible emergencia)", c.label_es())
+            }
+            Some(c) => c.label_es().to_owned(),
+            None => s.category.clone(),
+        };
+        let text = r.text.as_deref().map(excerpt).unwrap_or_default();
+        let (purpose, params) = if s.report_count == 1 && s.notified_count == 0 {
+            if s.lead_notified {
+                return Vec::new();
+            }
+            let group = registry.group(&r.group_ref);
+            (
+                "coordinator_notice",
+                json!({
+                    "grupo": group.map_or(r.group_ref.as_str(), |g| g.name.as_str()),
+                    "colonia": group.map(|g| g.colonias.join(", ")).unwrap_or_default(),
+                    "categoria": label,
+                    "prioridad": priority_es(priority.as_str()).to_lowercase(),
+                    "extracto": text,
+                }),
+            )
+        } else if GROWTH
+            .iter()
+            .any(|&t| s.notified_count < t && t <= s.report_count)
+        {
+            (
+                "incident_update",
+                json!({
+                    "resumen": summary(s.report_count, s.groups, place),
+                    "categoria": label,
+                    "prioridad": priority_es(priority.as_str()).to_lowercase(),
+                    "extracto": text,
+                }),
+            )
+        } else {
+            return Vec::new();
+        };
+        let urgency = if urgent { 1 } else { 3 };
+        coordinators_for(region, roster, now)
+            .into_iter()
+            .filter_map(|c| to_coordinator(c, purpose, urgency, &params, now))
+            .collect()
+    }
+}
+
+/// "5 reportes de 3 grupos en Col. Villa Bonita".
+pub fn summary(reports: i64, groups: i64, place: Option<&str>) -> String {
+    let plural = |n: i64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    let mut s = format!(
+        "{} de {}",
+        plural(reports, "reporte", "reportes"),
+        plural(groups, "grupo", "grupos")
+    );
+    if let Some(p) = place {
+        s.push_str(" en ");
+        s.push_str(p);
+    }
+    s
+}
+
+/// The reporter's message for an outcome: their own report's status, in the words every
+/// reporter gets (`reporter_status`); none when their report already had it (an operator
+/// acted on it alone and they were told then).
+fn tell_reporter(o: &PendingOutcome, now: DateTime<Utc>) -> Option<NewOutbox> {
+    let already = match o.status.as_str() {
+        "acknowledged" => o.member_status != "open",
+        _ => !matches!(o.member_status.as_str(), "open" | "acknowledged"),
+    };
+    if already {
+        return None;
+    }
+    let status = if o.status == "resolved" {
+        "resolved"
+    } else {
+        "acknowledged"
+    };
+    NewOutbox::to_origin(
+        o.cloud_group_id.as_deref(),
+        o.sender_phone.as_deref(),
+        o.sender_bsuid.as_deref(),
+        &o.wamid,
+        "reporter_status",
+        json!({ "folio": o.folio, "status": status, "incidente": o.lead_folio }),
+        now,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summaries_agree_in_number() {
+        assert_eq!(
+            summary(5, 3, Some("Col. Villa Bonita")),
+            "5 reportes de 3 grupos en Col. Villa Bonita"
+        );
+        assert_eq!(summary(1, 1, None), "1 reporte de 1 grupo");
+    }
+}

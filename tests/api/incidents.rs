@@ -1,0 +1,283 @@
+//! Incidents end to end: a burst of neighbours' reports becomes one incident with one
+//! coordinator notice; an unrelated report in the same colonia stays apart; resolving the
+//! incident tells every reporter once, with two replicas grouping and notifying on one
+//! database; operators' split and merge are audited.
+
+use alerta::app::state::AppState;
+use alerta::routing::coordinators_for;
+use alerta::store::{OutboxRow, ReportLookup, ReportRow};
+use alerta::triage::Category;
+use alerta::vocab::Clock;
+use chrono::Utc;
+
+use crate::helpers::{backends, text_webhook, Backend, TestApp};
+
+/// Five neighbours of three groups (two of Villa de Seris, two of the COBACH there, one of
+/// Coparmex whose colonias do not include it) describe the same shooting.
+const BURST: [(&str, &str); 5] = [
+    (
+        "5216621000101",
+        "se escucharon balazos en la calle Yañez de Villa de Seris",
+    ),
+    (
+        "5216621002201",
+        "se oyen balazos por la calle Yañez en Villa de Seris, hay gente corriendo",
+    ),
+    (
+        "5216621000102",
+        "balazos en la Yañez de Villa de Seris, fueron como 6",
+    ),
+    (
+        "5216621002202",
+        "acaban de sonar balazos en la calle Yañez de la Villa de Seris",
+    ),
+    (
+        "5216621003301",
+        "escuchamos balazos rumbo a la calle Yañez, Villa de Seris",
+    ),
+];
+/// A neighbour of the same colonia about something else.
+const UNRELATED: (&str, &str) = (
+    "5216621000103",
+    "pueden mandar rondines por el parque de Villa de Seris en la noche xfa, se juntan a tomar",
+);
+
+async fn post(app: &TestApp, wamid: &str, from: &str, text: &str) -> ReportRow {
+    let (status, body) = app
+        .post_signed(&text_webhook(wamid, Some(from), None, None, text))
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    app.report(ReportLookup::MessageWamid(wamid)).await
+}
+
+async fn outbox(app: &TestApp, purpose: &str) -> Vec<OutboxRow> {
+    let rows = app.state.store.outbox().await.unwrap();
+    rows.into_iter().filter(|r| r.purpose == purpose).collect()
+}
+
+/// Both replicas' workers run one pass at the same time; returns what they placed and told.
+async fn both(
+    a: &alerta::incidents::IncidentWorker,
+    b: &alerta::incidents::IncidentWorker,
+) -> (usize, usize) {
+    let (x, y) = tokio::join!(a.tick(), b.tick());
+    let (x, y) = (x.unwrap(), y.unwrap());
+    (x.placed + y.placed, x.outcomes + y.outcomes)
+}
+
+async fn burst_story(backend: Backend) {
+    let app = TestApp::new(backend).await;
+    let replica = AppState::build((*app.state.config).clone()).await.unwrap();
+    let clock = Clock::manual(Utc::now());
+    let (a, b) = (
+        app.state.incidents(clock.clone()),
+        replica.incidents(clock.clone()),
+    );
+
+    let mut burst = Vec::new();
+    for (i, (from, text)) in BURST.iter().enumerate() {
+        burst.push(post(&app, &format!("w.b{i}"), from, text).await);
+        if i == 1 {
+            // The unrelated one arrives in the middle of the burst.
+            post(&app, "w.u", UNRELATED.0, UNRELATED.1).await;
+        }
+        // Grouping runs as reports arrive, both replicas racing for each.
+        both(&a, &b).await;
+    }
+    let unrelated = app.report(ReportLookup::MessageWamid("w.u")).await;
+    assert_eq!(both(&a, &b).await, (0, 0), "everything was placed once");
+
+    let store = &app.state.store;
+    let incident = store
+        .incident_of_report(burst[0].id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (incident.report_count, incident.groups),
+        (5, 3),
+        "{incident:?}"
+    );
+    assert_eq!(incident.lead_folio, burst[0].folio);
+    for r in &burst {
+        let of = store.incident_of_report(r.id).await.unwrap().unwrap();
+        assert_eq!(
+            of.id, incident.id,
+            "{} joined the burst's incident",
+            r.folio
+        );
+    }
+    let apart = store
+        .incident_of_report(unrelated.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(apart.id, incident.id, "the unrelated report stays apart");
+    assert_eq!(apart.report_count, 1);
+
+    // One notice per coordinator on the roster, about the incident's first report; one
+    // follow-up when it reached five reports; none per message.
+    let registry = app.state.registry.current();
+    let region = registry.region("son-centro").unwrap();
+    let roster = coordinators_for(region, Category::Emergency911, Utc::now()).len();
+    let notices: Vec<OutboxRow> = outbox(&app, "coordinator_notice")
+        .await
+        .into_iter()
+        .filter(|o| o.report_id != Some(unrelated.id))
+        .collect();
+    assert_eq!(notices.len(), roster, "{notices:?}");
+    assert!(notices.iter().all(|o| o.report_id == Some(burst[0].id)));
+    let updates = outbox(&app, "incident_update").await;
+    assert_eq!(updates.len(), roster, "one follow-up at five reports");
+    assert!(
+        updates[0]
+            .params
+            .contains("5 reportes de 3 grupos en Col. Villa de Seris"),
+        "{}",
+        updates[0].params
+    );
+    // Escalation runs per incident: only the first report is on the escalation list.
+    for r in &burst[1..] {
+        let r = app.report(ReportLookup::Id(r.id)).await;
+        assert_eq!(r.escalate_at, None, "{}", r.folio);
+    }
+    let trail = store.audit_trail("report", &burst[3].folio).await.unwrap();
+    let joined = trail
+        .iter()
+        .find(|t| t.action == "incident.joined")
+        .unwrap();
+    let detail = joined.detail.clone().unwrap_or_default();
+    assert!(
+        detail.contains("texto") && detail.contains("tiempo"),
+        "{detail}"
+    );
+
+    // A coordinator resolves the incident's folio on WhatsApp.
+    let c = coordinators_for(region, Category::Emergency911, Utc::now())[0];
+    let phone = c.phone.as_ref().unwrap().as_str();
+    let wa_id = format!("521{}", &phone[phone.len() - 10..]);
+    let command = format!("atendido {}", burst[0].folio);
+    let (status, body) = app
+        .post_signed(&text_webhook("w.c1", Some(&wa_id), None, None, &command))
+        .await;
+    assert_eq!(status.as_u16(), 200, "{body}");
+    assert_eq!(
+        app.report(ReportLookup::Id(burst[0].id)).await.status,
+        "resolved"
+    );
+
+    assert_eq!(both(&a, &b).await.1, 4, "the four other reporters, once");
+    assert_eq!(both(&a, &b).await.1, 0, "and never again");
+    let told = outbox(&app, "reporter_status").await;
+    for r in &burst {
+        let n = told.iter().filter(|o| o.report_id == Some(r.id)).count();
+        assert_eq!(n, 1, "reporter of {} told {n} times", r.folio);
+        assert_eq!(app.report(ReportLookup::Id(r.id)).await.status, "resolved");
+    }
+    assert!(told.iter().all(|o| o.report_id != Some(unrelated.id)));
+    assert_eq!(
+        app.report(ReportLookup::Id(unrelated.id)).await.status,
+        "open"
+    );
+}
+
+#[tokio::test]
+async fn a_burst_becomes_one_incident_and_everyone_hears_the_outcome_once() {
+    for backend in backends() {
+        burst_story(backend).await;
+    }
+}
+
+#[tokio::test]
+async fn operators_split_and_merge_with_an_audit_trail() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let worker = app.state.incidents(Clock::manual(Utc::now()));
+        let mut burst = Vec::new();
+        for (i, (from, text)) in BURST.iter().take(3).enumerate() {
+            burst.push(post(&app, &format!("w.s{i}"), from, text).await);
+        }
+        let other = post(&app, "w.o", UNRELATED.0, UNRELATED.1).await;
+        worker.tick().await.unwrap();
+        let store = &app.state.store;
+        let first = store
+            .incident_of_report(burst[0].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.report_count, 3);
+        let now = Utc::now();
+
+        // The first report cannot be split out; another can, into an incident of its own.
+        assert!(store
+            .split_from_incident(burst[0].id, "user:ana", now)
+            .await
+            .unwrap()
+            .is_err());
+        let new_id = store
+            .split_from_incident(burst[2].id, "user:ana", now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store
+                .incident(first.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .report_count,
+            2
+        );
+        let split = store
+            .incident_of_report(burst[2].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((split.id, split.report_count), (new_id, 1));
+
+        // Merging the unrelated report's incident into the first moves its report.
+        let theirs = store.incident_of_report(other.id).await.unwrap().unwrap();
+        store
+            .merge_incidents(theirs.id, first.id, "user:ana", now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            store
+                .incident(first.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .report_count,
+            3
+        );
+        assert_eq!(
+            store
+                .incident(theirs.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .merged_into,
+            Some(first.id)
+        );
+        assert!(store
+            .merge_incidents(theirs.id, first.id, "user:ana", now)
+            .await
+            .unwrap()
+            .is_err());
+
+        assert_eq!(ana(&app, &burst[2].folio).await, ["incident.split"]);
+        assert_eq!(ana(&app, &other.folio).await, ["incident.merged"]);
+        assert_eq!(ana(&app, &burst[0].folio).await, ["incident.merged_in"]);
+    }
+}
+
+/// The audit actions the operator `user:ana` left on a report.
+async fn ana(app: &TestApp, folio: &str) -> Vec<String> {
+    let trail = app.state.store.audit_trail("report", folio).await.unwrap();
+    trail
+        .into_iter()
+        .filter(|t| t.actor == "user:ana")
+        .map(|t| t.action)
+        .collect()
+}
