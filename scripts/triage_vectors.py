@@ -10,9 +10,9 @@ microseconds, where the encoder costs milliseconds per message).
     python3 scripts/triage_vectors.py check   # re-encodes a sample; cosine >= 0.99 each
     python3 scripts/triage_vectors.py upper-bound  # semantic-only folds: distilled vs full e5
 
-The vocabulary is the naive Bayes model's own (config/triage/model.tsv: the normalised
-words and 5-letter prefixes of the training corpora, dev + train, never test or sealed)
-plus the 4-letter prefixes of those words, which stand in for misspelt or unseen words.
+The vocabulary is every word of the training corpora (dev + train, never test or sealed),
+lowercased without accents, plus the 5- and 4-letter prefixes of the longer words, which
+stand in for misspelt or unseen words (the classifier tries the word, then its prefixes).
 Word weights are smooth inverse frequencies over the training corpora, so "de" and "la"
 count for little. Deterministic: the same wheel and model file give the same bytes.
 
@@ -30,7 +30,6 @@ import unicodedata
 import numpy as np
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-MODEL_TSV = os.path.join(ROOT, "config", "triage", "model.tsv")
 OUT = os.path.join(ROOT, "config", "triage", "vectors.bin")
 TRAIN_GLOBS = ["fixtures/triage/dev/*.jsonl", "fixtures/triage/train/*.jsonl"]
 DIM = 64
@@ -54,20 +53,16 @@ def fold(text):
 
 
 def vocabulary():
-    words = []
-    with open(MODEL_TSV, encoding="utf-8") as f:
-        for line in f:
-            key = line.split("\t", 1)[0]
-            if not key or key[0] in "#@%":
-                continue
-            if key.endswith(" ~"):
-                words.append(key[:-2] + "~")
-            elif " " not in key and key != "?":
-                words.append(key)
-    items = set(words)
-    for w in words:
-        if not w.endswith("~") and len(w) > 4 and w.isalpha():
-            items.add(w[:4] + "~")
+    """Every word of the training corpora (dev + train; never test or sealed), folded as the
+    classifier folds them, plus the 5- and 4-letter prefixes of the longer ones."""
+    counts, _ = frequencies()
+    items = set()
+    for w in counts:
+        items.add(w)
+        if w.isalpha():
+            for n in (5, 4):
+                if len(w) > n:
+                    items.add(w[:n] + "~")
     return sorted(items)
 
 
@@ -110,14 +105,21 @@ def build():
     items = vocabulary()
     counts, total = frequencies()
     print(f"encoding {len(items)} items", file=sys.stderr)
+    # E5_CACHE=dir keeps each item's encoding between runs (the encoder is the slow part;
+    # its output for an item does not depend on the other items).
     cache = os.environ.get("E5_CACHE")
-    path = cache and os.path.join(cache, f"e5-items-{len(items)}.npy")
+    path = cache and os.path.join(cache, "items.npz")
+    known = {}
     if path and os.path.exists(path):
-        raw = np.load(path)
-    else:
-        raw = encode(encoder(), [surface(i) for i in items])
+        saved = np.load(path, allow_pickle=True)
+        known = dict(zip(saved["items"].tolist(), saved["raw"]))
+    todo = [i for i in items if i not in known]
+    if todo:
+        known.update(zip(todo, encode(encoder(), [surface(i) for i in todo])))
         if path:
-            np.save(path, raw)
+            keys = sorted(known)
+            np.savez(path, items=np.array(keys, dtype=object), raw=np.array([known[k] for k in keys]))
+    raw = np.array([known[i] for i in items], dtype=np.float64)
     mean, comps = pca(raw, DIM)
     reduced = (raw - mean) @ comps.T
     scale = np.abs(reduced).max(axis=0) / 127.0
