@@ -1,5 +1,8 @@
 //! Throughput of `Classifier::classify` over the triage corpus (target: ≥100,000
-//! messages/s on one core). Run with `cargo bench --bench triage`.
+//! messages/s on one core; the semantic pass must stay within ~50 µs per message). Run with
+//! `cargo bench --bench triage`: rules only, without the vectors (rules, naive Bayes and the
+//! calibrated stage), and combined (with the distilled vectors: the message vector, its
+//! regression and the three nearest examples).
 
 use std::fs;
 use std::hint::black_box;
@@ -46,6 +49,29 @@ fn bench(c: &mut Criterion) {
     let classifier = Classifier::builtin();
     let mut group = c.benchmark_group("triage");
     group.throughput(Throughput::Elements(examples.len() as u64));
+    let bytes = fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/triage/vectors.bin"
+    ))
+    .expect("config/triage/vectors.bin ships with the repository");
+    let mut semantic = Classifier::builtin();
+    assert!(semantic
+        .load_vectors(&bytes)
+        .expect("the shipped vectors load"));
+    group.bench_function("classify_corpus_semantic", |b| {
+        b.iter(|| {
+            for ex in &examples {
+                black_box(semantic.classify(black_box(&ex.input())));
+            }
+        })
+    });
+    group.bench_function("semantic_vector_corpus", |b| {
+        b.iter(|| {
+            for ex in &examples {
+                black_box(semantic.semantic_vector(black_box(&ex.text)));
+            }
+        })
+    });
     group.bench_function("classify_corpus", |b| {
         b.iter(|| {
             for ex in &examples {

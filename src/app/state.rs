@@ -228,7 +228,9 @@ pub fn load_classifier(config: &Config) -> anyhow::Result<Classifier> {
                 path = %config.triage_rules.display(),
                 "rules file not found; using the built-in rules and model"
             );
-            return Ok(Classifier::builtin());
+            let mut classifier = Classifier::builtin();
+            attach_vectors(&mut classifier, &config.triage_vectors);
+            return Ok(classifier);
         }
         Err(e) => anyhow::bail!("{}: {e}", config.triage_rules.display()),
     };
@@ -237,14 +239,45 @@ pub fn load_classifier(config: &Config) -> anyhow::Result<Classifier> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => anyhow::bail!("{}: {e}", config.triage_model.display()),
     };
-    Classifier::from_parts(&rules, model.as_deref()).map_err(|e| {
+    let mut classifier = Classifier::from_parts(&rules, model.as_deref()).map_err(|e| {
         // Name the file the error is in: only on failure are the rules compiled alone to
         // tell a rules problem from a model problem.
         match (model.is_some(), Classifier::from_toml(&rules)) {
             (true, Ok(_)) => located(&config.triage_model, &e),
             _ => located(&config.triage_rules, &e),
         }
-    })
+    })?;
+    attach_vectors(&mut classifier, &config.triage_vectors);
+    Ok(classifier)
+}
+
+/// Turns the semantic pass on from the vectors file. Absent or unreadable vectors never stop
+/// the service (the rules, the naive Bayes vote and the calibrated stage still classify), but
+/// they weaken it on messages written unlike the corpora, so the warning is loud: a log line
+/// when logging is set up, standard error otherwise (the command-line tools).
+fn attach_vectors(classifier: &mut Classifier, path: &std::path::Path) {
+    let problem = match std::fs::read(path) {
+        Ok(bytes) => match classifier.load_vectors(&bytes) {
+            Ok(true) => return,
+            Ok(false) => "the model file has no semantic stage (retrain it)".to_owned(),
+            Err(e) => e.to_string(),
+        },
+        Err(e) => e.to_string(),
+    };
+    if tracing::dispatcher::has_been_set() {
+        tracing::warn!(
+            path = %path.display(),
+            problem = %problem,
+            "TRIAGE SEMANTIC PASS OFF: word vectors not loaded; classifying without them \
+             (README, \"Triage quality\": python3 scripts/triage_vectors.py build)"
+        );
+    } else {
+        eprintln!(
+            "AVISO: sin vectores semánticos ({}: {problem}); se clasifica sin el pase \
+             semántico. Véase README, «Triage quality».",
+            path.display()
+        );
+    }
 }
 
 fn located(file: &std::path::Path, e: &crate::triage::TriageConfigError) -> anyhow::Error {

@@ -10,6 +10,8 @@ use serde_json::{json, Map, Value};
 
 use crate::config::Config;
 use crate::triage::eval::{evaluate, parse_corpus, LabelledExample, Thresholds};
+use crate::triage::fit::{train_model, FoldReport};
+use crate::triage::semantic::WordVectors;
 use crate::triage::{Classifier, Input};
 
 fn classifier() -> anyhow::Result<Classifier> {
@@ -104,7 +106,20 @@ pub fn train(files: &[PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> 
     let rules = std::fs::read_to_string(&config.triage_rules)
         .with_context(|| format!("no se pudo leer {}", config.triage_rules.display()))?;
     let examples = read_corpora(files)?;
-    let (tsv, folds) = crate::triage::fit::train_model(&rules, &examples).map_err(|e| {
+    let vectors = match std::fs::read(&config.triage_vectors) {
+        Ok(bytes) => Some(
+            WordVectors::from_bytes(&bytes)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", config.triage_vectors.display()))?,
+        ),
+        Err(e) => {
+            eprintln!(
+                "AVISO: {}: {e}; se entrena sin la regresión semántica",
+                config.triage_vectors.display()
+            );
+            None
+        }
+    };
+    let trained = train_model(&rules, &examples, vectors.as_ref()).map_err(|e| {
         anyhow::anyhow!(
             "{}:{}: {}",
             config.triage_rules.display(),
@@ -113,13 +128,21 @@ pub fn train(files: &[PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> 
         )
     })?;
     match out {
-        Some(path) => std::fs::write(path, &tsv)
+        Some(path) => std::fs::write(path, &trained.file)
             .with_context(|| format!("no se pudo escribir {}", path.display()))?,
-        None => std::io::stdout().write_all(tsv.as_bytes())?,
+        None => std::io::stdout().write_all(trained.file.as_bytes())?,
     }
     eprintln!("modelo entrenado con {} ejemplos", examples.len());
+    print_folds("sin vectores (reglas, Bayes, señales)", &trained.base);
+    if let Some(semantic) = &trained.semantic {
+        print_folds("con vectores semánticos (e5 destilado)", semantic);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_folds(title: &str, folds: &FoldReport) {
     eprintln!(
-        "validación cruzada por escritor ({}):",
+        "validación cruzada por escritor ({}), {title}:",
         folds.groups.join(", ")
     );
     eprintln!(
@@ -151,7 +174,6 @@ pub fn train(files: &[PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> 
         folds.review_share * 100.0,
         folds.errors_flagged * 100.0
     );
-    Ok(ExitCode::SUCCESS)
 }
 
 /// Evaluates on labelled files; exits non-zero when a quality threshold is missed.

@@ -18,6 +18,11 @@ pub(super) fn effective(mut merged: toml::Table, c: &Config) -> toml::Table {
     set("registry", "dir", s(c.registry_dir.display().to_string()));
     set("triage", "rules", s(c.triage_rules.display().to_string()));
     set("triage", "model", s(c.triage_model.display().to_string()));
+    set(
+        "triage",
+        "vectors",
+        s(c.triage_vectors.display().to_string()),
+    );
     set("notify", "replies", s(c.replies.display().to_string()));
     set("notify", "workers", toml::Value::Boolean(c.workers));
     set("whatsapp", "api_base", s(c.whatsapp.api_base.clone()));

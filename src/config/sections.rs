@@ -214,6 +214,7 @@ pub(super) struct RegistrySection {
 pub(super) struct TriageSection {
     pub(super) rules: PathBuf,
     pub(super) model: PathBuf,
+    pub(super) vectors: PathBuf,
 }
 
 #[derive(Deserialize)]

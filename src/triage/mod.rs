@@ -10,9 +10,11 @@
 //! every category, the category when the folds say it decides better than the rules, the
 //! review flag and the 9-1-1 safety net ([`SAFETY_NET_RULE`]).
 //!
-//! Issue 16 also asks for a semantic model (multilingual-e5-small, in-process or distilled
-//! into static token vectors); it is not part of this pipeline yet, and the calibrated
-//! stage is where its features will go.
+//! The semantic pass ([`semantic`]): word vectors distilled from multilingual-e5-small,
+//! loaded at start from `config/triage/vectors.bin` ([`Classifier::load_vectors`]), give a
+//! message vector that joins the calibrated stage's features (its `@sem.` regression) and
+//! finds the nearest labelled training examples the reasons name. Without the vectors the
+//! classifier runs the same pipeline without them (the `@` regression).
 //!
 //! [`eval`] measures a classifier on a labelled corpus; CI runs it on the test split.
 
@@ -26,6 +28,7 @@ pub mod model;
 mod normalize;
 mod pattern;
 mod rules;
+pub mod semantic;
 pub mod stack;
 #[cfg(test)]
 mod tests;
@@ -43,7 +46,8 @@ use context::Trace;
 use cue::Cue;
 use model::NaiveBayes;
 use rules::RuleSet;
-use stack::{top_two, Decider, Features, Stacker};
+use semantic::{Neighbours, SemVec, VectorsError, WordVectors};
+use stack::{top_two, Decider, Features, Section, Stacker};
 
 /// The rule name that records a 9-1-1 reply given by the safety net to a message whose
 /// category is not `emergency_911`; stored with the decision, so it is audited.
@@ -135,7 +139,18 @@ pub struct Classifier {
     rules: RuleSet,
     model: Option<NaiveBayes>,
     stacker: Option<Stacker>,
+    /// The model file's semantic regression and examples, waiting for the vectors.
+    semantic_stacker: Option<Stacker>,
+    examples: Vec<semantic::Example>,
+    semantic: Option<Semantic>,
     version: String,
+}
+
+/// The semantic pass, once the vectors are loaded.
+struct Semantic {
+    vectors: WordVectors,
+    stacker: Stacker,
+    neighbours: Neighbours,
 }
 
 impl fmt::Debug for Classifier {
@@ -144,6 +159,7 @@ impl fmt::Debug for Classifier {
             .field("version", &self.version)
             .field("rules", &self.rules.rules.len())
             .field("model", &self.model.is_some())
+            .field("semantic", &self.semantic.is_some())
             .finish()
     }
 }
@@ -161,7 +177,18 @@ impl Classifier {
     ) -> Result<Self, TriageConfigError> {
         let rules = RuleSet::parse(rules_toml)?;
         let model = model_tsv.map(NaiveBayes::from_tsv).transpose()?;
-        let stacker = model_tsv.map(Stacker::from_tsv).transpose()?.flatten();
+        let stacker = model_tsv
+            .map(|m| Stacker::from_tsv(m, Section::Base))
+            .transpose()?
+            .flatten();
+        let semantic_stacker = model_tsv
+            .map(|m| Stacker::from_tsv(m, Section::Semantic))
+            .transpose()?
+            .flatten();
+        let examples = model_tsv
+            .map(semantic::examples_from_tsv)
+            .transpose()?
+            .unwrap_or_default();
         let mut hash = fnv1a(rules_toml.as_bytes(), FNV_OFFSET);
         if let Some(m) = model_tsv {
             hash = fnv1a(m.as_bytes(), hash);
@@ -176,8 +203,47 @@ impl Classifier {
             rules,
             model,
             stacker,
+            semantic_stacker,
+            examples,
+            semantic: None,
             version,
         })
+    }
+
+    /// Turns the semantic pass on with the vectors file's bytes. `Ok(false)` when the model
+    /// file has no semantic regression to use them with; on an error the classifier is
+    /// unchanged (it keeps running without the semantic pass).
+    pub fn load_vectors(&mut self, bytes: &[u8]) -> Result<bool, VectorsError> {
+        let vectors = WordVectors::from_bytes(bytes)?;
+        let Some(stacker) = self.semantic_stacker.clone() else {
+            return Ok(false);
+        };
+        let neighbours = Neighbours::new(self.examples.clone(), &vectors);
+        self.version = format!(
+            "{}+sem{:08x}",
+            self.version.replacen("rules+nb+lr-", "rules+nb+lr+e5-", 1),
+            fnv1a(bytes, FNV_OFFSET) as u32
+        );
+        self.semantic = Some(Semantic {
+            vectors,
+            stacker,
+            neighbours,
+        });
+        Ok(true)
+    }
+
+    /// The semantic pass is on (the vectors are loaded and the model can use them).
+    pub fn has_semantic(&self) -> bool {
+        self.semantic.is_some()
+    }
+
+    /// A message's semantic vector, when the semantic pass is on (for training and tools).
+    pub fn semantic_vector(&self, text: &str) -> Option<SemVec> {
+        let s = self.semantic.as_ref()?;
+        Some(
+            s.vectors
+                .embed_normalized(&normalize(truncate(text, MAX_INPUT_BYTES))),
+        )
     }
 
     /// The shipped rules and model.
@@ -203,9 +269,22 @@ impl Classifier {
 
     /// Classifies one message. Total: any input gets a defined result.
     pub fn classify(&self, input: &Input<'_>) -> Classification {
-        let (mut out, x, cues) = self.run_first_stage(input);
-        if let Some(s) = &self.stacker {
-            calibrate(s, &s.probabilities(&x), cues, &mut out);
+        let (mut out, x, cues, normalized) = self.run_first_stage(input);
+        if let Some(sem) = &self.semantic {
+            let v = sem.vectors.embed_normalized(&normalized);
+            calibrate(
+                &sem.stacker,
+                &sem.stacker.probabilities(&x, Some(&v)),
+                cues,
+                &mut out,
+            );
+            if readable(&out) {
+                for (example, similarity) in sem.neighbours.nearest(&v) {
+                    out.rules.push(semantic::reason(example, similarity));
+                }
+            }
+        } else if let Some(s) = &self.stacker {
+            calibrate(s, &s.probabilities(&x, None), cues, &mut out);
         }
         out
     }
@@ -213,11 +292,11 @@ impl Classifier {
     /// The rules, the naive Bayes vote and the context logic, without the calibrated stage:
     /// their decision and the features the calibrated stage reads (for training it).
     pub fn first_stage(&self, input: &Input<'_>) -> (Classification, Features) {
-        let (out, x, _) = self.run_first_stage(input);
+        let (out, x, _, _) = self.run_first_stage(input);
         (out, x)
     }
 
-    fn run_first_stage(&self, input: &Input<'_>) -> (Classification, Features, cue::Cues) {
+    fn run_first_stage(&self, input: &Input<'_>) -> (Classification, Features, cue::Cues, String) {
         let text = truncate(input.text, MAX_INPUT_BYTES);
         let normalized = normalize(text);
         let fired = self.rules.fired(&normalized);
@@ -253,17 +332,21 @@ impl Classifier {
             };
             out.rules.push(why.to_owned());
         }
-        (out, x, trace.cues)
+        (out, x, trace.cues, normalized)
     }
+}
+
+/// The text had words to read (not empty, emoji or digits only, nor another script).
+fn readable(out: &Classification) -> bool {
+    !out.rules
+        .iter()
+        .any(|r| r == "input.empty" || r == "input.no_words" || r == "input.unreadable")
 }
 
 /// Applies the calibrated stage to a first-stage decision: the probabilities, the 9-1-1
 /// safety net, the review flag and (when the folds chose it) the category.
 fn calibrate(s: &Stacker, p: &[f32; 6], cues: cue::Cues, out: &mut Classification) {
-    let readable = !out
-        .rules
-        .iter()
-        .any(|r| r == "input.empty" || r == "input.no_words" || r == "input.unreadable");
+    let readable = readable(out);
     let ((best, top), second) = top_two(p);
     if s.decider == Decider::Stack && readable && best != out.category {
         out.category = best;

@@ -18,13 +18,53 @@
 
 use super::context::Trace;
 use super::cue::Cue;
+use super::semantic::{SemVec, DIM};
 use super::{Category, TriageConfigError};
 
-/// Number of features; the order is that of [`feature_names`].
+/// Number of features without the semantic vector; the order is that of
+/// [`feature_names`].
 pub const FEATURES: usize = 1 + 6 * 4 + Cue::NAMES.len() + 6;
 
+/// The semantic vector is unit length; this brings its components to the scale of the
+/// other features (about ±0.5) so one learning rate suits all.
+pub const SEM_SCALE: f32 = 4.0;
+
+/// Which of the two regressions a model file row belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// Rules, naive Bayes and cues only (`@…` rows): used when the vectors are absent.
+    Base,
+    /// The same features plus the semantic vector (`@sem.…` rows).
+    Semantic,
+}
+
+impl Section {
+    fn prefix(self) -> &'static str {
+        match self {
+            Section::Base => "",
+            Section::Semantic => "sem.",
+        }
+    }
+
+    /// Number of features of this section's regression.
+    pub fn features(self) -> usize {
+        match self {
+            Section::Base => FEATURES,
+            Section::Semantic => FEATURES + DIM,
+        }
+    }
+}
+
 /// Stable names of the features, as written in the model file.
-pub fn feature_names() -> Vec<String> {
+pub fn feature_names(section: Section) -> Vec<String> {
+    let mut names = base_feature_names();
+    if section == Section::Semantic {
+        names.extend((0..DIM).map(|i| format!("vec.{i}")));
+    }
+    names
+}
+
+fn base_feature_names() -> Vec<String> {
     let mut names = vec!["bias".to_owned()];
     for group in ["rule", "nb", "vote", "decided"] {
         for c in Category::ALL {
@@ -121,8 +161,9 @@ pub struct Stacker {
 }
 
 impl Stacker {
-    /// Calibrated probabilities of every category, in [`Category::ALL`] order.
-    pub fn probabilities(&self, x: &Features) -> [f32; 6] {
+    /// Calibrated probabilities of every category, in [`Category::ALL`] order. `sem` is
+    /// read only by a [`Section::Semantic`] regression.
+    pub fn probabilities(&self, x: &Features, sem: Option<&SemVec>) -> [f32; 6] {
         let mut logits = [0f32; 6];
         for (xi, w) in x.0.iter().zip(&self.weights) {
             if *xi != 0.0 {
@@ -131,13 +172,29 @@ impl Stacker {
                 }
             }
         }
+        if let (Some(v), Some(ws)) = (sem, self.weights.get(FEATURES..)) {
+            for (vi, w) in v.iter().zip(ws) {
+                for (l, wc) in logits.iter_mut().zip(w) {
+                    *l += vi * SEM_SCALE * wc;
+                }
+            }
+        }
         softmax(&logits.map(|l| l / self.temperature))
     }
 
-    /// Reads the `@` rows of a model file; `None` when there are none (a model trained
-    /// before the calibrated stage existed). Errors name the line.
-    pub fn from_tsv(text: &str) -> Result<Option<Self>, TriageConfigError> {
-        let names = feature_names();
+    /// Which section this regression is.
+    pub fn section(&self) -> Section {
+        if self.weights.len() > FEATURES {
+            Section::Semantic
+        } else {
+            Section::Base
+        }
+    }
+
+    /// Reads one section's `@` rows of a model file; `None` when there are none (a model
+    /// trained before that stage existed). Errors name the line.
+    pub fn from_tsv(text: &str, section: Section) -> Result<Option<Self>, TriageConfigError> {
+        let names = feature_names(section);
         let mut weights: Vec<Option<[f32; 6]>> = vec![None; names.len()];
         let mut scalars: [Option<f32>; 5] = [None; 5];
         let mut decider = None;
@@ -145,6 +202,15 @@ impl Stacker {
         for (i, line) in text.lines().enumerate() {
             let Some(row) = line.strip_prefix('@') else {
                 continue;
+            };
+            // The other section's rows and the examples (`@ex`) are read elsewhere.
+            let row = match section {
+                Section::Base if row.starts_with("sem.") || row.starts_with("ex\t") => continue,
+                Section::Base => row,
+                Section::Semantic => match row.strip_prefix("sem.") {
+                    Some(r) => r,
+                    None => continue,
+                },
             };
             any = true;
             let err = |message: String| TriageConfigError {
@@ -154,11 +220,12 @@ impl Stacker {
             let mut cols = row.split('\t');
             let key = cols.next().unwrap_or_default();
             let rest: Vec<&str> = cols.collect();
+            let p = section.prefix();
             if key == "decision" {
                 decider = Some(match rest.as_slice() {
                     ["rules"] => Decider::Rules,
                     ["stack"] => Decider::Stack,
-                    _ => return Err(err("@decision must be \"rules\" or \"stack\"".into())),
+                    _ => return Err(err(format!("@{p}decision must be \"rules\" or \"stack\""))),
                 });
                 continue;
             }
@@ -166,7 +233,7 @@ impl Stacker {
                 .iter()
                 .map(|c| c.parse::<f32>().ok().filter(|v| v.is_finite()))
                 .collect::<Option<_>>()
-                .ok_or_else(|| err(format!("bad number in row @{key}")))?;
+                .ok_or_else(|| err(format!("bad number in row @{p}{key}")))?;
             let scalar = match key {
                 "temperature" => Some(0),
                 "emergency_threshold" => Some(1),
@@ -178,63 +245,71 @@ impl Stacker {
             if let Some(s) = scalar {
                 match nums.as_slice() {
                     [v] if *v >= 0.0 && (s != 0 || *v > 0.0) => scalars[s] = Some(*v),
-                    _ => return Err(err(format!("@{key} needs one positive number"))),
+                    _ => return Err(err(format!("@{p}{key} needs one positive number"))),
                 }
                 continue;
             }
             let feature = key
                 .strip_prefix("w.")
                 .and_then(|f| names.iter().position(|n| n == f))
-                .ok_or_else(|| err(format!("unknown row @{key}")))?;
+                .ok_or_else(|| err(format!("unknown row @{p}{key}")))?;
             if nums.len() != 6 {
-                return Err(err(format!("@{key} needs 6 numbers")));
+                return Err(err(format!("@{p}{key} needs 6 numbers")));
             }
             weights[feature] = Some([nums[0], nums[1], nums[2], nums[3], nums[4], nums[5]]);
         }
         if !any {
             return Ok(None);
         }
+        let p = section.prefix();
         let missing = |what: &str| TriageConfigError {
             line: 1,
-            message: format!("model: missing {what} row"),
+            message: format!("model: missing @{p}{what} row"),
         };
         let weights = weights
             .into_iter()
             .zip(&names)
-            .map(|(w, n)| w.ok_or_else(|| missing(&format!("@w.{n}"))))
+            .map(|(w, n)| w.ok_or_else(|| missing(&format!("w.{n}"))))
             .collect::<Result<Vec<_>, _>>()?;
         let [t, e, m, g, pm] = scalars;
         Ok(Some(Stacker {
             weights,
-            temperature: t.ok_or_else(|| missing("@temperature"))?,
-            emergency_threshold: e.ok_or_else(|| missing("@emergency_threshold"))?,
-            review_min: m.ok_or_else(|| missing("@review_min"))?,
-            review_margin: g.ok_or_else(|| missing("@review_margin"))?,
-            place_min: pm.ok_or_else(|| missing("@place_min"))?,
-            decider: decider.ok_or_else(|| missing("@decision"))?,
+            temperature: t.ok_or_else(|| missing("temperature"))?,
+            emergency_threshold: e.ok_or_else(|| missing("emergency_threshold"))?,
+            review_min: m.ok_or_else(|| missing("review_min"))?,
+            review_margin: g.ok_or_else(|| missing("review_margin"))?,
+            place_min: pm.ok_or_else(|| missing("place_min"))?,
+            decider: decider.ok_or_else(|| missing("decision"))?,
         }))
     }
 
-    /// The `@` rows of the model file, deterministic.
+    /// The `@` rows of the model file (`@sem.` for the semantic regression), deterministic.
     pub fn to_tsv(&self) -> String {
+        let section = self.section();
+        let p = section.prefix();
         let mut out = String::new();
-        out.push_str("# calibrated stage (multinomial logistic regression); generated\n");
+        out.push_str(match section {
+            Section::Base => "# calibrated stage (multinomial logistic regression); generated\n",
+            Section::Semantic => {
+                "# calibrated stage with the semantic vector (used when the vectors load)\n"
+            }
+        });
         let decision = match self.decider {
             Decider::Rules => "rules",
             Decider::Stack => "stack",
         };
-        out.push_str(&format!("@decision\t{decision}\n"));
-        out.push_str(&format!("@temperature\t{:.4}\n", self.temperature));
+        out.push_str(&format!("@{p}decision\t{decision}\n"));
+        out.push_str(&format!("@{p}temperature\t{:.4}\n", self.temperature));
         out.push_str(&format!(
-            "@emergency_threshold\t{:.4}\n",
+            "@{p}emergency_threshold\t{:.4}\n",
             self.emergency_threshold
         ));
-        out.push_str(&format!("@review_min\t{:.4}\n", self.review_min));
-        out.push_str(&format!("@review_margin\t{:.4}\n", self.review_margin));
-        out.push_str(&format!("@place_min\t{:.4}\n", self.place_min));
-        for (name, w) in feature_names().iter().zip(&self.weights) {
+        out.push_str(&format!("@{p}review_min\t{:.4}\n", self.review_min));
+        out.push_str(&format!("@{p}review_margin\t{:.4}\n", self.review_margin));
+        out.push_str(&format!("@{p}place_min\t{:.4}\n", self.place_min));
+        for (name, w) in feature_names(section).iter().zip(&self.weights) {
             let cols: Vec<String> = w.iter().map(|v| format!("{v:.4}")).collect();
-            out.push_str(&format!("@w.{name}\t{}\n", cols.join("\t")));
+            out.push_str(&format!("@{p}w.{name}\t{}\n", cols.join("\t")));
         }
         out
     }
@@ -286,19 +361,41 @@ mod tests {
     fn rows_round_trip_and_name_their_problems() {
         let s = stacker();
         let tsv = s.to_tsv();
-        assert_eq!(feature_names().len(), FEATURES);
-        assert_eq!(Stacker::from_tsv(&tsv).unwrap(), Some(s));
-        assert_eq!(Stacker::from_tsv("#scale\t1\n").unwrap(), None);
+        assert_eq!(feature_names(Section::Base).len(), FEATURES);
+        assert_eq!(
+            Stacker::from_tsv(&tsv, Section::Base).unwrap(),
+            Some(s.clone())
+        );
+        assert_eq!(Stacker::from_tsv(&tsv, Section::Semantic).unwrap(), None);
+        assert_eq!(
+            Stacker::from_tsv("#scale\t1\n", Section::Base).unwrap(),
+            None
+        );
         let broken = tsv.replace("@w.bias", "@w.nonsense");
-        let e = Stacker::from_tsv(&broken).unwrap_err();
+        let e = Stacker::from_tsv(&broken, Section::Base).unwrap_err();
         assert!(e.message.contains("@w.nonsense"), "{e}");
         let missing: String = tsv
             .lines()
             .filter(|l| !l.starts_with("@w.cue.now"))
             .map(|l| format!("{l}\n"))
             .collect();
-        let e = Stacker::from_tsv(&missing).unwrap_err();
+        let e = Stacker::from_tsv(&missing, Section::Base).unwrap_err();
         assert!(e.message.contains("@w.cue.now"), "{e}");
+        // Both sections in one file, each read by its own parser.
+        let mut sem = s.clone();
+        sem.weights.extend(vec![[0.5f32; 6]; DIM]);
+        let both = format!("{tsv}{}@ex\tw3-1\tother\thola\n", sem.to_tsv());
+        assert_eq!(Stacker::from_tsv(&both, Section::Base).unwrap(), Some(s));
+        assert_eq!(
+            Stacker::from_tsv(&both, Section::Semantic).unwrap(),
+            Some(sem)
+        );
+        let e = Stacker::from_tsv(
+            &both.replace("@sem.w.vec.3\t", "@sem.w.vec.x\t"),
+            Section::Semantic,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("@sem.w.vec.x"), "{e}");
     }
 
     #[test]
@@ -306,13 +403,22 @@ mod tests {
         let s = stacker();
         let mut x = Features([0.0; FEATURES]);
         x.0[0] = 1.0;
-        let quiet = s.probabilities(&x);
+        let quiet = s.probabilities(&x, None);
         x.0[1] = 2.0;
-        let loud = s.probabilities(&x);
+        let loud = s.probabilities(&x, None);
         assert!(loud[0] > quiet[0] && loud[0] > 0.9);
         assert!((loud.iter().sum::<f32>() - 1.0).abs() < 1e-5);
         let ((best, p), second) = top_two(&loud);
         assert_eq!(best, Category::Emergency911);
         assert!(p > second);
+        // The semantic weights read the vector: along axis 0 it pushes towards `other`.
+        let mut sem = s.clone();
+        sem.weights.extend(vec![[0f32; 6]; DIM]);
+        sem.weights[FEATURES][5] = 3.0;
+        let mut v = [0f32; DIM];
+        assert_eq!(sem.probabilities(&x, Some(&v)), loud);
+        v[0] = 1.0;
+        let moved = sem.probabilities(&x, Some(&v));
+        assert!(moved[5] > loud[5] * 10.0, "{moved:?}");
     }
 }

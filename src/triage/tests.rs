@@ -311,3 +311,103 @@ proptest! {
         prop_assert_eq!(out.clone(), classify(&s));
     }
 }
+
+/// The shipped classifier with the shipped vectors, as `serve` loads it.
+static SEMANTIC: LazyLock<Classifier> = LazyLock::new(|| {
+    let mut c = Classifier::builtin();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/triage/vectors.bin"
+    ))
+    .expect("config/triage/vectors.bin ships with the repository");
+    assert!(c.load_vectors(&bytes).expect("the shipped vectors load"));
+    c
+});
+
+#[test]
+fn the_semantic_pass_loads_the_shipped_vectors_and_changes_the_version() {
+    let s = &*SEMANTIC;
+    assert!(s.has_semantic());
+    assert!(
+        s.version().starts_with("rules+nb+lr+e5-1+"),
+        "{}",
+        s.version()
+    );
+    assert!(!BUILTIN.has_semantic());
+    let v = s.semantic_vector("balacera afuera de la escuela").unwrap();
+    assert!((v.iter().map(|x| x * x).sum::<f32>() - 1.0).abs() < 1e-3);
+    // Paraphrases sit nearer each other than an unrelated report.
+    let a = s
+        .semantic_vector("le dispararon a un muchacho en la esquina")
+        .unwrap();
+    let b = s
+        .semantic_vector("balearon a un joven en la calle")
+        .unwrap();
+    let c = s
+        .semantic_vector("quisiera una platica de prevencion en la escuela")
+        .unwrap();
+    let cos = |x: &[f32], y: &[f32]| x.iter().zip(y).map(|(p, q)| p * q).sum::<f32>();
+    assert!(
+        cos(&a, &b) > cos(&a, &c),
+        "{} vs {}",
+        cos(&a, &b),
+        cos(&a, &c)
+    );
+}
+
+#[test]
+fn damaged_vectors_leave_the_classifier_as_it_was() {
+    let mut c = Classifier::builtin();
+    let before = c.version().to_owned();
+    for bad in [
+        &b""[..],
+        b"ALRTVEC1",
+        b"ALRTVEC1\x40\x00\x00\x00\x05\x00\x00\x00",
+    ] {
+        assert!(c.load_vectors(bad).is_err());
+    }
+    assert!(!c.has_semantic());
+    assert_eq!(c.version(), before);
+    let text = "se estan metiendo a robar a la casa de enfrente ahorita";
+    assert_eq!(
+        c.classify(&Input::text(text)),
+        BUILTIN.classify(&Input::text(text))
+    );
+    // A model file without the semantic rows cannot use vectors: said, not an error.
+    let mut rules_only = Classifier::builtin_rules_only();
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/triage/vectors.bin"
+    ))
+    .unwrap();
+    assert_eq!(rules_only.load_vectors(&bytes), Ok(false));
+    assert!(!rules_only.has_semantic());
+}
+
+#[test]
+fn reasons_name_three_near_examples_in_spanish_and_bad_input_gets_none() {
+    let out = SEMANTIC.classify(&Input::text(
+        "hay una señora grande perdida en medio del bulevar, casi la atropellan",
+    ));
+    let near: Vec<&String> = out
+        .rules
+        .iter()
+        .filter(|r| r.starts_with("parecido a "))
+        .collect();
+    assert_eq!(near.len(), semantic::NEAREST, "{:?}", out.rules);
+    assert!(
+        near[0].contains("similitud ") && near[0].contains('«'),
+        "{near:?}"
+    );
+    for text in ["", "   ", "😊😊", "12345", "Привет как дела"] {
+        let out = SEMANTIC.classify(&Input::text(text));
+        assert!(
+            !out.rules.iter().any(|r| r.starts_with("parecido a ")),
+            "{text:?}: {:?}",
+            out.rules
+        );
+    }
+    let long = "auxilio ".repeat(10_000);
+    let out = SEMANTIC.classify(&Input::text(&long));
+    assert!(out.rules.iter().any(|r| r == "input.truncated"));
+}

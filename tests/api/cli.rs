@@ -301,3 +301,48 @@ role = "miembro"
     let dump = text(&alerta(&["registry", "dump"], &env, b"").stdout);
     assert!(!dump.contains("grupo-de-prueba-importado"));
 }
+
+/// With the shipped vectors the semantic pass is on: the version says so and the reasons
+/// name the nearest labelled examples. Without them (absent or damaged) `classify` warns
+/// loudly and still answers every line with the regression that does not read them.
+#[test]
+fn classify_names_near_examples_and_runs_without_the_vectors() {
+    let input = "hay un señor tirado en la banqueta golpeado, todavia respira\n".as_bytes();
+    let near = |l: &serde_json::Value| {
+        l["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r.as_str().unwrap().starts_with("parecido a "))
+            .count()
+    };
+    let on = alerta(&["classify"], &[], input);
+    assert!(on.status.success(), "{}", text(&on.stderr));
+    assert!(!text(&on.stderr).contains("AVISO"), "{}", text(&on.stderr));
+    let line: serde_json::Value = serde_json::from_str(text(&on.stdout).trim()).unwrap();
+    assert_eq!(near(&line), 3, "{line}");
+    assert!(text(&on.stdout).contains("similitud 0."), "{line}");
+    assert_eq!(line["emergency_reply"], true, "{line}");
+
+    let broken = std::env::temp_dir().join(format!("alerta-vectors-{}.bin", std::process::id()));
+    std::fs::write(&broken, b"ALRTVEC1\x40\x00").unwrap();
+    for path in ["/nonexistent/vectors.bin", broken.to_str().unwrap()] {
+        let off = alerta(&["classify"], &[("ALERTA_TRIAGE_VECTORS", path)], input);
+        assert!(off.status.success(), "{}", text(&off.stderr));
+        assert!(
+            text(&off.stderr).contains("AVISO: sin vectores semánticos"),
+            "{}",
+            text(&off.stderr)
+        );
+        let line: serde_json::Value = serde_json::from_str(text(&off.stdout).trim()).unwrap();
+        assert_eq!(near(&line), 0, "{line}");
+        assert!(line["category"].is_string() && line["emergency_probability"].is_number());
+    }
+    let check = alerta(&["check-config"], &[], b"");
+    assert!(
+        text(&check.stdout).contains("rules+nb+lr+e5-"),
+        "{}",
+        text(&check.stdout)
+    );
+    std::fs::remove_file(broken).ok();
+}

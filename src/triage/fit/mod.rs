@@ -14,6 +14,10 @@
 //! 3. the shipped regression is trained on all features, the shipped naive Bayes on all
 //!    messages.
 //!
+//! With the distilled vectors ([`super::semantic`]) steps 2–3 run twice: once without the
+//! message vector (the `@` rows, used when the vectors file is absent) and once with it
+//! (the `@sem.` rows), each with its own temperature and thresholds.
+//!
 //! Deterministic: full-batch gradient descent from zero in a fixed order.
 
 use std::collections::BTreeSet;
@@ -22,7 +26,8 @@ mod choice;
 mod regression;
 
 use super::eval::LabelledExample;
-use super::stack::{softmax, top_two, Decider, Features, Stacker, FEATURES};
+use super::semantic::{examples_to_tsv, WordVectors};
+use super::stack::{softmax, top_two, Decider, Features, Section, Stacker, FEATURES, SEM_SCALE};
 use super::{model, normalize, Category, Classifier, TriageConfigError};
 use choice::{choose_emergency_threshold, choose_review};
 pub use choice::{ece, macro_f1};
@@ -72,11 +77,25 @@ pub struct FoldReport {
     pub errors_flagged: f64,
 }
 
-/// Trains the whole model file (naive Bayes rows, then the calibrated stage's rows).
+/// What `alerta triage train` produces: the model file and what the folds measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Trained {
+    /// The whole model file.
+    pub file: String,
+    /// The regression without the semantic vector (used when the vectors are absent).
+    pub base: FoldReport,
+    /// The regression with it, when vectors were given.
+    pub semantic: Option<FoldReport>,
+}
+
+/// Trains the whole model file: the naive Bayes rows, then the calibrated stage's rows
+/// (`@`), and with `vectors` the semantic regression's rows (`@sem.`) and the examples the
+/// reasons can name (`@ex`).
 pub fn train_model(
     rules_toml: &str,
     examples: &[LabelledExample],
-) -> Result<(String, FoldReport), TriageConfigError> {
+    vectors: Option<&WordVectors>,
+) -> Result<Trained, TriageConfigError> {
     let texts: Vec<(String, Category)> = examples
         .iter()
         .map(|e| (normalize(&e.text), e.category))
@@ -112,18 +131,77 @@ pub fn train_model(
             decided[i] = c.category;
         }
     }
+    let folds = Folds {
+        names: &names,
+        groups: &groups,
+        labels: &labels,
+        decided: &decided,
+    };
 
-    // 2. Out-of-fold regression.
+    // 2–3. Each regression on its features. The vectors need no fold: they come from the
+    // encoder, not from the labels.
     let sparse: Vec<Vec<(usize, f64)>> = features.iter().map(to_sparse).collect();
-    let mut logits = vec![[0f64; 6]; examples.len()];
-    for g in &names {
-        let rows: Vec<usize> = (0..examples.len()).filter(|&i| groups[i] != *g).collect();
-        let w = fit(&sparse, &labels, &rows);
-        for i in (0..examples.len()).filter(|&i| groups[i] == *g) {
+    let (base_stacker, base) = fit_section(&folds, &sparse, FEATURES);
+    let mut file = model::train_shipped(&texts);
+    file.push_str(&base_stacker.to_tsv());
+    let semantic = vectors.map(|v| {
+        let with_vectors: Vec<Vec<(usize, f64)>> = sparse
+            .iter()
+            .zip(&texts)
+            .map(|(x, (normalized, _))| {
+                let mut x = x.clone();
+                let sem = v.embed_normalized(normalized);
+                x.extend(
+                    sem.iter()
+                        .enumerate()
+                        .filter(|(_, s)| **s != 0.0)
+                        .map(|(i, s)| (FEATURES + i, f64::from(*s) * f64::from(SEM_SCALE))),
+                );
+                x
+            })
+            .collect();
+        let (stacker, report) = fit_section(&folds, &with_vectors, Section::Semantic.features());
+        file.push_str(&stacker.to_tsv());
+        file.push_str(&examples_to_tsv(
+            examples
+                .iter()
+                .map(|e| (e.id.as_str(), e.category, e.text.as_str())),
+        ));
+        report
+    });
+    Ok(Trained {
+        file,
+        base,
+        semantic,
+    })
+}
+
+/// The folds and what the first stage decided on them.
+struct Folds<'a> {
+    names: &'a [String],
+    groups: &'a [String],
+    labels: &'a [usize],
+    decided: &'a [Category],
+}
+
+/// One regression: out-of-fold predictions choose its temperature and thresholds, then it
+/// is trained on everything.
+fn fit_section(
+    folds: &Folds<'_>,
+    sparse: &[Vec<(usize, f64)>],
+    n_features: usize,
+) -> (Stacker, FoldReport) {
+    let (names, groups, labels) = (folds.names, folds.groups, folds.labels);
+    let n = labels.len();
+    let mut logits = vec![[0f64; 6]; n];
+    for g in names {
+        let rows: Vec<usize> = (0..n).filter(|&i| groups[i] != *g).collect();
+        let w = fit(sparse, labels, &rows, n_features);
+        for i in (0..n).filter(|&i| groups[i] == *g) {
             logits[i] = predict(&w, &sparse[i]);
         }
     }
-    let temperature = fit_temperature(&logits, &labels);
+    let temperature = fit_temperature(&logits, labels);
     let probs: Vec<[f32; 6]> = logits
         .iter()
         .map(|l| softmax(&l.map(|v| (v / temperature) as f32)))
@@ -133,9 +211,9 @@ pub fn train_model(
         .map(|l| softmax(&l.map(|v| v as f32)))
         .collect();
     let stack_pred: Vec<usize> = probs.iter().map(|p| top_two(p).0 .0.index()).collect();
-    let rules_pred: Vec<usize> = decided.iter().map(Category::index).collect();
-    let macro_f1_rules = macro_f1(&labels, &rules_pred);
-    let macro_f1_stack = macro_f1(&labels, &stack_pred);
+    let rules_pred: Vec<usize> = folds.decided.iter().map(Category::index).collect();
+    let macro_f1_rules = macro_f1(labels, &rules_pred);
+    let macro_f1_stack = macro_f1(labels, &stack_pred);
     // Ties keep the rules: they are what operators already know.
     let decider = if macro_f1_stack > macro_f1_rules {
         Decider::Stack
@@ -148,11 +226,11 @@ pub fn train_model(
     let (place_min, pred) = match decider {
         Decider::Rules => (0.0, rules_pred.clone()),
         Decider::Stack => {
-            let mut best = (0.0, stack_pred.clone(), macro_f1(&labels, &stack_pred));
+            let mut best = (0.0, stack_pred.clone(), macro_f1(labels, &stack_pred));
             for k in 1..=12 {
                 let tau = f64::from(k) * 0.05;
                 let placed = place(&stack_pred, &probs, tau);
-                let f1 = macro_f1(&labels, &placed);
+                let f1 = macro_f1(labels, &placed);
                 if f1 >= best.2 {
                     best = (tau, placed, f1);
                 }
@@ -162,13 +240,12 @@ pub fn train_model(
     };
     let pred = &pred;
     let (emergency_threshold, emergency_recall, false_emergency) =
-        choose_emergency_threshold(&labels, pred, &probs);
+        choose_emergency_threshold(labels, pred, &probs);
     let (review_min, review_margin, review_share, errors_flagged) =
-        choose_review(&labels, pred, &probs);
+        choose_review(labels, pred, &probs);
 
-    // 3. The shipped model.
-    let all: Vec<usize> = (0..examples.len()).collect();
-    let w = fit(&sparse, &labels, &all);
+    let all: Vec<usize> = (0..n).collect();
+    let w = fit(sparse, labels, &all, n_features);
     let stacker = Stacker {
         weights: w.iter().map(|r| r.map(|v| v as f32)).collect(),
         temperature: temperature as f32,
@@ -178,18 +255,16 @@ pub fn train_model(
         place_min: place_min as f32,
         decider,
     };
-    let mut file = model::train_shipped(&texts);
-    file.push_str(&stacker.to_tsv());
     let report = FoldReport {
-        groups: names,
-        total: examples.len(),
+        groups: names.to_vec(),
+        total: n,
         macro_f1_rules,
         macro_f1_stack,
-        macro_f1: macro_f1(&labels, pred),
+        macro_f1: macro_f1(labels, pred),
         place_min,
         temperature,
-        ece_raw: ece(&labels, &raw, pred),
-        ece: ece(&labels, &probs, pred),
+        ece_raw: ece(labels, &raw, pred),
+        ece: ece(labels, &probs, pred),
         emergency_threshold,
         emergency_recall,
         false_emergency,
@@ -198,7 +273,7 @@ pub fn train_model(
         review_share,
         errors_flagged,
     };
-    Ok((file, report))
+    (stacker, report)
 }
 
 /// The regression's picks with those below `tau` (other than `emergency_911`) sent to
@@ -245,8 +320,8 @@ mod tests {
             y.push(c);
         }
         let rows: Vec<usize> = (0..60).collect();
-        let w = fit(&x, &y, &rows);
-        assert_eq!(w, fit(&x, &y, &rows));
+        let w = fit(&x, &y, &rows, FEATURES);
+        assert_eq!(w, fit(&x, &y, &rows, FEATURES));
         for (xi, &c) in x.iter().zip(&y) {
             let p = softmax64(&predict(&w, xi));
             assert!(p[c] > 0.8, "{p:?}");

@@ -1,7 +1,7 @@
 //! The regression itself: a multinomial logistic regression over sparse features, fitted by
 //! full-batch gradient descent from zero (deterministic), and its temperature.
 
-use super::super::stack::{Features, FEATURES};
+use super::super::stack::Features;
 
 /// L2 penalty of the regression (per example).
 const L2: f64 = 1e-3;
@@ -37,9 +37,14 @@ pub(super) fn softmax64(l: &[f64; 6]) -> [f64; 6] {
 
 /// Multinomial logistic regression on `rows`, L2-penalised (not the bias), by full-batch
 /// gradient descent with Nesterov momentum from zero: deterministic.
-pub(super) fn fit(x: &[Vec<(usize, f64)>], y: &[usize], rows: &[usize]) -> Vec<[f64; 6]> {
-    let mut w = vec![[0f64; 6]; FEATURES];
-    let mut velocity = vec![[0f64; 6]; FEATURES];
+pub(super) fn fit(
+    x: &[Vec<(usize, f64)>],
+    y: &[usize],
+    rows: &[usize],
+    n_features: usize,
+) -> Vec<[f64; 6]> {
+    let mut w = vec![[0f64; 6]; n_features];
+    let mut velocity = vec![[0f64; 6]; n_features];
     let n = rows.len().max(1) as f64;
     for _ in 0..ITERATIONS {
         let look: Vec<[f64; 6]> = w
@@ -47,7 +52,7 @@ pub(super) fn fit(x: &[Vec<(usize, f64)>], y: &[usize], rows: &[usize]) -> Vec<[
             .zip(&velocity)
             .map(|(a, v)| std::array::from_fn(|c| a[c] + 0.9 * v[c]))
             .collect();
-        let mut grad = vec![[0f64; 6]; FEATURES];
+        let mut grad = vec![[0f64; 6]; n_features];
         for &r in rows {
             let p = softmax64(&predict(&look, &x[r]));
             for &(i, v) in &x[r] {
@@ -62,7 +67,7 @@ pub(super) fn fit(x: &[Vec<(usize, f64)>], y: &[usize], rows: &[usize]) -> Vec<[
                 g[c] += L2 * look[i][c];
             }
         }
-        for i in 0..FEATURES {
+        for i in 0..n_features {
             for c in 0..6 {
                 velocity[i][c] = 0.9 * velocity[i][c] - RATE * grad[i][c];
                 w[i][c] += velocity[i][c];
