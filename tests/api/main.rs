@@ -22,6 +22,8 @@ mod map;
 mod media;
 mod monday;
 mod observability;
+mod openapi;
+mod openapi_responses;
 mod ops;
 mod outbox;
 mod outbox_costs;
