@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use utoipa::ToSchema;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::actions::{self, Action, ActionError, Context};
 use super::notices::notices;

@@ -2,8 +2,6 @@
 //! code generates, every documented operation is answered by the real router, an `/api/v1`
 //! route mounted around the document is refused, and every response has a real schema.
 
-use std::path::Path;
-
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use axum::routing::{get, post};
@@ -56,9 +54,7 @@ fn operations() -> Vec<(Method, String, String, bool)> {
                 .replace("{message_id}", "1");
             // An operation's own `security` replaces the document's; `[{}]` means none.
             let secured = match op.get("security").and_then(Value::as_array) {
-                Some(list) => list
-                    .iter()
-                    .all(|s| !s.as_object().unwrap().is_empty()),
+                Some(list) => list.iter().all(|s| !s.as_object().unwrap().is_empty()),
                 None => global_security,
             };
             let method = Method::from_bytes(method.to_ascii_uppercase().as_bytes()).unwrap();
@@ -160,8 +156,7 @@ fn is_bare(schema: &Value) -> bool {
     let Some(map) = schema.as_object() else {
         return false;
     };
-    map.is_empty()
-        || (map.len() == 1 && map.get("type") == Some(&Value::String("object".into())))
+    map.is_empty() || (map.len() == 1 && map.get("type") == Some(&Value::String("object".into())))
 }
 
 #[test]
@@ -174,7 +169,10 @@ fn every_response_with_a_body_has_a_real_schema() {
                 let at = format!("{method} {path} {status}");
                 let Some(content) = response.get("content").and_then(Value::as_object) else {
                     // Only answers that carry no body by HTTP's rules.
-                    assert!(["304", "416"].contains(&status.as_str()), "{at} has no body");
+                    assert!(
+                        ["304", "416"].contains(&status.as_str()),
+                        "{at} has no body"
+                    );
                     continue;
                 };
                 for (media_type, body) in content {

@@ -20,7 +20,12 @@ fn schema_ref<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
 }
 
 /// The properties and required names of an object schema, through `allOf`.
-fn object_parts(doc: &Value, schema: &Value, props: &mut Vec<(String, Value)>, req: &mut Vec<String>) {
+fn object_parts(
+    doc: &Value,
+    schema: &Value,
+    props: &mut Vec<(String, Value)>,
+    req: &mut Vec<String>,
+) {
     let schema = schema_ref(doc, schema);
     for part in schema["allOf"].as_array().into_iter().flatten() {
         object_parts(doc, part, props, req);
@@ -112,7 +117,10 @@ fn assert_fits(method: &str, path: &str, status: StatusCode, body: &Value) {
     let doc: Value = serde_json::from_str(document()).unwrap();
     let op = &doc["paths"][path][method.to_ascii_lowercase()];
     let schema = &op["responses"][status.as_str()]["content"]["application/json"]["schema"];
-    assert!(!schema.is_null(), "{method} {path} {status} is not documented");
+    assert!(
+        !schema.is_null(),
+        "{method} {path} {status} is not documented"
+    );
     let mut errors = Vec::new();
     check(&doc, schema, body, "$", &mut errors);
     assert!(errors.is_empty(), "{method} {path}: {errors:#?}");
@@ -130,7 +138,11 @@ async fn real_answers_fit_the_documented_schemas() {
         ("GET", "/api/v1/reports", None),
         ("GET", "/api/v1/map", None),
         ("GET", "/api/v1/reports/{folio}", None),
-        ("POST", "/api/v1/reports/{folio}/actions", Some(json!({ "action": "claim" }))),
+        (
+            "POST",
+            "/api/v1/reports/{folio}/actions",
+            Some(json!({ "action": "claim" })),
+        ),
         ("POST", "/api/v1/reports/{folio}/contact", None),
         ("GET", "/api/v1/users", None),
         ("POST", "/api/v1/users/{name}/disable", None),
@@ -148,7 +160,14 @@ async fn real_answers_fit_the_documented_schemas() {
         assert_fits(method, path, status, &answer);
     }
     // An error answer fits `ErrorBody`.
-    let (status, answer) = call(&app, "GET", "/api/v1/reports/NO-EXISTE-1", Some(admin), None).await;
+    let (status, answer) = call(
+        &app,
+        "GET",
+        "/api/v1/reports/NO-EXISTE-1",
+        Some(admin),
+        None,
+    )
+    .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_fits("GET", "/api/v1/reports/{folio}", status, &answer);
 }
