@@ -6,7 +6,8 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use serde_json::json;
+use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::store::StoreError;
 
@@ -34,6 +35,25 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// What every error answer carries: `{"error": {"code": …, "message": …}}`. The OpenAPI
+/// document's error responses are this type's schema.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable, for programs: `unauthorized`, `forbidden`, `not_found`, `bad_request`,
+    /// `conflict`, `too_many_requests`, `payload_too_large`, `not_configured`,
+    /// `unavailable`, `internal`.
+    #[schema(example = "not_found")]
+    pub code: &'static str,
+    /// In Spanish, for people; may change between versions.
+    #[schema(example = "no encontrado")]
+    pub message: String,
 }
 
 /// Result alias for handlers.
@@ -73,7 +93,9 @@ impl IntoResponse for AppError {
             }
             other => other.to_string(),
         };
-        let body = Json(json!({ "error": { "code": code, "message": message } }));
+        let body = Json(ErrorBody {
+            error: ErrorDetail { code, message },
+        });
         (status, body).into_response()
     }
 }

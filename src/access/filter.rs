@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::IntoParams;
 
 use crate::access::principal::Principal;
 use crate::registry::Registry;
@@ -11,8 +12,9 @@ use crate::routing::UNREGISTERED_GROUP;
 use crate::store::ReportQuery;
 
 /// Query-string filters. Lists are comma-separated (`status=open,acknowledged`).
-#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ReportFilter {
     pub region: Option<String>,
     pub municipality: Option<String>,

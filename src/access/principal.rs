@@ -2,10 +2,11 @@
 //! through a [`Principal`]; region scope is applied by the service, not by each handler.
 
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::store::UserRow;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// 911/PESP operators: work the queue of their assigned regions (or all).
@@ -64,7 +65,7 @@ pub enum Permission {
 }
 
 /// An authenticated user.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Principal {
     pub user_id: i64,
     pub name: String,

@@ -29,6 +29,10 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::intake::router(config.body_limit_bytes))
         .merge(health::router())
         .merge(crate::queue::router())
+        // Outermost of the routes' own layers: an undocumented `/api/v1` route answers 404.
+        .layer(axum::middleware::from_fn(
+            crate::queue::openapi::only_documented,
+        ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,
             config.request_timeout,

@@ -18,7 +18,7 @@ const PAGE: i64 = 200;
 const MIN_PASS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// One change to one report, as the streams send it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, utoipa::ToSchema)]
 pub struct ReportEvent {
     pub id: i64,
     pub folio: String,

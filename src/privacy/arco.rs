@@ -2,7 +2,9 @@
 //! pseudonyms of their phone number or BSUID, exported as JSON or erased. Both are audited.
 
 use chrono::{DateTime, Utc};
+use serde::Serialize;
 use serde_json::{json, Value};
+use utoipa::ToSchema;
 
 use super::pseudonym::{canonical_phone, short, Identity};
 use super::Privacy;
@@ -47,38 +49,120 @@ impl Subject {
     }
 }
 
-/// Everything held about the subject, as one JSON document.
+/// Everything held about the subject, as one JSON document. Field names are the Spanish
+/// ones the document always had; fields are in alphabetical order, the order they had when
+/// the document was built as `serde_json` maps, so its bytes did not change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PersonExport {
+    pub generado: DateTime<Utc>,
+    /// The messages the person sent.
+    pub mensajes: Vec<ExportedMessage>,
+    /// What we sent them.
+    pub mensajes_enviados: Vec<ExportedOutbound>,
+    /// The reports their messages opened.
+    pub reportes: Vec<ExportedReport>,
+    /// A short form of the person's pseudonym (never the number).
+    pub seudonimo: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedMessage {
+    /// The attachment's MIME type.
+    pub adjunto: Option<String>,
+    pub bsuid: Option<String>,
+    pub categoria: Option<String>,
+    pub grupo: Option<String>,
+    /// WhatsApp's message id.
+    pub id: String,
+    pub latitud: Option<f64>,
+    pub longitud: Option<f64>,
+    pub nombre_de_perfil: Option<String>,
+    pub nota: Option<String>,
+    pub recibido: DateTime<Utc>,
+    pub telefono: Option<String>,
+    pub texto: Option<String>,
+    pub tipo: String,
+    pub ubicacion: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedReport {
+    pub categoria: String,
+    pub creado: DateTime<Utc>,
+    pub estado: String,
+    pub folio: String,
+    pub prioridad: String,
+    pub resuelto: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ExportedOutbound {
+    pub creado: DateTime<Utc>,
+    pub enviado: Option<DateTime<Utc>>,
+    pub estado: String,
+    pub proposito: String,
+}
+
+/// Everything held about the subject; audited.
 pub async fn export(
     state: &Privacy,
     who: &str,
     s: &Subject,
     now: DateTime<Utc>,
-) -> Result<Value, StoreError> {
+) -> Result<PersonExport, StoreError> {
     let data = state.store.person_data(&s.pseudonyms(state)).await?;
-    let doc = json!({
-        "generado": now,
-        "seudonimo": s.label(state),
-        "mensajes": data.messages.iter().map(|m| json!({
-            "id": m.wamid, "recibido": m.received_at, "tipo": m.kind, "texto": m.body,
-            "nota": m.note, "telefono": m.sender_phone, "bsuid": m.sender_bsuid,
-            "nombre_de_perfil": m.sender_name, "grupo": m.group_ref,
-            "latitud": m.latitude, "longitud": m.longitude, "ubicacion": m.location_name,
-            "adjunto": m.media_mime, "categoria": m.category,
-        })).collect::<Vec<_>>(),
-        "reportes": data.reports.iter().map(|r| json!({
-            "folio": r.folio, "creado": r.created_at, "categoria": r.category,
-            "prioridad": r.priority, "estado": r.status, "resuelto": r.resolved_at,
-        })).collect::<Vec<_>>(),
-        "mensajes_enviados": data.outbox.iter().map(|o| json!({
-            "proposito": o.purpose, "estado": o.state, "creado": o.created_at, "enviado": o.sent_at,
-        })).collect::<Vec<_>>(),
-    });
+    let doc = PersonExport {
+        generado: now,
+        seudonimo: s.label(state),
+        mensajes: data
+            .messages
+            .iter()
+            .map(|m| ExportedMessage {
+                adjunto: m.media_mime.clone(),
+                bsuid: m.sender_bsuid.clone(),
+                categoria: m.category.clone(),
+                grupo: m.group_ref.clone(),
+                id: m.wamid.clone(),
+                latitud: m.latitude,
+                longitud: m.longitude,
+                nombre_de_perfil: m.sender_name.clone(),
+                nota: m.note.clone(),
+                recibido: m.received_at,
+                telefono: m.sender_phone.clone(),
+                texto: m.body.clone(),
+                tipo: m.kind.clone(),
+                ubicacion: m.location_name.clone(),
+            })
+            .collect(),
+        reportes: data
+            .reports
+            .iter()
+            .map(|r| ExportedReport {
+                categoria: r.category.clone(),
+                creado: r.created_at,
+                estado: r.status.clone(),
+                folio: r.folio.clone(),
+                prioridad: r.priority.clone(),
+                resuelto: r.resolved_at,
+            })
+            .collect(),
+        mensajes_enviados: data
+            .outbox
+            .iter()
+            .map(|o| ExportedOutbound {
+                creado: o.created_at,
+                enviado: o.sent_at,
+                estado: o.state.clone(),
+                proposito: o.purpose.clone(),
+            })
+            .collect(),
+    };
     audit(
         state,
         who,
         "privacy.export",
         s,
-        json!({ "messages": data.messages.len() }),
+        json!({ "messages": doc.mensajes.len() }),
         now,
     )
     .await?;

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::report_timeline::{outbound, timeline};
 pub use super::report_timeline::{OutboundView, TimelineItem};
@@ -15,7 +16,7 @@ use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::store::InboundRow;
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReportView {
     pub report: QueueEntry,
     pub messages: Vec<MessageView>,
@@ -36,7 +37,7 @@ pub struct ReportView {
     pub may_reveal: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MessageView {
     pub id: i64,
     pub at_local: String,
@@ -60,7 +61,7 @@ pub struct MessageView {
     pub forwarded: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ClassifierView {
     pub category: Option<String>,
     pub category_es: Option<String>,
@@ -72,7 +73,7 @@ pub struct ClassifierView {
     pub version: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct ReporterView {
     pub name: Option<String>,
     pub contact: String,

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::filter::ReportFilter;
 use super::principal::Principal;
@@ -22,7 +23,7 @@ use crate::vocab::{category_es, priority_es, status_es};
 /// matched and the filters narrow it.
 pub const MAP_LIMIT: i64 = 500;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MapPin {
     pub folio: String,
     pub region: String,
@@ -44,7 +45,7 @@ pub struct MapPin {
     pub group: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct MapPins {
     pub pins: Vec<MapPin>,
     /// Reports under the filter that carry no location.

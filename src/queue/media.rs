@@ -7,17 +7,24 @@ use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::{ApiUser, WebUser};
 use super::media_range::{self, Answer};
+use super::openapi::Binary;
 use crate::access::principal::Principal;
 use crate::app::state::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 
+/// The web app's media URL (session cookie; not part of the API).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/media/{message_id}", get(web))
-        .route("/api/v1/media/{message_id}", get(api))
+    Router::new().route("/media/{message_id}", get(web))
+}
+
+/// The API's media URL, documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(api))
 }
 
 async fn web(
@@ -29,6 +36,29 @@ async fn web(
     serve(&state, &user.who, id, &headers).await
 }
 
+/// A message's photo, voice note, video or document, with Range and ETag.
+#[utoipa::path(
+    get,
+    path = "/api/v1/media/{message_id}",
+    tag = "cola",
+    summary = "Adjunto de un mensaje (foto, nota de voz, video, documento); admite Range e If-None-Match",
+    params(
+        ("message_id" = i64, Path, description = "El `id` de un mensaje del detalle del reporte"),
+        ("Range" = Option<String>, Header, description = "Un solo intervalo, `bytes=inicio-fin`"),
+        ("If-None-Match" = Option<String>, Header, description = "El ETag de una copia anterior"),
+    ),
+    responses(
+        (status = 200, description = "El archivo entero; `Content-Type` es el del archivo si se puede mostrar (imagen, audio, video, PDF) y si no `application/octet-stream` como descarga", body = Binary, content_type = "application/octet-stream"),
+        (status = 206, description = "El intervalo pedido (`Content-Range`)", body = Binary, content_type = "application/octet-stream"),
+        (status = 304, description = "La copia del cliente sigue vigente (sin cuerpo)"),
+        (status = 400, description = "`message_id` no es un número", body = String, content_type = "text/plain"),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "La cuenta tiene un rol desconocido", body = ErrorBody),
+        (status = 404, description = "No existe, no se ha descargado, o es de una región que el usuario no ve", body = ErrorBody),
+        (status = 416, description = "El intervalo empieza después del final (sin cuerpo; `Content-Range: bytes */largo`)"),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
 async fn api(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,

@@ -38,6 +38,9 @@ use axum::http::{header, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::Router;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use utoipa::ToSchema;
 
 pub use actions::Action;
 // Who may see what, and the live change feed, live below the web layer (`access`,
@@ -48,16 +51,17 @@ pub use crate::notify::changes::{self as events, ChangeFeed, ReportEvent};
 use crate::app::state::AppState;
 use crate::error::AppError;
 
+/// The web app's pages and the JSON API. `/api/v1` routes are mounted only through
+/// `openapi::api()`, which documents each one (see `queue::openapi` for how to add one).
 pub fn router() -> Router<AppState> {
+    let (api, _document) = openapi::api().split_for_parts();
     Router::new()
-        .merge(api::router())
+        .merge(api)
         .merge(incidents_api::router())
-        .merge(users_api::router())
         .merge(registry_api::router())
         .merge(web::router())
         .merge(media::router())
         .merge(privacy_api::router())
-        .merge(reports_api::router())
         .layer(middleware::from_fn(no_store))
 }
 
@@ -70,6 +74,32 @@ async fn no_store(req: Request, next: Next) -> Response {
         .entry(header::CACHE_CONTROL)
         .or_insert(HeaderValue::from_static("no-store"));
     res
+}
+
+/// One line of the corrections export. Fields are in alphabetical order, the order the
+/// lines had when they were built as `serde_json` maps, so the file's bytes did not change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Correction {
+    /// The category a person chose.
+    pub category: String,
+    /// What the classifier had said.
+    pub classifier: Classified,
+    pub corrected_at: DateTime<Utc>,
+    pub corrected_by: String,
+    pub folio: String,
+    /// `correction-<n>`.
+    pub id: String,
+    /// The priority a person chose.
+    pub priority: String,
+    pub reason: Option<String>,
+    /// The report's message (absent once erased).
+    pub text: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Classified {
+    pub category: String,
+    pub priority: String,
 }
 
 /// Every human correction as one JSON object per line, in the corpus format
@@ -88,18 +118,21 @@ pub async fn corrections_jsonl(state: &AppState, who: &Principal) -> Result<Stri
         if !visible {
             continue;
         }
-        let line = serde_json::json!({
-            "id": format!("correction-{}", c.id),
-            "text": c.text,
-            "category": c.to_category,
-            "priority": c.to_priority,
-            "classifier": { "category": c.from_category, "priority": c.from_priority },
-            "folio": c.folio,
-            "reason": c.reason,
-            "corrected_by": c.actor,
-            "corrected_at": c.at,
-        });
-        out.push_str(&line.to_string());
+        let line = Correction {
+            category: c.to_category,
+            classifier: Classified {
+                category: c.from_category,
+                priority: c.from_priority,
+            },
+            corrected_at: c.at,
+            corrected_by: c.actor,
+            folio: c.folio,
+            id: format!("correction-{}", c.id),
+            priority: c.to_priority,
+            reason: c.reason,
+            text: c.text,
+        };
+        out.push_str(&serde_json::to_string(&line).map_err(anyhow::Error::from)?);
         out.push('\n');
     }
     Ok(out)

@@ -1,31 +1,47 @@
 //! The public privacy notice page and the admins' ARCO endpoints.
 
 use axum::extract::State;
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::{Json, Router};
 use chrono::Utc;
-use serde::Deserialize;
-use serde_json::{json, Value};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::access::{Permission, Principal};
 use crate::app::state::AppState;
-use crate::error::AppError;
-use crate::privacy::arco::{self, Subject};
+use crate::error::{AppError, ErrorBody};
+use crate::privacy::arco::{self, PersonExport, Subject};
 use crate::queue::auth::ApiUser;
 
+/// The public notice page (not part of the API).
 pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/aviso-de-privacidad", get(super::web::notice::page))
-        .route("/api/v1/privacy/export", post(export_api))
-        .route("/api/v1/privacy/erase", post(erase_api))
+    Router::new().route("/aviso-de-privacidad", get(super::web::notice::page))
 }
 
-#[derive(Debug, Deserialize)]
+/// The ARCO endpoints, each documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(export_api))
+        .routes(routes!(erase_api))
+}
+
+/// The person a request is about: their phone number or BSUID (at least one).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SubjectBody {
+    /// In any spelling (`+52 55 1234 5678`, `5215512345678`, …).
     pub phone: Option<String>,
     pub bsuid: Option<String>,
+    /// Why; required to erase, written to the audit trail.
     pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Erased {
+    /// Messages whose identity and text were erased (their reports stay, anonymous).
+    pub messages_erased: u64,
 }
 
 impl SubjectBody {
@@ -55,22 +71,60 @@ fn admin_only(who: &Principal) -> Result<(), AppError> {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/privacy/export",
+    tag = "privacidad",
+    summary = "Derecho de acceso (ARCO): todo lo que se guarda de una persona, como JSON (solo supervisores; auditado)",
+    request_body = SubjectBody,
+    responses(
+        (status = 200, description = "Mensajes, reportes y mensajes enviados de la persona", body = PersonExport),
+        (status = 400, description = "Falta phone o bsuid (o el motivo, al suprimir), o el cuerpo no es JSON", content(
+            (ErrorBody = "application/json"),
+            (String = "text/plain"),
+        )),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "Solo supervisores (rol `admin`)", body = ErrorBody),
+        (status = 415, description = "El cuerpo no es `application/json`", body = String, content_type = "text/plain"),
+        (status = 422, description = "El cuerpo no es un `SubjectBody` válido (campo desconocido o tipo equivocado)", body = String, content_type = "text/plain"),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
 async fn export_api(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Json(body): Json<SubjectBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<PersonExport>, AppError> {
     admin_only(&who)?;
     Ok(Json(
         arco::export(&state.privacy(), &who.actor(), &body.subject()?, Utc::now()).await?,
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/privacy/erase",
+    tag = "privacidad",
+    summary = "Supresión (ARCO): borra la identidad y los textos de una persona; los reportes quedan como estadística anónima (solo supervisores; auditado; requiere `reason`)",
+    request_body = SubjectBody,
+    responses(
+        (status = 200, description = "Cuántos mensajes se suprimieron", body = Erased),
+        (status = 400, description = "Falta phone o bsuid (o el motivo, al suprimir), o el cuerpo no es JSON", content(
+            (ErrorBody = "application/json"),
+            (String = "text/plain"),
+        )),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "Solo supervisores (rol `admin`)", body = ErrorBody),
+        (status = 415, description = "El cuerpo no es `application/json`", body = String, content_type = "text/plain"),
+        (status = 422, description = "El cuerpo no es un `SubjectBody` válido (campo desconocido o tipo equivocado)", body = String, content_type = "text/plain"),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
 async fn erase_api(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Json(body): Json<SubjectBody>,
-) -> Result<Json<Value>, AppError> {
+) -> Result<Json<Erased>, AppError> {
     admin_only(&who)?;
     let reason = body
         .reason
@@ -87,5 +141,5 @@ async fn erase_api(
         Utc::now(),
     )
     .await?;
-    Ok(Json(json!({ "messages_erased": n })))
+    Ok(Json(Erased { messages_erased: n }))
 }

@@ -3,11 +3,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::views::local;
 use crate::store::{AuditRow, OutboxRow};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct TimelineItem {
     pub at: DateTime<Utc>,
     pub at_local: String,
@@ -17,7 +18,7 @@ pub struct TimelineItem {
     pub detail: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct OutboundView {
     pub at_local: String,
     pub purpose: String,

@@ -5,28 +5,56 @@ use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::Router;
 use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use super::openapi::Binary;
 use crate::access::Principal;
 use crate::app::state::AppState;
-use crate::error::AppError;
+use crate::error::{AppError, ErrorBody};
 use crate::queue::auth::ApiUser;
 use crate::reports::export::{self, Format, Scope};
 
-pub fn router() -> Router<AppState> {
-    Router::new().route("/api/v1/exports/weekly", get(weekly_api))
+/// The weekly download, documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(weekly_api))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WeeklyParams {
+    /// ISO week, `2026-W07`.
     pub week: String,
+    /// A region id; all the caller's regions when absent.
     pub region: Option<String>,
+    /// `csv` (the default) or `xlsx`.
     #[serde(default)]
     pub format: String,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/exports/weekly",
+    tag = "exportaciones",
+    summary = "Solicitudes de una semana ISO (zona horaria de la región) en CSV (UTF-8 con BOM) o XLSX con hoja de resumen; queda en la bitácora",
+    params(WeeklyParams),
+    responses(
+        (status = 200, description = "Una descarga (`Content-Disposition: attachment`) llamada `solicitudes-<semana>-<región>.<csv|xlsx>`", content(
+            (String = "text/csv"),
+            (Binary = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        )),
+        (status = 400, description = "Semana, región o formato inválidos", content(
+            (ErrorBody = "application/json"),
+            (String = "text/plain"),
+        )),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "El rol no puede exportar, o la región no es suya", body = ErrorBody),
+        (status = 404, description = "La región no existe", body = ErrorBody),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
 async fn weekly_api(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,

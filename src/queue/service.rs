@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::actions::{self, Action, ActionError, Context};
 use super::notices::notices;
@@ -19,7 +20,7 @@ use crate::store::{
 use crate::vocab::{category_es, status_es};
 
 /// A page of the queue with the counts of the filter bar.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct QueuePage {
     pub items: Vec<QueueEntry>,
     pub by_category: Vec<CountView>,
@@ -265,7 +266,7 @@ async fn primary_of(
 }
 
 /// The reporter's identity in clear, for a caller allowed to see it; audited.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct Contact {
     pub name: Option<String>,
     pub phone: Option<String>,

@@ -10,6 +10,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::routing::{ack_deadline, Deadlines};
 use crate::store::ReportRow;
@@ -20,7 +21,7 @@ use crate::triage::Priority;
 pub const LATE_AFTER_MINUTES: i64 = 10;
 
 /// When the citizen wrote the report's message and how late we got it.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct LateDelivery {
     pub written_at: DateTime<Utc>,
     pub received_at: DateTime<Utc>,
@@ -30,7 +31,7 @@ pub struct LateDelivery {
 }
 
 /// The acknowledgement deadline.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct DeadlineView {
     pub at: DateTime<Utc>,
     /// `pending` (not reached), `overdue` (passed without acknowledgement), `met`
@@ -41,7 +42,7 @@ pub struct DeadlineView {
 }
 
 /// Where escalation stands.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct EscalationView {
     /// 0: only the first notice went out; 1: the backup was told; 2: the supervisor.
     pub level: i32,
@@ -56,7 +57,7 @@ pub struct EscalationView {
 }
 
 /// Everything timing-related a queue row shows.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, ToSchema)]
 pub struct Timing {
     /// Minutes since the citizen wrote it.
     pub age_minutes: i64,

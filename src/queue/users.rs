@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::auth::{digest, hash_password, random_token};
 use super::credentials::token_expiry;
@@ -140,7 +141,7 @@ impl From<AccountError> for AppError {
 }
 
 /// An account as the users list shows it (never a password hash or a token).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AccountView {
     pub name: String,
     pub role: String,

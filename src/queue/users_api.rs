@@ -3,23 +3,48 @@
 //! shared with `alerta users …` and the Usuarios page.
 
 use axum::extract::{Path, State};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::Utc;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::auth::ApiUser;
-use super::users::{self, By};
+use super::users::{self, AccountView, By};
 use crate::access::principal::{Permission, Principal};
 use crate::app::state::AppState;
-use crate::error::{ApiResult, AppError};
+use crate::error::{ApiResult, AppError, ErrorBody};
 
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/users", get(list))
-        .route("/api/v1/users/{name}/disable", post(disable))
-        .route("/api/v1/users/{name}/enable", post(enable))
-        .route("/api/v1/users/{name}/token", post(rotate_token))
+/// The account routes, each documented by its handler's `#[utoipa::path]`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(disable))
+        .routes(routes!(enable))
+        .routes(routes!(rotate_token))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserList {
+    pub users: Vec<AccountView>,
+}
+
+/// What disabling or enabling did, and the account as it is now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserSwitched {
+    /// False when the account already was in that state (nothing written).
+    pub changed: bool,
+    /// Web sessions closed by disabling.
+    pub sessions_ended: u64,
+    pub user: AccountView,
+}
+
+/// A new API token; shown only in this answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewToken {
+    pub token: String,
+    pub user: AccountView,
 }
 
 fn admin(who: &Principal) -> ApiResult<()> {
@@ -30,7 +55,19 @@ fn admin(who: &Principal) -> ApiResult<()> {
     }
 }
 
-async fn list(State(state): State<AppState>, ApiUser(who): ApiUser) -> ApiResult<Json<Value>> {
+#[utoipa::path(
+    get,
+    path = "/api/v1/users",
+    tag = "usuarios",
+    summary = "Usuarios con su estado y la caducidad de su token (solo supervisores)",
+    responses(
+        (status = 200, description = "Todas las cuentas", body = UserList),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "Solo supervisores (rol `admin`)", body = ErrorBody),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
+async fn list(State(state): State<AppState>, ApiUser(who): ApiUser) -> ApiResult<Json<UserList>> {
     admin(&who)?;
     let list = users::list(
         state.store.as_ref(),
@@ -38,22 +75,52 @@ async fn list(State(state): State<AppState>, ApiUser(who): ApiUser) -> ApiResult
         Utc::now(),
     )
     .await?;
-    Ok(Json(json!({ "users": list })))
+    Ok(Json(UserList { users: list }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{name}/disable",
+    tag = "usuarios",
+    summary = "Deshabilita una cuenta: cierra todas sus sesiones y su token deja de funcionar de inmediato (solo supervisores; auditado; no la propia)",
+    params(("name" = String, Path, description = "Nombre de la cuenta")),
+    responses(
+        (status = 200, description = "La cuenta después del cambio", body = UserSwitched),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "Solo supervisores (rol `admin`)", body = ErrorBody),
+        (status = 404, description = "No existe esa cuenta", body = ErrorBody),
+        (status = 409, description = "Cambio rechazado (p. ej. deshabilitar la propia cuenta)", body = ErrorBody),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
 async fn disable(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(name): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserSwitched>> {
     switch(&state, &who, &name, true).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{name}/enable",
+    tag = "usuarios",
+    summary = "Habilita de nuevo una cuenta; su token vuelve a funcionar si no ha caducado (solo supervisores; auditado)",
+    params(("name" = String, Path, description = "Nombre de la cuenta")),
+    responses(
+        (status = 200, description = "La cuenta después del cambio", body = UserSwitched),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "Solo supervisores (rol `admin`)", body = ErrorBody),
+        (status = 404, description = "No existe esa cuenta", body = ErrorBody),
+        (status = 409, description = "Cambio rechazado (p. ej. deshabilitar la propia cuenta)", body = ErrorBody),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
 async fn enable(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(name): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserSwitched>> {
     switch(&state, &who, &name, false).await
 }
 
@@ -62,7 +129,7 @@ async fn switch(
     who: &Principal,
     name: &str,
     disable: bool,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<UserSwitched>> {
     admin(who)?;
     let now = Utc::now();
     let store = state.store.as_ref();
@@ -75,23 +142,41 @@ async fn switch(
         state.changes.revoked();
     }
     let account = users::account(store, name, state.config.web.token_days, now).await?;
-    Ok(Json(json!({
-        "user": account,
-        "changed": done.changed,
-        "sessions_ended": done.sessions_ended,
-    })))
+    Ok(Json(UserSwitched {
+        changed: done.changed,
+        sessions_ended: done.sessions_ended,
+        user: account,
+    }))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/users/{name}/token",
+    tag = "usuarios",
+    summary = "Emite un token nuevo para la cuenta; el anterior deja de funcionar de inmediato. El token se muestra solo en esta respuesta (solo supervisores; auditado)",
+    params(("name" = String, Path, description = "Nombre de la cuenta")),
+    responses(
+        (status = 200, description = "El token nuevo y la cuenta", body = NewToken),
+        (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
+        (status = 403, description = "Solo supervisores (rol `admin`)", body = ErrorBody),
+        (status = 404, description = "No existe esa cuenta", body = ErrorBody),
+        (status = 409, description = "Cambio rechazado", body = ErrorBody),
+        (status = 503, description = "La base de datos no está disponible", body = ErrorBody),
+    )
+)]
 async fn rotate_token(
     State(state): State<AppState>,
     ApiUser(who): ApiUser,
     Path(name): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<NewToken>> {
     admin(&who)?;
     let now = Utc::now();
     let store = state.store.as_ref();
     let token = users::rotate_token(store, &name, By::User(&who), now).await?;
     state.changes.revoked();
     let account = users::account(store, &name, state.config.web.token_days, now).await?;
-    Ok(Json(json!({ "token": token, "user": account })))
+    Ok(Json(NewToken {
+        token,
+        user: account,
+    }))
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::timing::{timing, Timing, Written};
 use crate::registry::Registry;
@@ -12,7 +13,7 @@ use crate::store::{QueueItem, ReportRow};
 use crate::vocab::{category_es, priority_es, status_es};
 
 /// One line of the queue.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct QueueEntry {
     pub folio: String,
     pub region: String,
@@ -173,7 +174,7 @@ impl QueueEntry {
 }
 
 /// A count for the filter bar.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CountView {
     pub key: String,
     pub label: String,

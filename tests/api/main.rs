@@ -24,6 +24,8 @@ mod map;
 mod media;
 mod monday;
 mod observability;
+mod openapi;
+mod openapi_responses;
 mod ops;
 mod outbound_tls;
 mod outbox;

@@ -1,5 +1,5 @@
 //! The JSON API: the authorisation matrix (every endpoint × role × own/other region), the
-//! actions through the same service as the web pages, and the OpenAPI document.
+//! actions through the same service as the web pages. The OpenAPI document is in `openapi`.
 
 use axum::http::StatusCode;
 use serde_json::{json, Value};
@@ -442,31 +442,4 @@ async fn filters_counts_and_ordering() {
         ),
         (1, Some(true))
     );
-}
-
-#[tokio::test]
-async fn the_openapi_document_lists_every_api_route() {
-    let app = TestApp::new(backends().remove(0)).await;
-    let (s, doc) = call(&app, "GET", "/api/v1/openapi.json", None, None).await;
-    assert_eq!(s, StatusCode::OK);
-    assert_eq!(doc["openapi"], "3.1.0");
-    let sources = [
-        include_str!("../../src/queue/api.rs"),
-        include_str!("../../src/queue/users_api.rs"),
-        include_str!("../../src/queue/reports_api.rs"),
-        include_str!("../../src/queue/registry_api.rs"),
-        include_str!("../../src/queue/incidents_api.rs"),
-    ];
-    let mut routes = 0;
-    for source in sources {
-        for line in source.lines().filter(|l| l.contains(".route(\"/api/v1/")) {
-            let path = line.split('"').nth(1).unwrap();
-            assert!(
-                doc["paths"].get(path).is_some(),
-                "{path} is not in openapi.json"
-            );
-            routes += 1;
-        }
-    }
-    assert!(routes >= 10, "found only {routes} routes");
 }

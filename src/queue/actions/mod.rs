@@ -7,6 +7,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use utoipa::ToSchema;
 
 mod judge;
 mod rules;
@@ -20,7 +21,7 @@ use crate::store::{NewCorrection, ReportFields, ReportRow};
 pub const MAX_TEXT: usize = 2000;
 
 /// An operator's action, as the API receives it: `{"action": "claim", …}`.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Action {
     Claim {

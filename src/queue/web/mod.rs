@@ -7,7 +7,7 @@
 
 mod assets;
 mod audit_wording;
-mod fallback;
+pub(crate) mod fallback;
 mod forms;
 mod login;
 mod map;
