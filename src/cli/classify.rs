@@ -136,6 +136,15 @@ pub fn train(files: &[PathBuf], out: Option<&Path>) -> anyhow::Result<ExitCode> 
     print_folds("sin vectores (reglas, Bayes, señales)", &trained.base);
     if let Some(semantic) = &trained.semantic {
         print_folds("con vectores semánticos (e5 destilado)", semantic);
+        eprintln!(
+            "decide la regresión {}",
+            if trained.semantic_decides {
+                "con vectores (mejor o igual en los pliegues)"
+            } else {
+                "sin vectores (los vectores no mejoran los pliegues; solo dan los ejemplos \
+                 cercanos)"
+            }
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

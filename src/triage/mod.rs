@@ -149,7 +149,9 @@ pub struct Classifier {
 /// The semantic pass, once the vectors are loaded.
 struct Semantic {
     vectors: WordVectors,
-    stacker: Stacker,
+    /// The regression that reads the vector, when training found it decides better on the
+    /// folds; otherwise the vectors only find the nearest examples.
+    stacker: Option<Stacker>,
     neighbours: Neighbours,
 }
 
@@ -215,9 +217,10 @@ impl Classifier {
     /// unchanged (it keeps running without the semantic pass).
     pub fn load_vectors(&mut self, bytes: &[u8]) -> Result<bool, VectorsError> {
         let vectors = WordVectors::from_bytes(bytes)?;
-        let Some(stacker) = self.semantic_stacker.clone() else {
+        if self.semantic_stacker.is_none() && self.examples.is_empty() {
             return Ok(false);
-        };
+        }
+        let stacker = self.semantic_stacker.clone();
         let neighbours = Neighbours::new(self.examples.clone(), &vectors);
         self.version = format!(
             "{}+sem{:08x}",
@@ -272,12 +275,11 @@ impl Classifier {
         let (mut out, x, cues, normalized) = self.run_first_stage(input);
         if let Some(sem) = &self.semantic {
             let v = sem.vectors.embed_normalized(&normalized);
-            calibrate(
-                &sem.stacker,
-                &sem.stacker.probabilities(&x, Some(&v)),
-                cues,
-                &mut out,
-            );
+            match (&sem.stacker, &self.stacker) {
+                (Some(s), _) => calibrate(s, &s.probabilities(&x, Some(&v)), cues, &mut out),
+                (None, Some(s)) => calibrate(s, &s.probabilities(&x, None), cues, &mut out),
+                (None, None) => {}
+            }
             if readable(&out) {
                 for (example, similarity) in sem.neighbours.nearest(&v) {
                     out.rules.push(semantic::reason(example, similarity));
