@@ -14,9 +14,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::auth::ApiUser;
-use super::registry::{
-    self, CoordinatorView, GroupDetail, GroupInput, GroupSummary, MemberInput,
-};
+use super::registry::{self, CoordinatorView, GroupDetail, GroupInput, GroupSummary, MemberInput};
 use crate::access::principal::{Permission, Principal};
 use crate::app::state::AppState;
 use crate::error::{ApiResult, AppError, ErrorBody};
@@ -190,7 +188,10 @@ async fn add_member(
     let change = RegistryChange::AddMember { group, member };
     let w = registry::change(&state, &who, change).await?;
     let (member_id, version) = (w.member_id, w.version);
-    Ok((StatusCode::CREATED, Json(MemberAdded { member_id, version })))
+    Ok((
+        StatusCode::CREATED,
+        Json(MemberAdded { member_id, version }),
+    ))
 }
 
 #[utoipa::path(
