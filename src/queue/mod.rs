@@ -57,8 +57,6 @@ pub fn router() -> Router<AppState> {
     let (api, _document) = openapi::api().split_for_parts();
     Router::new()
         .merge(api)
-        .merge(incidents_api::router())
-        .merge(registry_api::router())
         .merge(web::router())
         .merge(media::router())
         .merge(privacy_api::router())

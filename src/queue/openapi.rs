@@ -42,6 +42,8 @@ use crate::error::AppError;
         (name = "privacidad", description = "Solicitudes ARCO (solo supervisores)"),
         (name = "exportaciones", description = "Descargas semanales"),
         (name = "clasificador", description = "Correcciones humanas del clasificador"),
+        (name = "registro", description = "Grupos, miembros y coordinadores del registro"),
+        (name = "incidentes", description = "Reportes agrupados en incidentes y las correcciones de los operadores"),
         (name = "documento", description = "Este documento"),
     )
 )]
@@ -95,6 +97,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(super::media::routes())
         .merge(super::privacy_api::routes())
         .merge(super::reports_api::routes())
+        .merge(super::registry_api::routes())
+        .merge(super::incidents_api::routes())
 }
 
 static DOCUMENT: LazyLock<String> = LazyLock::new(|| {

@@ -5,6 +5,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 use super::views::{mask_bsuid, mask_phone};
 use crate::access::principal::{Permission, Principal};
@@ -17,11 +18,12 @@ use crate::store::{
 };
 
 /// A group in a list: no people, only how many.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GroupSummary {
     pub id: String,
     pub name: String,
     pub kind: String,
+    #[schema(value_type = String)]
     pub kind_label: &'static str,
     pub region: String,
     pub municipality: String,
@@ -33,7 +35,7 @@ pub struct GroupSummary {
 }
 
 /// A member as the queue shows people: the number masked.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct MemberView {
     pub id: i64,
     pub name: String,
@@ -43,7 +45,7 @@ pub struct MemberView {
     pub active: bool,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct GroupDetail {
     #[serde(flatten)]
     pub group: GroupSummary,
@@ -52,19 +54,32 @@ pub struct GroupDetail {
 }
 
 /// A coordinator with whether their roster has them on duty now (region's local time).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct CoordinatorView {
     pub id: String,
     pub region: String,
     pub name: String,
     pub phone: Option<String>,
     pub roles: Vec<String>,
+    #[schema(value_type = Vec<ShiftView>)]
     pub shifts: Vec<crate::registry::Shift>,
     pub on_duty_now: bool,
 }
 
+/// A duty window as `Shift` serialises it: a schema only.
+#[derive(ToSchema)]
+#[allow(dead_code)] // A schema only: `Shift` serialises itself.
+pub struct ShiftView {
+    /// Days the shift starts on: `lun`, `mar`, `mie`, `jue`, `vie`, `sab`, `dom`.
+    days: Vec<String>,
+    /// `HH:MM`, the region's local time.
+    start: String,
+    /// `HH:MM`; an overnight shift ends on the following day.
+    end: String,
+}
+
 /// A person as sent by a form or the API.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct MemberInput {
     pub name: String,
     #[serde(default)]
@@ -75,7 +90,7 @@ pub struct MemberInput {
 }
 
 /// A group as sent by a form or the API (`members` only when creating).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, ToSchema)]
 pub struct GroupInput {
     pub id: String,
     pub name: String,

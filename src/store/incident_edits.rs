@@ -11,7 +11,7 @@ use super::db::{begin_write, dispatch};
 use super::{Store, StoreError};
 
 /// An incident as the queue lists it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct IncidentRow {
     pub id: i64,
     pub lead_report_id: i64,
