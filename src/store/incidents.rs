@@ -152,10 +152,13 @@ UPDATE incidents SET report_count = report_count + 1,
     last_at = CASE WHEN last_at < $2 THEN $2 ELSE last_at END
 WHERE id = $1 AND merged_into IS NULL";
 /// The incident escalates as one: its first report carries the earliest deadline of all,
-/// and the others leave the escalation worker's list.
+/// and the others leave the escalation worker's list. Only while the first report has not
+/// escalated yet: once it has, its own schedule runs on, and re-arming a finished one (its
+/// deadline cleared) would send the last level again.
 const LEAD_DEADLINE: &str = "\
 UPDATE reports SET escalate_at = $2
-WHERE id = $1 AND status = 'open' AND (escalate_at IS NULL OR escalate_at > $2)";
+WHERE id = $1 AND status = 'open' AND escalation_level = 0
+  AND (escalate_at IS NULL OR escalate_at > $2)";
 const NO_OWN_ESCALATION: &str = "UPDATE reports SET escalate_at = NULL WHERE id = $1";
 const INCIDENT_STATE: &str = "\
 SELECT i.id, i.lead_report_id, lead.folio AS lead_folio, i.region, i.category,

@@ -10,8 +10,29 @@ use regex::Regex;
 use crate::deploy_files::read;
 use crate::helpers::repo_path;
 
-/// The app's routes whose handler answers with an event stream, from the sources.
+/// The app's routes whose handler answers with an event stream: the web pages' from the
+/// sources, the JSON API's from its OpenAPI document (generated from the handlers, and kept
+/// equal to the code by `openapi::the_committed_document_is_what_the_code_generates`), whose
+/// routes are mounted through `routes!` rather than `.route(…)`.
 fn event_stream_routes() -> BTreeSet<String> {
+    let mut routes = web_event_stream_routes();
+    let doc: serde_json::Value = serde_json::from_str(&read("docs/openapi.json")).unwrap();
+    for (path, operations) in doc["paths"].as_object().unwrap() {
+        let streams = operations.as_object().unwrap().values().any(|op| {
+            op["responses"].as_object().is_some_and(|r| {
+                r.values()
+                    .any(|r| !r["content"]["text/event-stream"].is_null())
+            })
+        });
+        if streams {
+            routes.insert(path.clone());
+        }
+    }
+    routes
+}
+
+/// The web pages' routes whose handler calls the SSE helper, from the sources.
+fn web_event_stream_routes() -> BTreeSet<String> {
     let files: Vec<PathBuf> = walk(&repo_path("src"));
     let fn_start = Regex::new(r"(?m)^(?:pub(?:\([\w:]+\))? )?(?:async )?fn (\w+)").unwrap();
     // (file stem, handler name) of every function calling the SSE helper.
