@@ -82,9 +82,10 @@ async fn an_incident_is_one_queue_row_and_the_report_page_names_it() {
         assert!(page.body.contains(&format!(
             "Parte del incidente <a href=\"/reportes/{lead}\">{lead}</a>"
         )));
-        assert!(page
-            .body
-            .contains(&format!("href=\"/reportes/{}\">{}</a>", folios[1], folios[1])));
+        assert!(page.body.contains(&format!(
+            "href=\"/reportes/{}\">{}</a>",
+            folios[1], folios[1]
+        )));
         assert!(page.body.contains("Por qué se agrupó"));
         assert!(page.body.contains("tiempo: coincidencia "), "{}", page.body);
 
@@ -102,7 +103,12 @@ async fn an_incident_is_one_queue_row_and_the_report_page_names_it() {
         for f in &folios {
             assert!(!queue.body.contains(f), "{f}");
         }
-        let page = get(&app, Some(&beto.cookie), &format!("/reportes/{}", folios[2])).await;
+        let page = get(
+            &app,
+            Some(&beto.cookie),
+            &format!("/reportes/{}", folios[2]),
+        )
+        .await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
     }
 }

@@ -64,7 +64,8 @@ pub async fn fold(
         by_incident.entry(m.incident.id).or_default().push(m);
     }
     let mut hidden: HashSet<String> = HashSet::new();
-    for list in by_incident.values() {
+    // An incident reaching into a region the operator does not see may leave one report.
+    for list in by_incident.values().filter(|l| l.len() >= 2) {
         let here: Vec<usize> = list
             .iter()
             .filter_map(|m| on_page.get(m.member_folio.as_str()).copied())
