@@ -33,6 +33,7 @@ pub(crate) mod db;
 mod erasure;
 mod inbound;
 mod incident_edits;
+mod incident_views;
 mod incidents;
 mod ingest;
 mod inspect;
@@ -58,6 +59,7 @@ pub use accounts::{NewUser, SessionRow, TokenOwner, UserAccount, UserRow};
 pub use audit::NewAudit;
 pub use erasure::PersonData;
 pub use incident_edits::{IncidentEditError, IncidentMemberRow, IncidentRow};
+pub use incident_views::IncidentMemberView;
 pub use incidents::{
     IncidentSource, IncidentState, OpenMember, PendingOutcome, Placement, GROUPING_ACTOR,
 };

@@ -14,7 +14,7 @@ use crate::helpers::{backends, text_webhook, Backend, TestApp};
 
 /// Five neighbours of three groups (two of Villa de Seris, two of the COBACH there, one of
 /// Coparmex whose colonias do not include it) describe the same shooting.
-const BURST: [(&str, &str); 5] = [
+pub(crate) const BURST: [(&str, &str); 5] = [
     (
         "5216621000101",
         "se escucharon balazos en la calle Yañez de Villa de Seris",
@@ -42,7 +42,7 @@ const UNRELATED: (&str, &str) = (
     "pueden mandar rondines por el parque de Villa de Seris en la noche xfa, se juntan a tomar",
 );
 
-async fn post(app: &TestApp, wamid: &str, from: &str, text: &str) -> ReportRow {
+pub(crate) async fn post(app: &TestApp, wamid: &str, from: &str, text: &str) -> ReportRow {
     let (status, body) = app
         .post_signed(&text_webhook(wamid, Some(from), None, None, text))
         .await;

@@ -19,6 +19,7 @@ mod group_commit;
 mod helpers;
 mod hot_paths;
 mod incidents;
+mod incidents_queue;
 mod login_defences;
 mod map;
 mod media;

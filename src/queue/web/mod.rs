@@ -9,6 +9,7 @@ mod assets;
 mod audit_wording;
 pub(crate) mod fallback;
 mod forms;
+mod incident_rows;
 mod login;
 mod map;
 pub(crate) mod notice;

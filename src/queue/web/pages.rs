@@ -1,6 +1,8 @@
 //! The queue: the page with its filters and counts, the rows fragment the script swaps in
 //! after a live event, and the event stream itself.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -8,6 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use chrono::Utc;
 
+use super::incident_rows::{fold, IncidentBadge};
 use super::render::{error_page, render, Layout};
 use crate::access::filter::{ReportFilter, STATUSES};
 use crate::access::principal::Principal;
@@ -25,6 +28,8 @@ use crate::vocab::status_es;
 pub struct QueueTemplate {
     pub layout: Layout,
     pub rows: Vec<QueueEntry>,
+    /// Lead rows' incident badges, by folio (the other reports are folded under them).
+    pub incidents: HashMap<String, IncidentBadge>,
     pub total: i64,
     /// Shared with `rows.html`, which the page includes.
     pub counts: String,
@@ -55,6 +60,7 @@ pub struct QueueTemplate {
 #[template(path = "rows.html")]
 pub struct RowsTemplate {
     pub rows: Vec<QueueEntry>,
+    pub incidents: HashMap<String, IncidentBadge>,
     pub total: i64,
     /// `{"category:patrol": 3, "status:open": 5, …}` so the filter bar's numbers refresh too.
     pub counts: String,
@@ -97,7 +103,7 @@ pub async fn queue(
             Some("Filtro no válido; se muestran los reportes activos.".to_owned()),
         ),
     };
-    let (page, status) = match service::list(&state, &user.who, &filter, Utc::now()).await {
+    let (mut page, status) = match service::list(&state, &user.who, &filter, Utc::now()).await {
         Ok(p) => (p, StatusCode::OK),
         Err(AppError::BadRequest(m)) => {
             error = Some(format!("Filtro no válido: {m}"));
@@ -112,7 +118,9 @@ pub async fn queue(
         // The folio a caller read out: straight to its report.
         return Redirect::to(&format!("/reportes/{}", page.items[0].folio)).into_response();
     }
-    let t = queue_template(&state, &user, &filter, page, error);
+    let (items, incidents) = fold(&state, &user.who, std::mem::take(&mut page.items)).await;
+    page.items = items;
+    let t = queue_template(&state, &user, &filter, page, incidents, error);
     render(status, &t)
 }
 
@@ -126,14 +134,19 @@ pub async fn rows(
         Err(rejection) => return unauthorized(rejection),
     };
     match service::list(&state, &user.who, &filter, Utc::now()).await {
-        Ok(page) => render(
-            StatusCode::OK,
-            &RowsTemplate {
-                total: page.total,
-                counts: counts_json(&page),
-                rows: page.items,
-            },
-        ),
+        Ok(page) => {
+            let counts = counts_json(&page);
+            let (rows, incidents) = fold(&state, &user.who, page.items).await;
+            render(
+                StatusCode::OK,
+                &RowsTemplate {
+                    total: page.total,
+                    counts,
+                    rows,
+                    incidents,
+                },
+            )
+        }
         Err(e) => e.into_response(),
     }
 }
@@ -189,6 +202,7 @@ fn queue_template(
     user: &WebUser,
     filter: &ReportFilter,
     page: QueuePage,
+    incidents: HashMap<String, IncidentBadge>,
     error: Option<String>,
 ) -> QueueTemplate {
     let who = &user.who;
@@ -277,6 +291,7 @@ fn queue_template(
         next,
         error,
         rows: page.items,
+        incidents,
     }
 }
 

@@ -10,6 +10,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::forms::{flash, ActionForm};
+use super::incident_rows::part_of;
 use super::login::CsrfForm;
 use super::render::{error_message, error_page, is_user_error, render};
 use super::report_view::report_template;
@@ -107,7 +108,10 @@ async fn show(
     shown: Shown,
 ) -> Response {
     match detail::detail(state, &user.who, folio, Utc::now()).await {
-        Ok(view) => render(status, &report_template(state, user, view, shown)),
+        Ok(view) => {
+            let incident = part_of(state, &user.who, &view.report.folio).await;
+            render(status, &report_template(state, user, view, shown, incident))
+        }
         Err(e) => error_page(e, Some(user)),
     }
 }

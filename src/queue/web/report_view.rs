@@ -2,6 +2,7 @@
 //! local times, media labels, the timeline's details in words, and which forms to offer.
 
 use super::audit_wording::{actor_es, detail_lines, escalation_heading, escalation_lines};
+use super::incident_rows::IncidentPart;
 use super::render::Layout;
 use super::report::Shown;
 use crate::access::principal::Permission;
@@ -31,6 +32,8 @@ pub struct ReportTemplate {
     pub timeline: Vec<TimelineRow>,
     pub outbox: Vec<OutboundView>,
     pub duplicates: Vec<String>,
+    /// The incident it is part of (two or more reports the caller may see).
+    pub incident: Option<IncidentPart>,
     pub coordinators: Vec<(String, String)>,
     /// "Tomado por ana hasta las 14:33", or `None` when free.
     pub claim: Option<String>,
@@ -92,6 +95,7 @@ pub fn report_template(
     user: &WebUser,
     v: ReportView,
     shown: Shown,
+    incident: Option<IncidentPart>,
 ) -> ReportTemplate {
     let r = v.report;
     let tz = state
@@ -176,6 +180,7 @@ pub fn report_template(
             .collect(),
         outbox: v.outbox,
         duplicates: v.duplicates,
+        incident,
         coordinators: v.coordinators,
         claim,
         other_holder,

@@ -359,3 +359,11 @@ decode_row!(crate::store::incident_edits::IncidentMemberRow {
     signals,
     confirmed_by,
 });
+decode_row!(crate::store::incident_views::IncidentMemberView {
+    member_folio,
+    member_group,
+    member_region,
+    member_status,
+    member_created_at,
+    member_signals,
+} flatten { incident });
