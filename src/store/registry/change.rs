@@ -8,17 +8,16 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
 use crate::registry::{
-    mask_bsuid, Coordinator, Group, Member, Phone, Region, RegistryError, RegistryErrors,
-    ASSEMBLED_SOURCE,
+    Coordinator, Group, Member, Region, RegistryError, RegistryErrors, ASSEMBLED_SOURCE,
 };
 
 use super::super::audit::{insert_entry, AuditEntry};
-use super::super::db::{begin_write, dispatch, Conn};
+use super::super::db::{begin_write, dispatch};
 use super::super::{Store, StoreError};
 use super::convert::{coordinator_row, group_row, member_row};
-use super::{
-    read_rows, RegistryCoordinatorRow, RegistryGroupRow, RegistryMemberRow, RegistrySnapshot,
-};
+use super::rows_write::{store_rows, Write};
+use super::trail::{coordinator_json, counts, group_json, member_json};
+use super::{read_rows, RegistryGroupRow, RegistryMemberRow, RegistrySnapshot};
 
 /// One edit of the stored registry.
 #[derive(Debug, Clone)]
@@ -100,17 +99,6 @@ fn invalid(message: String) -> RegistryWriteError {
     }]))
 }
 
-/// A row to write once the change validated.
-enum Write {
-    Group(RegistryGroupRow),
-    NewMember(RegistryMemberRow),
-    Member(RegistryMemberRow),
-    Coordinator(RegistryCoordinatorRow),
-    DeleteCoordinator(String),
-    GroupMembers(Vec<String>),
-    Everything,
-}
-
 /// An audit entry to write with the rows; `entity_id: None` is the member being inserted.
 struct Audit {
     action: &'static str,
@@ -121,31 +109,6 @@ struct Audit {
 }
 
 const BUMP: &str = "UPDATE registry_state SET version = version + 1 WHERE id = 1 RETURNING version";
-const UPSERT_GROUP: &str = "\
-INSERT INTO registry_groups
-    (id, name, kind, region, municipality, colonias, cloud_group_id, active, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-ON CONFLICT (id) DO UPDATE SET name = $2, kind = $3, region = $4, municipality = $5,
-    colonias = $6, cloud_group_id = $7, active = $8, position = $9";
-const INSERT_MEMBER: &str = "\
-INSERT INTO registry_members (group_id, name, phone, bsuid, role, active)
-VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
-const UPDATE_MEMBER: &str = "\
-UPDATE registry_members SET group_id = $2, name = $3, phone = $4, bsuid = $5, role = $6,
-    active = $7 WHERE id = $1";
-const UPSERT_COORDINATOR: &str = "\
-INSERT INTO registry_coordinators (id, region, name, phone, bsuid, roles, shifts, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-ON CONFLICT (id) DO UPDATE SET region = $2, name = $3, phone = $4, bsuid = $5, roles = $6,
-    shifts = $7, position = $8";
-const DELETE_COORDINATOR: &str = "DELETE FROM registry_coordinators WHERE id = $1";
-const DELETE_GROUP_MEMBERS: &str = "DELETE FROM registry_members WHERE group_id = $1";
-const DELETE_ALL: [&str; 3] = [
-    "DELETE FROM registry_members",
-    "DELETE FROM registry_groups",
-    "DELETE FROM registry_coordinators",
-];
-
 impl Store {
     /// Applies `change` if the resulting registry is valid on the configured `regions`;
     /// `actor` and `at` go in the audit trail with the before and after of what changed.
@@ -452,175 +415,4 @@ fn find_member(
         .iter_mut()
         .find(|r| r.id == id)
         .ok_or_else(|| RegistryWriteError::NotFound(format!("no existe el integrante {id}")))
-}
-
-fn counts(rows: &RegistrySnapshot) -> Value {
-    json!({
-        "groups": rows.groups.len(),
-        "members": rows.members.len(),
-        "coordinators": rows.coordinators.len(),
-    })
-}
-
-/// Phones and BSUIDs go in the trail masked: it says which person changed, and stays out of
-/// the way of an erasure.
-fn masked_phone(phone: &Option<String>) -> Value {
-    match phone.as_deref().map(Phone::parse) {
-        Some(Ok(p)) => json!(p.masked()),
-        Some(Err(_)) => json!("***"),
-        None => Value::Null,
-    }
-}
-
-fn masked_bsuid(bsuid: &Option<String>) -> Value {
-    bsuid
-        .as_deref()
-        .map_or(Value::Null, |b| json!(mask_bsuid(b)))
-}
-
-fn group_json(r: &RegistryGroupRow) -> Value {
-    let colonias: Value = serde_json::from_str(&r.colonias).unwrap_or(Value::Null);
-    json!({
-        "id": r.id, "name": r.name, "kind": r.kind, "region": r.region,
-        "municipality": r.municipality, "colonias": colonias,
-        "group_id": r.cloud_group_id, "active": r.active,
-    })
-}
-
-fn member_json(r: &RegistryMemberRow) -> Value {
-    json!({
-        "id": r.id, "group": r.group_id, "name": r.name, "phone": masked_phone(&r.phone),
-        "bsuid": masked_bsuid(&r.bsuid), "role": r.role, "active": r.active,
-    })
-}
-
-fn coordinator_json(r: &RegistryCoordinatorRow) -> Value {
-    let roles: Value = serde_json::from_str(&r.roles).unwrap_or(Value::Null);
-    let shifts: Value = serde_json::from_str(&r.shifts).unwrap_or(Value::Null);
-    json!({
-        "id": r.id, "region": r.region, "name": r.name, "phone": masked_phone(&r.phone),
-        "bsuid": masked_bsuid(&r.bsuid), "roles": roles, "shifts": shifts,
-    })
-}
-
-/// Writes what `apply` changed; returns the id of an inserted member.
-async fn store_rows(
-    mut conn: Conn<'_>,
-    rows: &RegistrySnapshot,
-    write: &Write,
-) -> Result<Option<i64>, sqlx::Error> {
-    match write {
-        Write::Group(g) => {
-            upsert_group(&mut conn, g).await?;
-            // A new group's members are the only rows without an id yet.
-            for m in rows.members.iter().filter(|m| m.id == 0) {
-                insert_member(&mut conn, m).await?;
-            }
-            Ok(None)
-        }
-        Write::NewMember(m) => Ok(Some(insert_member(&mut conn, m).await?)),
-        Write::Member(m) => {
-            dispatch!(&mut conn, |c| sqlx::query(UPDATE_MEMBER)
-                .bind(m.id)
-                .bind(&m.group_id)
-                .bind(&m.name)
-                .bind(&m.phone)
-                .bind(&m.bsuid)
-                .bind(&m.role)
-                .bind(m.active)
-                .execute(&mut **c)
-                .await
-                .map(drop))?;
-            Ok(None)
-        }
-        Write::Coordinator(r) => {
-            upsert_coordinator(&mut conn, r).await?;
-            Ok(None)
-        }
-        Write::DeleteCoordinator(id) => {
-            dispatch!(&mut conn, |c| sqlx::query(DELETE_COORDINATOR)
-                .bind(id)
-                .execute(&mut **c)
-                .await
-                .map(drop))?;
-            Ok(None)
-        }
-        Write::GroupMembers(groups) => {
-            for g in groups {
-                dispatch!(&mut conn, |c| sqlx::query(DELETE_GROUP_MEMBERS)
-                    .bind(g)
-                    .execute(&mut **c)
-                    .await
-                    .map(drop))?;
-            }
-            for m in rows.members.iter().filter(|m| m.id == 0) {
-                insert_member(&mut conn, m).await?;
-            }
-            Ok(None)
-        }
-        Write::Everything => {
-            for sql in DELETE_ALL {
-                dispatch!(&mut conn, |c| sqlx::query(sql)
-                    .execute(&mut **c)
-                    .await
-                    .map(drop))?;
-            }
-            for g in &rows.groups {
-                upsert_group(&mut conn, g).await?;
-            }
-            for m in &rows.members {
-                insert_member(&mut conn, m).await?;
-            }
-            for r in &rows.coordinators {
-                upsert_coordinator(&mut conn, r).await?;
-            }
-            Ok(None)
-        }
-    }
-}
-
-async fn upsert_group(conn: &mut Conn<'_>, g: &RegistryGroupRow) -> Result<(), sqlx::Error> {
-    dispatch!(conn, |c| sqlx::query(UPSERT_GROUP)
-        .bind(&g.id)
-        .bind(&g.name)
-        .bind(&g.kind)
-        .bind(&g.region)
-        .bind(&g.municipality)
-        .bind(&g.colonias)
-        .bind(&g.cloud_group_id)
-        .bind(g.active)
-        .bind(g.position)
-        .execute(&mut **c)
-        .await
-        .map(drop))
-}
-
-async fn insert_member(conn: &mut Conn<'_>, m: &RegistryMemberRow) -> Result<i64, sqlx::Error> {
-    dispatch!(conn, |c| sqlx::query_scalar(INSERT_MEMBER)
-        .bind(&m.group_id)
-        .bind(&m.name)
-        .bind(&m.phone)
-        .bind(&m.bsuid)
-        .bind(&m.role)
-        .bind(m.active)
-        .fetch_one(&mut **c)
-        .await)
-}
-
-async fn upsert_coordinator(
-    conn: &mut Conn<'_>,
-    r: &RegistryCoordinatorRow,
-) -> Result<(), sqlx::Error> {
-    dispatch!(conn, |c| sqlx::query(UPSERT_COORDINATOR)
-        .bind(&r.id)
-        .bind(&r.region)
-        .bind(&r.name)
-        .bind(&r.phone)
-        .bind(&r.bsuid)
-        .bind(&r.roles)
-        .bind(&r.shifts)
-        .bind(r.position)
-        .execute(&mut **c)
-        .await
-        .map(drop))
 }

@@ -11,6 +11,8 @@
 
 mod change;
 mod convert;
+mod rows_write;
+mod trail;
 
 use chrono::{DateTime, Utc};
 
