@@ -166,3 +166,9 @@ mod tests {
         assert_eq!(placeholders, INBOUND_COLUMNS);
     }
 }
+
+/// A message's request of the registry, for the registry-requests worker to settle.
+pub const INSERT_REGISTRY_REQUEST: &str = "\
+INSERT INTO registry_requests (kind, status, message_id, received_at, sender_key, recipient,
+    phone, bsuid, profile_name, privacy_keys, region, group_id, code, new_phone, new_bsuid)
+VALUES ($1, 'received', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";

@@ -44,6 +44,19 @@ pub enum RegistryChange {
         id: i64,
         active: bool,
     },
+    /// A member's own `BAJA`: an ARCO cancellation. The membership is deactivated (the
+    /// row stays for the trail and for erasure requests) and, when it was the group's last
+    /// active member, the group too: a group nobody can be recognised in is not attributed.
+    CancelMembership {
+        id: i64,
+    },
+    /// WhatsApp's `user_changed_number`: the member's new number and, when the webhook
+    /// carries it, their new BSUID (the old one is regenerated, so it is dropped).
+    ChangeMemberNumber {
+        id: i64,
+        phone: Option<String>,
+        bsuid: Option<String>,
+    },
     /// Adds a coordinator, or replaces the one with the same id (keeping its place).
     PutCoordinator {
         region: String,
@@ -284,6 +297,49 @@ fn apply(
             };
             let a = audit(
                 action,
+                "registry_member",
+                Some(id.to_string()),
+                before,
+                member_json(row),
+            );
+            (Write::Member(row.clone()), a)
+        }
+        RegistryChange::CancelMembership { id } => {
+            let row = find_member(rows, id)?;
+            let before = member_json(row);
+            row.active = false;
+            let member = row.clone();
+            let emptied = !rows
+                .members
+                .iter()
+                .any(|m| m.group_id == member.group_id && m.active);
+            let mut after = json!({"member": member_json(&member), "arco": "cancelacion"});
+            let write = if emptied {
+                let group = find_group(rows, &member.group_id)?;
+                group.active = false;
+                after["group_deactivated"] = json!(group.id);
+                Write::MemberAndGroup(member, group.clone())
+            } else {
+                Write::Member(member)
+            };
+            let a = audit(
+                "registry.member_cancelled",
+                "registry_member",
+                Some(id.to_string()),
+                before,
+                after,
+            );
+            (write, a)
+        }
+        RegistryChange::ChangeMemberNumber { id, phone, bsuid } => {
+            let row = find_member(rows, id)?;
+            let before = member_json(row);
+            if phone.is_some() {
+                row.phone = phone;
+            }
+            row.bsuid = bsuid;
+            let a = audit(
+                "registry.member_number_changed",
                 "registry_member",
                 Some(id.to_string()),
                 before,

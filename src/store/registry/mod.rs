@@ -11,6 +11,7 @@
 
 mod change;
 mod convert;
+mod requests;
 mod rows_write;
 mod trail;
 
@@ -22,6 +23,7 @@ use super::db::{dispatch, Conn, Either};
 use super::{Store, StoreError};
 
 pub use change::{RegistryChange, RegistryWrite, RegistryWriteError};
+pub use requests::{RegistryRequestRow, RequestSettlement};
 
 const SELECT_VERSION: &str = "SELECT version FROM registry_state WHERE id = 1";
 const SELECT_GROUPS: &str = "SELECT * FROM registry_groups ORDER BY position, id";

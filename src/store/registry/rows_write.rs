@@ -9,6 +9,8 @@ pub(super) enum Write {
     Group(RegistryGroupRow),
     NewMember(RegistryMemberRow),
     Member(RegistryMemberRow),
+    /// A member and their group (the last member leaving deactivates it).
+    MemberAndGroup(RegistryMemberRow, RegistryGroupRow),
     Coordinator(RegistryCoordinatorRow),
     DeleteCoordinator(String),
     GroupMembers(Vec<String>),
@@ -57,17 +59,12 @@ pub(super) async fn store_rows(
         }
         Write::NewMember(m) => Ok(Some(insert_member(&mut conn, m).await?)),
         Write::Member(m) => {
-            dispatch!(&mut conn, |c| sqlx::query(UPDATE_MEMBER)
-                .bind(m.id)
-                .bind(&m.group_id)
-                .bind(&m.name)
-                .bind(&m.phone)
-                .bind(&m.bsuid)
-                .bind(&m.role)
-                .bind(m.active)
-                .execute(&mut **c)
-                .await
-                .map(drop))?;
+            update_member(&mut conn, m).await?;
+            Ok(None)
+        }
+        Write::MemberAndGroup(m, g) => {
+            update_member(&mut conn, m).await?;
+            upsert_group(&mut conn, g).await?;
             Ok(None)
         }
         Write::Coordinator(r) => {
@@ -127,6 +124,20 @@ async fn upsert_group(conn: &mut Conn<'_>, g: &RegistryGroupRow) -> Result<(), s
         .bind(&g.cloud_group_id)
         .bind(g.active)
         .bind(g.position)
+        .execute(&mut **c)
+        .await
+        .map(drop))
+}
+
+async fn update_member(conn: &mut Conn<'_>, m: &RegistryMemberRow) -> Result<(), sqlx::Error> {
+    dispatch!(conn, |c| sqlx::query(UPDATE_MEMBER)
+        .bind(m.id)
+        .bind(&m.group_id)
+        .bind(&m.name)
+        .bind(&m.phone)
+        .bind(&m.bsuid)
+        .bind(&m.role)
+        .bind(m.active)
         .execute(&mut **c)
         .await
         .map(drop))

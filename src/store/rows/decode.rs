@@ -282,6 +282,28 @@ decode_row!(crate::store::registry::RegistryMemberRow {
     role,
     active,
 });
+decode_row!(crate::store::registry::RegistryRequestRow {
+    id,
+    kind,
+    status,
+    message_id,
+    received_at,
+    sender_key,
+    recipient,
+    phone,
+    bsuid,
+    profile_name,
+    privacy_keys,
+    region,
+    group_id,
+    code,
+    new_phone,
+    new_bsuid,
+    decided_at,
+    decided_by,
+    reason,
+    member_id,
+});
 decode_row!(crate::store::registry::RegistryCoordinatorRow {
     id,
     region,
