@@ -8,8 +8,8 @@ use crate::registry::Registry;
 use crate::routing::attribute;
 use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::store::{
-    Attribution, DeliveryOutcome, IngestBatch, MessagePlan, NewDelivery, NewEvent, NewInbound, NewOutbox,
-    NewPricing, NewStatus, NewTriage,
+    Attribution, DeliveryOutcome, IngestBatch, MessagePlan, NewDelivery, NewEvent, NewInbound,
+    NewOutbox, NewPricing, NewStatus, NewTriage,
 };
 use crate::triage::{Classification, Classifier, Input};
 use crate::whatsapp::address::reply_target;

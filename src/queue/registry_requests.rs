@@ -181,7 +181,11 @@ pub async fn approve(
             "registry.join_approved",
             json!({ "group": group, "member": w.member_id, "role": role.as_str() }),
         )),
-        outbox: vec![answer(&r, "join_welcome", welcome_params(&name, notice_url))],
+        outbox: vec![answer(
+            &r,
+            "join_welcome",
+            welcome_params(&name, notice_url),
+        )],
         privacy_notice: Some(answer(&r, "privacy_notice", json!({ "aviso": notice_url }))),
     };
     if !state.store.settle_registry_request(&settlement).await? {

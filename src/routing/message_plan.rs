@@ -139,10 +139,9 @@ fn asks_of_registry(msg: &InboundMessage, who: &Attributed) -> bool {
     match who.how {
         _ if msg.kind == "system" || msg.reply_id.is_some() => true,
         Attribution::Unregistered => true,
-        Attribution::MemberBsuid | Attribution::MemberPhone => msg
-            .body
-            .as_deref()
-            .is_some_and(|b| b.trim().len() <= 12),
+        Attribution::MemberBsuid | Attribution::MemberPhone => {
+            msg.body.as_deref().is_some_and(|b| b.trim().len() <= 12)
+        }
         _ => false,
     }
 }

@@ -18,7 +18,10 @@ use crate::access::principal::Permission;
 use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
-use crate::queue::registry::{self, CoordinatorView, GroupDetail, GroupSummary, MemberInput};
+use crate::queue::registry::{
+    self, CoordinatorView, GroupDetail, GroupInput, GroupSummary, MemberInput,
+};
+use crate::queue::registry_requests::{self, Approval, Decline, JoinRequestView};
 use crate::store::RegistryChange;
 
 #[derive(Template)]
@@ -31,8 +34,17 @@ pub struct RegistryTemplate {
     pub groups: Vec<GroupLine>,
     pub selected: Option<GroupDetail>,
     pub coordinators: Vec<CoordinatorView>,
+    /// Pending altas of the user's regions.
+    pub requests: Vec<RequestLine>,
+    /// Regions the user may create a group in (id, name).
+    pub regions: Vec<(String, String)>,
     pub done: Option<String>,
     pub error: Option<String>,
+}
+
+pub struct RequestLine {
+    pub request: JoinRequestView,
+    pub received: String,
 }
 
 pub struct GroupLine {
@@ -58,6 +70,15 @@ pub struct RegistryForm {
     pub nombre: Option<String>,
     pub telefono: Option<String>,
     pub rol: Option<String>,
+    /// An alta being decided (`aprobar_alta`, `rechazar_alta`).
+    pub solicitud: Option<i64>,
+    pub motivo: Option<String>,
+    pub nuevo_id: Option<String>,
+    pub nuevo_nombre: Option<String>,
+    pub nuevo_tipo: Option<String>,
+    pub nuevo_region: Option<String>,
+    pub nuevo_municipio: Option<String>,
+    pub nuevo_colonias: Option<String>,
 }
 
 pub async fn page(State(state): State<AppState>, user: WebUser, Query(v): Query<View>) -> Response {
@@ -80,6 +101,11 @@ pub async fn act(State(state): State<AppState>, user: WebUser, body: Bytes) -> R
     };
     if !csrf_valid(&user, form.csrf.as_deref()) {
         return csrf_refused();
+    }
+    if let (Some(action @ ("aprobar_alta" | "rechazar_alta")), Some(id)) =
+        (form.action.as_deref(), form.solicitud)
+    {
+        return decide(&state, &user, action, id, &form).await;
     }
     let group = form.grupo.clone().unwrap_or_default();
     let view = View {
@@ -142,6 +168,66 @@ pub async fn act(State(state): State<AppState>, user: WebUser, body: Bytes) -> R
     }
 }
 
+/// Approves an alta into a group (an existing one, or the new one the form describes) or
+/// declines it with the reason the person is told.
+async fn decide(
+    state: &AppState,
+    user: &WebUser,
+    action: &str,
+    id: i64,
+    form: &RegistryForm,
+) -> Response {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let result = if action == "rechazar_alta" {
+        let d = Decline {
+            reason: text(&form.motivo),
+        };
+        registry_requests::decline(state, &user.who, id, &d)
+            .await
+            .map(|()| "Solicitud rechazada; la persona recibe el motivo.".to_owned())
+    } else {
+        let new_group = form
+            .nuevo_id
+            .as_deref()
+            .filter(|g| !g.trim().is_empty())
+            .map(|g| GroupInput {
+                id: g.to_owned(),
+                name: text(&form.nuevo_nombre),
+                kind: text(&form.nuevo_tipo),
+                region: text(&form.nuevo_region),
+                municipality: text(&form.nuevo_municipio),
+                colonias: text(&form.nuevo_colonias)
+                    .split(',')
+                    .map(str::to_owned)
+                    .collect(),
+                group_id: None,
+                members: Vec::new(),
+            });
+        let a = Approval {
+            group: form.grupo.clone(),
+            new_group,
+            name: text(&form.nombre),
+            role: text(&form.rol),
+        };
+        registry_requests::approve(state, &user.who, id, &a)
+            .await
+            .map(|done| {
+                format!(
+                    "Solicitud aprobada: alta en el grupo {}; se le envió la bienvenida.",
+                    done.group
+                )
+            })
+    };
+    let view = View::default();
+    match result {
+        Ok(done) => show(state, user, StatusCode::OK, &view, Some(done), None).await,
+        Err(AppError::BadRequest(e) | AppError::Conflict(e)) => {
+            show(state, user, StatusCode::BAD_REQUEST, &view, None, Some(e)).await
+        }
+        Err(e) => error_page(e, Some(user)),
+    }
+}
+
 async fn show(
     state: &AppState,
     user: &WebUser,
@@ -178,9 +264,27 @@ async fn show(
             group: g,
         })
         .collect();
+    let requests = match registry_requests::pending(state, &user.who).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|r| RequestLine {
+                received: super::render::local_time(r.received_at, tz_of(&r.region)),
+                request: r,
+            })
+            .collect(),
+        Err(e) => return error_page(e, Some(user)),
+    };
+    let regions = registry
+        .regions()
+        .iter()
+        .filter(|r| user.who.sees_region(&r.id))
+        .map(|r| (r.id.clone(), r.name.clone()))
+        .collect();
     render(
         status,
         &RegistryTemplate {
+            requests,
+            regions,
             layout: Layout::new("Registro", "registro", Some(user)),
             csrf: user.csrf.clone(),
             may_edit: user.who.may(Permission::ManageRegistry),

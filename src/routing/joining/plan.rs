@@ -28,13 +28,10 @@ pub fn plan_registry_request(
     if msg.cloud_group_id.is_some() {
         return None;
     }
-    let (sender_key, recipient) = reply_target(
-        None,
-        msg.from_phone.as_deref(),
-        msg.from_bsuid.as_deref(),
-    )?;
-    let request = |kind: &'static str, region: String, group_id: Option<String>| {
-        NewRegistryRequest {
+    let (sender_key, recipient) =
+        reply_target(None, msg.from_phone.as_deref(), msg.from_bsuid.as_deref())?;
+    let request =
+        |kind: &'static str, region: String, group_id: Option<String>| NewRegistryRequest {
             kind,
             received_at: now,
             sender_key: sender_key.clone(),
@@ -48,8 +45,7 @@ pub fn plan_registry_request(
             code: None,
             new_phone: None,
             new_bsuid: None,
-        }
-    };
+        };
     let member = matches!(who.how, Attribution::MemberBsuid | Attribution::MemberPhone);
     if msg.kind == "system" {
         let (new_phone, new_bsuid) = number_change(&msg.raw)?;

@@ -128,9 +128,12 @@ impl RegistryRequests {
             not_before: now,
         };
         let outbox = o.reply.iter().map(|(p, v)| answer(p, v)).collect();
-        let privacy_notice = o
-            .welcome
-            .then(|| answer("privacy_notice", &json!({ "aviso": self.settings.notice_url })));
+        let privacy_notice = o.welcome.then(|| {
+            answer(
+                "privacy_notice",
+                &json!({ "aviso": self.settings.notice_url }),
+            )
+        });
         let settlement = RequestSettlement {
             id: r.id,
             from: "received",
@@ -149,7 +152,12 @@ impl RegistryRequests {
 
     /// An alta waits for a coordinator, unless the sender has one waiting already.
     async fn alta(&self, r: &RegistryRequestRow) -> Result<Outcome, StoreError> {
-        if self.sync.store.alta_pending_for(&r.sender_key, r.id).await? {
+        if self
+            .sync
+            .store
+            .alta_pending_for(&r.sender_key, r.id)
+            .await?
+        {
             return Ok(Outcome {
                 reply: Some(("join_received", json!({ "variant": "duplicate" }))),
                 ..Outcome::new("duplicate")
@@ -387,7 +395,11 @@ pub fn person(r: &RegistryRequestRow, role: MemberRole, name: Option<&str>) -> M
     let name = name
         .map(str::trim)
         .filter(|n| !n.is_empty())
-        .or(r.profile_name.as_deref().map(str::trim).filter(|n| !n.is_empty()))
+        .or(r
+            .profile_name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty()))
         .unwrap_or("Sin nombre (WhatsApp)");
     Member {
         name: name.to_owned(),

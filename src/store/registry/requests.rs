@@ -79,7 +79,8 @@ WHERE id = $1 AND status = $2";
 const INSERT_INVITE: &str = "\
 INSERT INTO registry_invites (code, group_id, created_by, created_at, expires_at)
 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO NOTHING";
-const TAKE_EXPIRED_INVITE: &str = "DELETE FROM registry_invites WHERE code = $1 AND expires_at < $2";
+const TAKE_EXPIRED_INVITE: &str =
+    "DELETE FROM registry_invites WHERE code = $1 AND expires_at < $2";
 const SELECT_INVITE: &str = "SELECT group_id, expires_at FROM registry_invites WHERE code = $1";
 
 impl Store {
@@ -134,11 +135,13 @@ impl Store {
         sender_key: &str,
         since: DateTime<Utc>,
     ) -> Result<i64, StoreError> {
-        Ok(dispatch!(&self.pool, |p| sqlx::query_scalar(REFUSED_SINCE)
-            .bind(sender_key)
-            .bind(since)
-            .fetch_one(p)
-            .await)?)
+        Ok(dispatch!(&self.pool, |p| sqlx::query_scalar(
+            REFUSED_SINCE
+        )
+        .bind(sender_key)
+        .bind(since)
+        .fetch_one(p)
+        .await)?)
     }
 
     /// Settles a request; `false` when it no longer had `from` (someone else decided it

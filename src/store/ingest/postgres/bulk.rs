@@ -75,11 +75,7 @@ pub(super) fn set_based(b: &IngestBatch) -> bool {
     b.messages.iter().all(|m| {
         !matches!(
             m.plan,
-            Some(
-                MessagePlan::Command(_)
-                    | MessagePlan::FollowUp { .. }
-                    | MessagePlan::Registry(_)
-            )
+            Some(MessagePlan::Command(_) | MessagePlan::FollowUp { .. } | MessagePlan::Registry(_))
         )
     })
 }
