@@ -21,6 +21,13 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(decline))
 }
 
+/// The request and the status it now has.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Declined {
+    pub id: i64,
+    pub status: &'static str,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JoinRequestList {
     pub requests: Vec<JoinRequestView>,
@@ -81,7 +88,7 @@ async fn approve(
     params(("id" = i64, Path, description = "Id de la solicitud")),
     request_body = Decline,
     responses(
-        (status = 204, description = "Rechazada; la persona recibe el motivo"),
+        (status = 200, description = "Rechazada; la persona recibe el motivo", body = Declined),
         (status = 400, description = "Falta el motivo", body = ErrorBody),
         (status = 401, description = "Sin token, o token inválido, caducado o de una cuenta deshabilitada", body = ErrorBody),
         (status = 403, description = "El rol no permite editar el registro", body = ErrorBody),
@@ -95,7 +102,10 @@ async fn decline(
     ApiUser(who): ApiUser,
     Path(id): Path<i64>,
     Json(input): Json<Decline>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<Declined>> {
     registry_requests::decline(&state, &who, id, &input).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(Json(Declined {
+        id,
+        status: "declined",
+    }))
 }

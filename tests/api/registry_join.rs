@@ -210,7 +210,8 @@ async fn a_declined_alta_is_told_and_one_of_no_region_is_only_for_all_region_use
         .await;
         assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
         let (s, body) = call(&app, "POST", &uri, Some(u.token("admin")), Some(reason)).await;
-        assert_eq!(s, StatusCode::NO_CONTENT, "{body}");
+        assert_eq!(s, StatusCode::OK, "{body}");
+        assert_eq!(body["status"], "declined");
         let told = sent(&app, BETO, "join_declined").await;
         assert_eq!(told.len(), 1, "{backend:?}");
         assert_eq!(
