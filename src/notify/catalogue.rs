@@ -101,7 +101,7 @@ pub const CATALOGUE: [PurposeDef; 20] = [
             name: "alerta_registro_grupo",
             language: ES_MX,
             params: &[],
-            body: "Este número recibe reportes de grupos registrados en el programa. Para unirse, escriba «quiero unirme»; si el enlace de su grupo le dio un código, escriba «ALTA» y el código. Si hay una emergencia, llame al 9-1-1. Para denuncias anónimas, llame al 089.",
+            body: "Este número recibe reportes de grupos registrados en el programa. Para registrarse, escriba «quiero unirme»; si el enlace de su grupo le dio un código, escriba «ALTA» y el código. Si hay una emergencia, llame al 9-1-1. Para denuncias anónimas, llame al 089.",
         },
         variants: &[],
     },

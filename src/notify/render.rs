@@ -29,6 +29,9 @@ pub const MERGEABLE: [&str; 11] = [
 /// Merged messages are capped so they stay readable and under Meta's 4,096 characters.
 pub const MAX_MERGED: usize = 8;
 
+/// Characters an interactive message's body may have (Meta's limit for reply buttons).
+const MAX_INTERACTIVE_BODY: usize = 1024;
+
 /// Why a row cannot be rendered; it is failed, not retried.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -69,7 +72,11 @@ pub async fn render(
             }
         }
         // One-tap buttons name one folio; a merged notice lists several, answered by text.
-        if merged.is_empty() {
+        // The join button names nothing, so it stays when the privacy notice rides along
+        // (a stranger's first reply always has it), within an interactive body's limit.
+        let join_offer = row.purpose == "reply_unregistered"
+            && body.chars().count() <= MAX_INTERACTIVE_BODY;
+        if merged.is_empty() || join_offer {
             buttons(row, &to, &vars, variant, body)
         } else {
             Content::Text { body }
