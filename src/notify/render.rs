@@ -74,8 +74,8 @@ pub async fn render(
         // One-tap buttons name one folio; a merged notice lists several, answered by text.
         // The join button names nothing, so it stays when the privacy notice rides along
         // (a stranger's first reply always has it), within an interactive body's limit.
-        let join_offer = row.purpose == "reply_unregistered"
-            && body.chars().count() <= MAX_INTERACTIVE_BODY;
+        let join_offer =
+            row.purpose == "reply_unregistered" && body.chars().count() <= MAX_INTERACTIVE_BODY;
         if merged.is_empty() || join_offer {
             buttons(row, &to, &vars, variant, body)
         } else {

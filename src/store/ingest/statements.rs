@@ -172,4 +172,3 @@ mod tests {
         assert_eq!(placeholders, INBOUND_COLUMNS);
     }
 }
-
