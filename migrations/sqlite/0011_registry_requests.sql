@@ -44,3 +44,7 @@ CREATE TABLE registry_invites (
     created_at TEXT    NOT NULL,
     expires_at TEXT    NOT NULL
 );
+
+-- A coordinator who leaves the rotation is deactivated, not deleted: the row keeps the
+-- history the audit trail points to, and reactivating restores the roster as it was.
+ALTER TABLE registry_coordinators ADD COLUMN active BOOLEAN NOT NULL DEFAULT TRUE;

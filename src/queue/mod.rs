@@ -23,6 +23,8 @@ pub mod password_policy;
 pub mod privacy_api;
 pub mod registry;
 pub mod registry_api;
+pub mod registry_coordinators;
+pub mod registry_coordinators_api;
 pub mod registry_requests;
 pub mod registry_requests_api;
 mod report_timeline;

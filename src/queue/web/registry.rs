@@ -21,7 +21,9 @@ use crate::queue::auth::WebUser;
 use crate::queue::registry::{
     self, CoordinatorView, GroupDetail, GroupInput, GroupSummary, MemberInput,
 };
+use crate::queue::registry_coordinators::{self, CoordinatorInput, ShiftInput};
 use crate::queue::registry_requests::{self, Approval, Decline, JoinRequestView};
+use crate::registry::CoordinatorRole;
 use crate::store::RegistryChange;
 
 #[derive(Template)]
@@ -38,6 +40,8 @@ pub struct RegistryTemplate {
     pub requests: Vec<RequestLine>,
     /// Regions the user may create a group in (id, name).
     pub regions: Vec<(String, String)>,
+    /// Coordinator roles for the checkboxes (value, label).
+    pub role_choices: Vec<(&'static str, &'static str)>,
     pub done: Option<String>,
     pub error: Option<String>,
 }
@@ -79,6 +83,15 @@ pub struct RegistryForm {
     pub nuevo_region: Option<String>,
     pub nuevo_municipio: Option<String>,
     pub nuevo_colonias: Option<String>,
+    /// A coordinator being added or edited.
+    pub coordinador: Option<String>,
+    pub region: Option<String>,
+    pub turnos: Option<String>,
+    pub rol_patrol: Option<String>,
+    pub rol_prevention: Option<String>,
+    pub rol_duty: Option<String>,
+    pub rol_backup: Option<String>,
+    pub rol_supervisor: Option<String>,
 }
 
 pub async fn page(State(state): State<AppState>, user: WebUser, Query(v): Query<View>) -> Response {
@@ -106,6 +119,11 @@ pub async fn act(State(state): State<AppState>, user: WebUser, body: Bytes) -> R
         (form.action.as_deref(), form.solicitud)
     {
         return decide(&state, &user, action, id, &form).await;
+    }
+    if let Some(action @ ("agregar_coordinador" | "editar_coordinador" | "baja_coordinador"
+    | "alta_coordinador" | "editar_grupo")) = form.action.as_deref()
+    {
+        return edit(&state, &user, action, &form).await;
     }
     let group = form.grupo.clone().unwrap_or_default();
     let view = View {
@@ -166,6 +184,101 @@ pub async fn act(State(state): State<AppState>, user: WebUser, body: Bytes) -> R
         }
         Err(e) => error_page(e, Some(&user)),
     }
+}
+
+/// Adds or edits a coordinator (roster included), deactivates or reactivates one, or edits
+/// a group's own fields.
+async fn edit(state: &AppState, user: &WebUser, action: &str, form: &RegistryForm) -> Response {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    let id = text(&form.coordinador);
+    let group = text(&form.grupo);
+    let result: Result<String, AppError> = async {
+        match action {
+            "baja_coordinador" | "alta_coordinador" => {
+                let active = action == "alta_coordinador";
+                registry_coordinators::set_active(state, &user.who, &id, active).await?;
+                Ok(if active {
+                    "Coordinador reactivado.".to_owned()
+                } else {
+                    "Coordinador desactivado: ya no recibe avisos ni escalamientos.".to_owned()
+                })
+            }
+            "editar_grupo" => {
+                let current = registry::group(state, &user.who, &group).await?;
+                let input = GroupInput {
+                    id: group.clone(),
+                    name: text(&form.nuevo_nombre),
+                    kind: text(&form.nuevo_tipo),
+                    region: current.group.region.clone(),
+                    municipality: text(&form.nuevo_municipio),
+                    colonias: text(&form.nuevo_colonias)
+                        .split(',')
+                        .map(str::to_owned)
+                        .collect(),
+                    group_id: current.group_id.clone(),
+                    members: Vec::new(),
+                };
+                let g = input.parse().map_err(AppError::BadRequest)?;
+                registry::change(state, &user.who, RegistryChange::UpdateGroup(g)).await?;
+                Ok("Datos del grupo guardados.".to_owned())
+            }
+            _ => {
+                let input = coordinator_input(form)?;
+                if action == "agregar_coordinador" {
+                    registry_coordinators::create(state, &user.who, &input).await?;
+                    Ok(format!("Coordinador {} agregado.", input.name.trim()))
+                } else {
+                    registry_coordinators::edit(state, &user.who, &id, &input).await?;
+                    Ok(format!("Coordinador {} guardado.", input.name.trim()))
+                }
+            }
+        }
+    }
+    .await;
+    let view = View {
+        q: None,
+        grupo: (action == "editar_grupo").then_some(group),
+    };
+    match result {
+        Ok(done) => show(state, user, StatusCode::OK, &view, Some(done), None).await,
+        Err(AppError::BadRequest(e)) => {
+            show(state, user, StatusCode::BAD_REQUEST, &view, None, Some(e)).await
+        }
+        Err(e) => error_page(e, Some(user)),
+    }
+}
+
+/// The coordinator the form describes: roles from their checkboxes, one shift per line.
+fn coordinator_input(form: &RegistryForm) -> Result<CoordinatorInput, AppError> {
+    let checked = [
+        ("patrol", &form.rol_patrol),
+        ("prevention", &form.rol_prevention),
+        ("duty", &form.rol_duty),
+        ("backup", &form.rol_backup),
+        ("supervisor", &form.rol_supervisor),
+    ];
+    let shifts = form
+        .turnos
+        .as_deref()
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(ShiftInput::from_line)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::BadRequest)?;
+    Ok(CoordinatorInput {
+        id: form.coordinador.clone(),
+        region: form.region.clone().unwrap_or_default(),
+        name: form.nombre.clone().unwrap_or_default(),
+        phone: form.telefono.clone(),
+        bsuid: None,
+        roles: checked
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(r, _)| (*r).to_owned())
+            .collect(),
+        shifts,
+    })
 }
 
 /// Approves an alta into a group (an existing one, or the new one the form describes) or
@@ -264,6 +377,10 @@ async fn show(
             group: g,
         })
         .collect();
+    let coordinators = match registry_coordinators::list(state, &user.who, Utc::now()).await {
+        Ok(c) => c,
+        Err(e) => return error_page(e, Some(user)),
+    };
     let requests = match registry_requests::pending(state, &user.who).await {
         Ok(list) => list
             .into_iter()
@@ -285,13 +402,17 @@ async fn show(
         &RegistryTemplate {
             requests,
             regions,
+            role_choices: CoordinatorRole::ALL
+                .iter()
+                .map(|r| (r.as_str(), r.label_es()))
+                .collect(),
             layout: Layout::new("Registro", "registro", Some(user)),
             csrf: user.csrf.clone(),
             may_edit: user.who.may(Permission::ManageRegistry),
             q,
             groups,
             selected,
-            coordinators: registry::coordinators(state, &user.who, Utc::now()),
+            coordinators,
             done,
             error,
         },

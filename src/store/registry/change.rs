@@ -65,6 +65,12 @@ pub enum RegistryChange {
     RemoveCoordinator {
         id: String,
     },
+    /// Takes a coordinator out of (or back into) notifications and escalations; the row and
+    /// its roster stay.
+    SetCoordinatorActive {
+        id: String,
+        active: bool,
+    },
     /// A member-list import: each named group's members (active or not) are replaced.
     ReplaceMembers {
         groups: Vec<(String, Vec<Member>)>,
@@ -364,7 +370,9 @@ fn apply(
             let (before, row) = match existing {
                 Some(r) => {
                     let before = coordinator_json(r);
+                    let active = r.active;
                     *r = coordinator_row(&region, &coordinator, r.position);
+                    r.active = active;
                     (before, r.clone())
                 }
                 None => {
@@ -381,6 +389,30 @@ fn apply(
                 coordinator_json(&row),
             );
             (Write::Coordinator(row), a)
+        }
+        RegistryChange::SetCoordinatorActive { id, active } => {
+            let row = rows
+                .coordinators
+                .iter_mut()
+                .find(|r| r.id == id)
+                .ok_or_else(|| {
+                    RegistryWriteError::NotFound(format!("no existe el coordinador «{id}»"))
+                })?;
+            let before = coordinator_json(row);
+            row.active = active;
+            let action = if active {
+                "registry.coordinator_reactivated"
+            } else {
+                "registry.coordinator_deactivated"
+            };
+            let a = audit(
+                action,
+                "registry_coordinator",
+                Some(id),
+                before,
+                coordinator_json(row),
+            );
+            (Write::Coordinator(row.clone()), a)
         }
         RegistryChange::RemoveCoordinator { id } => {
             let at = rows

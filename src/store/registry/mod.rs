@@ -68,6 +68,8 @@ pub struct RegistryCoordinatorRow {
     pub roles: String,
     pub shifts: String,
     pub position: i64,
+    /// Inactive coordinators are neither notified nor escalated to.
+    pub active: bool,
 }
 
 /// Every stored row of the registry at one version.

@@ -30,10 +30,11 @@ const UPDATE_MEMBER: &str = "\
 UPDATE registry_members SET group_id = $2, name = $3, phone = $4, bsuid = $5, role = $6,
     active = $7 WHERE id = $1";
 const UPSERT_COORDINATOR: &str = "\
-INSERT INTO registry_coordinators (id, region, name, phone, bsuid, roles, shifts, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO registry_coordinators
+    (id, region, name, phone, bsuid, roles, shifts, position, active)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (id) DO UPDATE SET region = $2, name = $3, phone = $4, bsuid = $5, roles = $6,
-    shifts = $7, position = $8";
+    shifts = $7, position = $8, active = $9";
 const DELETE_COORDINATOR: &str = "DELETE FROM registry_coordinators WHERE id = $1";
 const DELETE_GROUP_MEMBERS: &str = "DELETE FROM registry_members WHERE group_id = $1";
 const DELETE_ALL: [&str; 3] = [
@@ -168,6 +169,7 @@ async fn upsert_coordinator(
         .bind(&r.roles)
         .bind(&r.shifts)
         .bind(r.position)
+        .bind(r.active)
         .execute(&mut **c)
         .await
         .map(drop))

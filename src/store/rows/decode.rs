@@ -305,6 +305,7 @@ decode_row!(crate::store::registry::RegistryRequestRow {
     member_id,
 });
 decode_row!(crate::store::registry::RegistryCoordinatorRow {
+    active,
     id,
     region,
     name,
