@@ -242,9 +242,13 @@ async fn edit_group(
     Json(mut input): Json<GroupInput>,
 ) -> ApiResult<Json<RegistryVersion>> {
     // Scope first: another region's group is missing, whatever the body says.
-    registry::group(&state, &who, &id).await?;
+    let current = registry::group(&state, &who, &id).await?;
     input.id = id;
     input.members.clear();
+    // Left out, the Cloud API group id stays: clearing it would stop attributing the chat.
+    if input.group_id.is_none() {
+        input.group_id = current.group_id;
+    }
     let group = input.parse().map_err(AppError::BadRequest)?;
     let w = registry::change(&state, &who, RegistryChange::UpdateGroup(group)).await?;
     Ok(Json(RegistryVersion { version: w.version }))

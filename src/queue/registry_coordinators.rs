@@ -62,8 +62,7 @@ impl ShiftInput {
             return Err("turno sin días: indique al menos uno de lun … dom".into());
         }
         let time = |t: &str, is_end: bool| {
-            parse_time(t, is_end)
-                .ok_or_else(|| format!("hora «{}» inválida: use HH:MM", t.trim()))
+            parse_time(t, is_end).ok_or_else(|| format!("hora «{}» inválida: use HH:MM", t.trim()))
         };
         Ok(Shift {
             days,
@@ -75,7 +74,12 @@ impl ShiftInput {
     /// `lun,mar,mie 08:00-16:00` (days by commas or spaces), as the page's roster box takes
     /// one shift per line.
     pub fn from_line(line: &str) -> Result<ShiftInput, String> {
-        let bad = || format!("turno «{}»: escriba días y horario, p. ej. lun,mar 08:00-16:00", line.trim());
+        let bad = || {
+            format!(
+                "turno «{}»: escriba días y horario, p. ej. lun,mar 08:00-16:00",
+                line.trim()
+            )
+        };
         let (days, hours) = line.trim().rsplit_once(' ').ok_or_else(bad)?;
         let (start, end) = hours.split_once('-').ok_or_else(bad)?;
         Ok(ShiftInput {
@@ -173,7 +177,11 @@ pub async fn list(
             .collect();
     let rows = state.store.registry_snapshot().await?;
     let mut out = Vec::new();
-    for r in rows.coordinators.iter().filter(|r| who.sees_region(&r.region)) {
+    for r in rows
+        .coordinators
+        .iter()
+        .filter(|r| who.sees_region(&r.region))
+    {
         if let Some(mut view) = live.get(&r.id).map(clone_view) {
             view.active = r.active;
             out.push(view);

@@ -120,8 +120,13 @@ pub async fn act(State(state): State<AppState>, user: WebUser, body: Bytes) -> R
     {
         return decide(&state, &user, action, id, &form).await;
     }
-    if let Some(action @ ("agregar_coordinador" | "editar_coordinador" | "baja_coordinador"
-    | "alta_coordinador" | "editar_grupo")) = form.action.as_deref()
+    if let Some(
+        action @ ("agregar_coordinador"
+        | "editar_coordinador"
+        | "baja_coordinador"
+        | "alta_coordinador"
+        | "editar_grupo"),
+    ) = form.action.as_deref()
     {
         return edit(&state, &user, action, &form).await;
     }
