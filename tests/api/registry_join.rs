@@ -403,7 +403,20 @@ async fn registro_lists_the_regions_altas_and_approves_one_into_a_new_group() {
         !html.contains("Solicitudes de alta"),
         "another region's alta is not shown"
     );
+    let cola = |cookie: String| {
+        Request::get("/cola")
+            .header(header::COOKIE, cookie)
+            .body(Body::empty())
+            .unwrap()
+    };
+    let (_, html) = app.request(cola(yaqui.cookie.clone())).await;
+    assert!(!html.contains("altas-pendientes"));
     let centro = crate::helpers::session::login(&app, "coord_centro").await;
+    let (_, html) = app.request(cola(centro.cookie.clone())).await;
+    assert!(
+        html.contains("1 solicitud de alta por WhatsApp espera en Registro"),
+        "the queue says so"
+    );
     let (s, html) = app.request(get(centro.cookie.clone())).await;
     assert_eq!(s, StatusCode::OK);
     assert!(
