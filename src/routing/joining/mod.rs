@@ -16,6 +16,7 @@
 //! Every registry change goes through `RegistrySync::change` (validated like
 //! `check-config`, audited, installed here at once and on other replicas within a second).
 
+mod invites;
 mod plan;
 mod worker;
 
