@@ -3,12 +3,14 @@
 //! deployment's geography (time zones, folio prefixes, municipalities), which stored reports
 //! are counted and numbered by, and change with a deploy rather than a coordinator's edit.
 //!
-//! Every write goes through [`Store::change_registry`] (`change.rs`): it bumps the version,
+//! Every write goes through [`Store::change_registry`] (`change.rs`; what each change does to
+//! the rows is `apply.rs`): it bumps the version,
 //! applies the change to the stored rows in memory, validates the whole result with the
 //! rules of `check-config` and only then writes the rows and their audit entries, all in one
 //! transaction. A reader therefore only ever finds a valid registry, and a replica that sees
 //! the version move reloads it whole.
 
+mod apply;
 mod change;
 mod convert;
 mod requests;
