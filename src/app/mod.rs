@@ -97,6 +97,7 @@ pub async fn run_with_metrics(
             tokio::spawn(state.sender(clock.clone())?.run(shutdown.clone())),
             tokio::spawn(state.escalator(clock.clone()).run(shutdown.clone())),
             tokio::spawn(state.incidents(clock.clone()).run(shutdown.clone())),
+            tokio::spawn(state.registry_requests(clock.clone()).run(shutdown.clone())),
             tokio::spawn(
                 crate::reports::digest::Digester::new(
                     state.reports(),

@@ -28,6 +28,8 @@ pub struct AppState {
     pub registry_sync: RegistrySync,
     pub classifier: Arc<Classifier>,
     pub replies: Arc<Replies>,
+    /// `[join] phrases` of the replies file, for intake.
+    pub join_words: Arc<crate::vocab::JoinWords>,
     /// Wakes the sender as soon as intake queued something (the 9-1-1 reply cannot wait for
     /// the next poll).
     pub outbox_wakeup: Arc<Notify>,
@@ -51,6 +53,7 @@ impl axum::extract::FromRef<AppState> for crate::intake::Webhook {
             registry: state.registry.clone(),
             classifier: state.classifier.clone(),
             pseudonyms: state.pseudonyms.clone(),
+            join_words: state.join_words.clone(),
             outbox_wakeup: state.outbox_wakeup.clone(),
             changes: state.changes.clone(),
         }
@@ -112,6 +115,7 @@ impl AppState {
             registry: registry_sync.shared.clone(),
             registry_sync,
             classifier: Arc::new(classifier),
+            join_words: Arc::new(replies.join_words().clone()),
             replies: Arc::new(replies),
             outbox_wakeup: Arc::new(Notify::new()),
         })
@@ -203,6 +207,22 @@ impl AppState {
             self.outbox_wakeup.clone(),
             std::time::Duration::from_secs(1),
         )
+    }
+
+    /// The worker that settles what people ask of the registry over WhatsApp.
+    pub fn registry_requests(&self, clock: Clock) -> crate::routing::joining::RegistryRequests {
+        crate::routing::joining::RegistryRequests {
+            sync: self.registry_sync.clone(),
+            clock,
+            settings: crate::routing::joining::JoinSettings {
+                invite_ttl: chrono::Duration::from_std(self.config.invite_ttl)
+                    .unwrap_or(chrono::Duration::hours(72)),
+                invite_attempts_per_hour: i64::from(self.config.invite_attempts_per_hour),
+                notice_url: self.config.privacy.notice_url.clone(),
+            },
+            outbox_wakeup: self.outbox_wakeup.clone(),
+            poll: std::time::Duration::from_secs(1),
+        }
     }
 
     /// The escalation worker for this state.

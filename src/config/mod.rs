@@ -84,6 +84,10 @@ pub struct Config {
     pub shutdown_grace: Duration,
     pub connections: ConnectionSettings,
     pub registry_dir: PathBuf,
+    /// How long an invite code lives (`[registry] invite_hours`, 72).
+    pub invite_ttl: Duration,
+    /// Refused invite codes per sender and hour (`[registry] invite_attempts_per_hour`, 5).
+    pub invite_attempts_per_hour: u32,
     pub triage_rules: PathBuf,
     pub triage_model: PathBuf,
     pub triage_vectors: PathBuf,
@@ -225,6 +229,8 @@ impl Config {
                 limit: (f.server.connection_limit > 0).then_some(f.server.connection_limit),
                 fd_reserve: f.server.fd_reserve,
             },
+            invite_ttl: Duration::from_secs(u64::from(f.registry.invite_hours.max(1)) * 3600),
+            invite_attempts_per_hour: f.registry.invite_attempts_per_hour.max(1),
             registry_dir: env("ALERTA_REGISTRY_DIR").map_or(f.registry.dir, PathBuf::from),
             triage_rules: env("ALERTA_TRIAGE_RULES").map_or(f.triage.rules, PathBuf::from),
             triage_model: env("ALERTA_TRIAGE_MODEL").map_or(f.triage.model, PathBuf::from),

@@ -207,6 +207,20 @@ pub(super) struct DatabaseSection {
 #[serde(deny_unknown_fields)]
 pub(super) struct RegistrySection {
     pub(super) dir: PathBuf,
+    /// Hours an enlace's invite code (`ALTA 4F7K`) stays valid.
+    #[serde(default = "default_invite_hours")]
+    pub(super) invite_hours: u32,
+    /// Refused invite codes a sender may send per hour before codes are no longer checked.
+    #[serde(default = "default_invite_attempts")]
+    pub(super) invite_attempts_per_hour: u32,
+}
+
+fn default_invite_hours() -> u32 {
+    72
+}
+
+fn default_invite_attempts() -> u32 {
+    5
 }
 
 #[derive(Deserialize)]

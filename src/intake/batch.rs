@@ -8,8 +8,8 @@ use crate::registry::Registry;
 use crate::routing::attribute;
 use crate::routing::{plan_message, Deadlines, PlanContext};
 use crate::store::{
-    Attribution, DeliveryOutcome, IngestBatch, NewDelivery, NewEvent, NewInbound, NewOutbox,
-    NewPricing, NewStatus, NewTriage,
+    Attribution, DeliveryOutcome, IngestBatch, MessagePlan, NewDelivery, NewEvent, NewInbound,
+    NewOutbox, NewPricing, NewStatus, NewTriage,
 };
 use crate::triage::{Classification, Classifier, Input};
 use crate::whatsapp::address::reply_target;
@@ -37,6 +37,8 @@ pub struct BatchContext<'a> {
     pub received_at: DateTime<Utc>,
     pub location_window: chrono::Duration,
     pub pseudonyms: &'a crate::privacy::Pseudonymizer,
+    /// The join phrases (`[join]` in `config/replies.toml`).
+    pub join_words: &'a crate::vocab::JoinWords,
     /// Link to the full privacy notice, for the short one.
     pub notice_url: &'a str,
 }
@@ -111,10 +113,11 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
         });
     let plan_ctx = PlanContext {
         registry: ctx.registry,
+        join_words: ctx.join_words,
         deadlines: ctx.deadlines,
         now: ctx.received_at,
     };
-    let plan = plan_message(&plan_ctx, m, &who, classification.as_ref());
+    let mut plan = plan_message(&plan_ctx, m, &who, classification.as_ref());
     let triage = classification.map(|c| NewTriage {
         category: c.category.as_str().to_owned(),
         priority: c.priority.as_str().to_owned(),
@@ -129,6 +132,10 @@ fn new_inbound(m: &InboundMessage, ctx: &BatchContext<'_>) -> NewInbound {
     let privacy_keys = ctx
         .pseudonyms
         .of_sender(m.from_phone.as_deref(), m.from_bsuid.as_deref());
+    if let Some(MessagePlan::Registry(r)) = &mut plan {
+        // The welcome after an approval must know whether this person had the notice.
+        r.privacy_keys = privacy_keys.clone();
+    }
     // Citizens get the notice with their first message; coordinators are staff, and a
     // reaction or a system event is not someone writing to us.
     let privacy_notice = (who.how != Attribution::Coordinator

@@ -38,6 +38,8 @@ pub struct Webhook {
     pub registry: SharedRegistry,
     pub classifier: Arc<Classifier>,
     pub pseudonyms: Arc<Pseudonymizer>,
+    /// The join phrases of `config/replies.toml` (`[join]`).
+    pub join_words: Arc<crate::vocab::JoinWords>,
     /// Wakes the sender as soon as a delivery queued something (the 9-1-1 reply).
     pub outbox_wakeup: Arc<Notify>,
     /// Tells this process's live queues to look now.

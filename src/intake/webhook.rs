@@ -108,6 +108,7 @@ async fn store_delivery(
         location_window: chrono::Duration::from_std(state.config.location_window)
             .unwrap_or(chrono::Duration::minutes(15)),
         pseudonyms: &state.pseudonyms,
+        join_words: &state.join_words,
         notice_url: &state.config.privacy.notice_url,
     };
     let batch = build_batch(&body, &ctx);

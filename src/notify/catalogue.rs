@@ -41,7 +41,7 @@ const NOTICE_MARKERS: &[&str] = &[
 ];
 
 /// The catalogue. Order is the README's.
-pub const CATALOGUE: [PurposeDef; 14] = [
+pub const CATALOGUE: [PurposeDef; 20] = [
     PurposeDef {
         purpose: "reply_emergency",
         markers: &["folio", "estado", "numeros"],
@@ -101,7 +101,108 @@ pub const CATALOGUE: [PurposeDef; 14] = [
             name: "alerta_registro_grupo",
             language: ES_MX,
             params: &[],
-            body: "Este número recibe reportes de grupos registrados en el programa. Para registrar a su grupo, comuníquese con la coordinación de prevención de su municipio. Si hay una emergencia, llame al 9-1-1. Para denuncias anónimas, llame al 089.",
+            body: "Este número recibe reportes de grupos registrados en el programa. Para registrarse, escriba «quiero unirme»; si el enlace de su grupo le dio un código, escriba «ALTA» y el código. Si hay una emergencia, llame al 9-1-1. Para denuncias anónimas, llame al 089.",
+        },
+        variants: &[],
+    },
+    PurposeDef {
+        purpose: "join_received",
+        markers: &[],
+        template: TemplateDef {
+            name: "alerta_alta_recibida",
+            language: ES_MX,
+            params: &[],
+            body: "Recibimos su solicitud para unirse al programa. La coordinación de su región la revisará y le avisaremos por este medio. Si hay una emergencia, llame al 9-1-1.",
+        },
+        variants: &[(
+            "duplicate",
+            TemplateDef {
+                name: "alerta_alta_en_revision",
+                language: ES_MX,
+                params: &[],
+                body: "Su solicitud para unirse al programa ya está en revisión. Le avisaremos en cuanto la coordinación la atienda.",
+            },
+        )],
+    },
+    PurposeDef {
+        purpose: "join_welcome",
+        markers: &["grupo", "aviso"],
+        template: TemplateDef {
+            name: "alerta_bienvenida_grupo",
+            language: ES_MX,
+            params: &["grupo", "aviso"],
+            body: "Bienvenida o bienvenido al grupo {{grupo}}. Sus mensajes a este número se atienden ahora como reportes de su grupo. Si hay una emergencia, llame al 9-1-1. Para darse de baja escriba BAJA. Aviso de privacidad: {{aviso}}",
+        },
+        variants: &[],
+    },
+    PurposeDef {
+        purpose: "join_declined",
+        markers: &["motivo"],
+        template: TemplateDef {
+            name: "alerta_alta_no_aprobada",
+            language: ES_MX,
+            params: &["motivo"],
+            body: "Gracias por su interés. No fue posible aprobar su solicitud para unirse al programa: {{motivo}}. Si tiene dudas, comuníquese con la coordinación de prevención de su municipio.",
+        },
+        variants: &[],
+    },
+    PurposeDef {
+        purpose: "invite_code",
+        markers: &["codigo", "grupo", "vence"],
+        template: TemplateDef {
+            name: "alerta_codigo_invitacion",
+            language: ES_MX,
+            params: &["codigo", "grupo", "vence"],
+            body: "Código de invitación para {{grupo}}: ALTA {{codigo}}. Vence: {{vence}}. Quien escriba «ALTA {{codigo}}» a este número se une al grupo.",
+        },
+        variants: &[(
+            "not_enlace",
+            TemplateDef {
+                name: "alerta_codigo_solo_enlace",
+                language: ES_MX,
+                params: &[],
+                body: "Solo el enlace del grupo puede generar códigos de invitación. Pida el código a su enlace.",
+            },
+        )],
+    },
+    PurposeDef {
+        purpose: "invite_refused",
+        markers: &[],
+        template: TemplateDef {
+            name: "alerta_codigo_no_valido",
+            language: ES_MX,
+            params: &[],
+            body: "El código no es válido. Escríbalo como se lo enviaron (por ejemplo ALTA 4F7K) o pida uno nuevo al enlace de su grupo.",
+        },
+        variants: &[
+            (
+                "expired",
+                TemplateDef {
+                    name: "alerta_codigo_vencido",
+                    language: ES_MX,
+                    params: &[],
+                    body: "El código ya venció. Pida uno nuevo al enlace de su grupo.",
+                },
+            ),
+            (
+                "throttled",
+                TemplateDef {
+                    name: "alerta_codigo_demasiados_intentos",
+                    language: ES_MX,
+                    params: &[],
+                    body: "Recibimos demasiados códigos no válidos de este número. Espere una hora antes de intentar de nuevo o pida ayuda al enlace de su grupo.",
+                },
+            ),
+        ],
+    },
+    PurposeDef {
+        purpose: "member_left",
+        markers: &["grupo"],
+        template: TemplateDef {
+            name: "alerta_baja_registrada",
+            language: ES_MX,
+            params: &["grupo"],
+            body: "Su baja del grupo {{grupo}} quedó registrada: sus mensajes ya no se atienden como parte del grupo. Para volver, pida un código al enlace o escriba «quiero unirme».",
         },
         variants: &[],
     },

@@ -5,7 +5,7 @@ use serde_json::{Map, Value};
 
 use super::texts::{Replies, Vars};
 use crate::store::{OutboxRow, ReportLookup, ReportRow, Store, StoreError};
-use crate::vocab::{button_payload, CoordinatorAction, Folio};
+use crate::vocab::{button_payload, CoordinatorAction, Folio, JOIN_BUTTON};
 use crate::whatsapp::outbound::{Button, Content, OutboundMessage, Recipient};
 
 /// Purposes whose texts may be merged into one message to the same recipient (Meta allows
@@ -28,6 +28,9 @@ pub const MERGEABLE: [&str; 11] = [
 
 /// Merged messages are capped so they stay readable and under Meta's 4,096 characters.
 pub const MAX_MERGED: usize = 8;
+
+/// Characters an interactive message's body may have (Meta's limit for reply buttons).
+const MAX_INTERACTIVE_BODY: usize = 1024;
 
 /// Why a row cannot be rendered; it is failed, not retried.
 #[derive(Debug, thiserror::Error)]
@@ -69,8 +72,12 @@ pub async fn render(
             }
         }
         // One-tap buttons name one folio; a merged notice lists several, answered by text.
-        if merged.is_empty() {
-            coordinator_buttons(row, &to, &vars, body)
+        // The join button names nothing, so it stays when the privacy notice rides along
+        // (a stranger's first reply always has it), within an interactive body's limit.
+        let join_offer =
+            row.purpose == "reply_unregistered" && body.chars().count() <= MAX_INTERACTIVE_BODY;
+        if merged.is_empty() || join_offer {
+            buttons(row, &to, &vars, variant, body)
         } else {
             Content::Text { body }
         }
@@ -82,9 +89,28 @@ pub async fn render(
     })
 }
 
-/// Coordinators in a 1:1 chat get "Enterado" / "Atendido" buttons that acknowledge or
-/// resolve the folio in one tap (groups do not support interactive messages).
-fn coordinator_buttons(row: &OutboxRow, to: &Recipient, vars: &Vars, body: String) -> Content {
+/// One-tap answers in 1:1 chats (groups do not support interactive messages): an unknown
+/// sender's plain reply offers «Quiero unirme» (a join request); coordinators' notices get
+/// "Enterado" / "Atendido", which acknowledge or resolve the folio.
+fn buttons(
+    row: &OutboxRow,
+    to: &Recipient,
+    vars: &Vars,
+    variant: Option<&str>,
+    body: String,
+) -> Content {
+    if row.purpose == "reply_unregistered"
+        && variant.is_none()
+        && matches!(to, Recipient::Individual { .. })
+    {
+        return Content::Buttons {
+            body,
+            buttons: vec![Button {
+                id: JOIN_BUTTON.into(),
+                title: "Quiero unirme".into(),
+            }],
+        };
+    }
     let folio = vars.get("folio").and_then(|f| f.parse::<Folio>().ok());
     let is_notice = matches!(
         row.purpose.as_str(),
@@ -140,6 +166,9 @@ async fn vars_for(
         "promedio",
         "semanas",
         "tendencias",
+        "codigo",
+        "vence",
+        "motivo",
     ] {
         if let Some(v) = params.get(key) {
             vars.insert(key, value_text(v));
@@ -162,6 +191,15 @@ async fn vars_for(
         "reporter_status" => {
             if let Some(status) = params.get("status").and_then(Value::as_str) {
                 vars.insert("estado", replies.status_word(status));
+            }
+        }
+        "join_received" | "invite_code" | "invite_refused" => {
+            variant = match params.get("variant").and_then(Value::as_str) {
+                Some("duplicate") => Some("duplicate"),
+                Some("not_enlace") => Some("not_enlace"),
+                Some("expired") => Some("expired"),
+                Some("throttled") => Some("throttled"),
+                _ => None,
             }
         }
         "reply_unregistered" => {

@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::catalogue::{self, CATALOGUE};
 use super::texts_check::{is_marker, line_of, marker_problems, section_line};
+use crate::vocab::JoinWords;
 use crate::whatsapp::outbound::{Content, TemplateParam};
 
 const BUILTIN: &str = include_str!("../../config/replies.toml");
@@ -34,6 +35,7 @@ pub(super) struct PurposeTexts {
 pub struct Replies {
     purposes: HashMap<String, PurposeTexts>,
     status_words: HashMap<String, String>,
+    join_words: JoinWords,
 }
 
 /// Values for the `{markers}` of a text.
@@ -97,6 +99,7 @@ impl Replies {
         let mut problems = Vec::new();
         let mut purposes = HashMap::new();
         let mut status_words = HashMap::new();
+        let mut join_words = JoinWords::default();
         let present: Vec<String> = table.keys().cloned().collect();
         for (key, value) in table {
             let line = section_line(source, &key);
@@ -107,6 +110,13 @@ impl Replies {
                 });
                 continue;
             };
+            if key == "join" {
+                match join_phrases(section) {
+                    Ok(words) => join_words = words,
+                    Err(message) => problems.push(Problem { line, message }),
+                }
+                continue;
+            }
             if key == "status_words" {
                 for (k, v) in section {
                     match v.as_str() {
@@ -154,6 +164,7 @@ impl Replies {
         Ok(Replies {
             purposes,
             status_words,
+            join_words,
         })
     }
 
@@ -188,6 +199,11 @@ impl Replies {
         })
     }
 
+    /// What unknown senders write to ask to join (`[join] phrases`).
+    pub fn join_words(&self) -> &JoinWords {
+        &self.join_words
+    }
+
     /// How a report status reads to a citizen.
     pub fn status_word(&self, status: &str) -> String {
         self.status_words
@@ -195,6 +211,29 @@ impl Replies {
             .cloned()
             .unwrap_or_else(|| status.to_owned())
     }
+}
+
+/// `[join] phrases = ["quiero unirme", …]`: at least one, each some text.
+fn join_phrases(section: toml::Table) -> Result<JoinWords, String> {
+    let mut phrases = Vec::new();
+    for (k, v) in section {
+        if k != "phrases" {
+            return Err(format!("[join]: clave desconocida {k:?}"));
+        }
+        let list = v
+            .as_array()
+            .ok_or("[join].phrases debe ser una lista de textos")?;
+        for p in list {
+            match p.as_str().map(str::trim).filter(|p| !p.is_empty()) {
+                Some(p) => phrases.push(p.to_owned()),
+                None => return Err("[join].phrases: cada frase debe ser un texto no vacío".into()),
+            }
+        }
+    }
+    if phrases.is_empty() {
+        return Err("[join].phrases necesita al menos una frase".into());
+    }
+    Ok(JoinWords::new(phrases))
 }
 
 fn purpose_from(key: &str, section: toml::Table) -> Result<PurposeTexts, String> {

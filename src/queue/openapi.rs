@@ -98,6 +98,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .merge(super::privacy_api::routes())
         .merge(super::reports_api::routes())
         .merge(super::registry_api::routes())
+        .merge(super::registry_requests_api::routes())
+        .merge(super::registry_coordinators_api::routes())
         .merge(super::incidents_api::routes())
 }
 

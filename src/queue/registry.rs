@@ -63,7 +63,11 @@ pub struct CoordinatorView {
     pub roles: Vec<String>,
     #[schema(value_type = Vec<ShiftView>)]
     pub shifts: Vec<crate::registry::Shift>,
+    /// The shifts as the page writes them (`lun,mar 08:00-16:00`).
+    pub shift_labels: Vec<String>,
     pub on_duty_now: bool,
+    /// Inactive coordinators are neither notified nor escalated to.
+    pub active: bool,
 }
 
 /// A duty window as `Shift` serialises it: a schema only.
@@ -285,7 +289,9 @@ pub fn coordinators(state: &AppState, who: &Principal, now: DateTime<Utc>) -> Ve
                     phone: c.phone.as_ref().map(|p| mask_phone(p.as_str())),
                     roles: c.roles.iter().map(|r| r.as_str().to_owned()).collect(),
                     shifts: c.shifts.clone(),
+                    shift_labels: c.shifts.iter().map(crate::registry::Shift::label).collect(),
                     on_duty_now: c.on_shift_at(local),
+                    active: true,
                 }),
         );
     }
@@ -320,7 +326,10 @@ async fn region_of(state: &AppState, change: &RegistryChange) -> ApiResult<Vec<S
         RegistryChange::SetMemberActive { id, .. } => {
             vec![member_group(*id).and_then(|g| group_region(&g))]
         }
-        // Coordinators and imports are not edited here.
+        // The coordinators' handlers check scope themselves (old and new region).
+        RegistryChange::PutCoordinator { region, .. } => vec![Some(region.clone())],
+        RegistryChange::SetCoordinatorActive { .. } => vec![],
+        // Imports are not made here.
         _ => vec![None],
     };
     regions

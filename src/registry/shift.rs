@@ -44,6 +44,42 @@ impl Shift {
         }
     }
 
+    /// Whether the two shifts are on duty at some common minute of the week (overnight
+    /// parts included): a roster with overlapping shifts is a typing mistake, and a
+    /// coordinator would be counted twice on duty.
+    pub fn overlaps(&self, other: &Shift) -> bool {
+        const WEEK: u32 = 7 * 1440;
+        let spans = |s: &Shift| -> Vec<(u32, u32)> {
+            let start = s.start.hour() * 60 + s.start.minute();
+            s.days
+                .iter()
+                .map(|d| {
+                    let from = d.num_days_from_monday() * 1440 + start;
+                    (from, from + s.minutes())
+                })
+                .collect()
+        };
+        let meets = |x: (u32, u32), y: (u32, u32)| x.0 < y.1 && y.0 < x.1;
+        let later = |x: (u32, u32)| (x.0 + WEEK, x.1 + WEEK);
+        let (a, b) = (spans(self), spans(other));
+        // Sunday night runs into Monday: each span is also compared a week later.
+        a.iter().any(|&x| {
+            b.iter()
+                .any(|&y| meets(x, y) || meets(later(x), y) || meets(x, later(y)))
+        })
+    }
+
+    /// `lun,mar 08:00-16:00`: how screens and error messages show a shift.
+    pub fn label(&self) -> String {
+        let days: Vec<&str> = self.days.iter().map(|d| day_name(*d)).collect();
+        let end = if self.end == NaiveTime::MIN && self.start != NaiveTime::MIN {
+            "24:00".to_owned()
+        } else {
+            self.end.format("%H:%M").to_string()
+        };
+        format!("{} {}-{}", days.join(","), self.start.format("%H:%M"), end)
+    }
+
     /// Length of the shift in minutes (1440 for a 24-hour shift).
     pub fn minutes(&self) -> u32 {
         let minute_of = |t: NaiveTime| t.hour() * 60 + t.minute();

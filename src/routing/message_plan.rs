@@ -12,6 +12,7 @@ use crate::store::{
     Attribution, FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction,
 };
 use crate::triage::{Category, Classification, Priority};
+use crate::vocab::JoinWords;
 use crate::whatsapp::address::{recipient_key, reply_target};
 use crate::whatsapp::outbound::Recipient;
 use crate::whatsapp::InboundMessage;
@@ -19,6 +20,8 @@ use crate::whatsapp::InboundMessage;
 /// What planning needs besides the message.
 pub struct PlanContext<'a> {
     pub registry: &'a Registry,
+    /// The join phrases (`[join]` in `config/replies.toml`).
+    pub join_words: &'a JoinWords,
     pub deadlines: &'a Deadlines,
     pub now: DateTime<Utc>,
 }
@@ -45,6 +48,20 @@ pub fn plan_message(
         use_template: false,
         not_before: ctx.now,
     };
+    // Joining, leaving, invite codes and changed numbers (rare; cheap to rule out).
+    if asks_of_registry(msg, who) {
+        let plan = super::joining::plan_registry_request(
+            ctx.registry,
+            ctx.join_words,
+            msg,
+            who,
+            triage,
+            ctx.now,
+        );
+        if plan.is_some() {
+            return plan;
+        }
+    }
     if who.how == Attribution::Coordinator {
         return coordinator_command(ctx, msg, who, &answer);
     }
@@ -112,6 +129,20 @@ pub fn plan_message(
                 outbox,
             })
         }
+    }
+}
+
+/// Whether `msg` could ask something of the registry, before any text is folded: a system
+/// message, a tapped button, anything from an unknown sender, or a member's one-word
+/// `ALTA`/`BAJA` (members' reports, the bulk of traffic, skip the join phrases entirely).
+fn asks_of_registry(msg: &InboundMessage, who: &Attributed) -> bool {
+    match who.how {
+        _ if msg.kind == "system" || msg.reply_id.is_some() => true,
+        Attribution::Unregistered => true,
+        Attribution::MemberBsuid | Attribution::MemberPhone => {
+            msg.body.as_deref().is_some_and(|b| b.trim().len() <= 12)
+        }
+        _ => false,
     }
 }
 

@@ -20,6 +20,7 @@ pub use roster::{coordinators_for, escalation_targets, on_duty};
 // Planning and the escalation worker (the worker is the only part with I/O: it moves
 // reports through the store).
 mod escalation;
+pub mod joining;
 mod message_plan;
 // The registry reloader: the other worker here, keeping attribution's in-memory registry in
 // step with the stored one.

@@ -60,6 +60,11 @@ const SQLITE: &[(i64, &str, &str)] = &[
         "trend alerts",
         include_str!("../../migrations/sqlite/0010_trend_alerts.sql"),
     ),
+    (
+        11,
+        "registry requests",
+        include_str!("../../migrations/sqlite/0011_registry_requests.sql"),
+    ),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (
@@ -111,6 +116,11 @@ const POSTGRES: &[(i64, &str, &str)] = &[
         10,
         "trend alerts",
         include_str!("../../migrations/postgres/0010_trend_alerts.sql"),
+    ),
+    (
+        11,
+        "registry requests",
+        include_str!("../../migrations/postgres/0011_registry_requests.sql"),
     ),
 ];
 

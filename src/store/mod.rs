@@ -63,7 +63,9 @@ pub use incident_views::IncidentMemberView;
 pub use incidents::{
     IncidentSource, IncidentState, OpenMember, PendingOutcome, Placement, GROUPING_ACTOR,
 };
-pub use ingest::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, NewReport, ReportAction};
+pub use ingest::plan::{
+    FollowUp, MessagePlan, NewCommand, NewOutbox, NewRegistryRequest, NewReport, ReportAction,
+};
 pub use ingest::{
     Attribution, DeliveryOutcome, IngestBatch, IngestOutcome, NewDelivery, NewEvent, NewInbound,
     NewPricing, NewStatus, NewTriage,
@@ -71,8 +73,8 @@ pub use ingest::{
 pub use media::{MediaOutcome, MediaRow};
 pub use privacy::{PurgeCounts, RetentionCutoffs};
 pub use registry::{
-    RegistryChange, RegistryCoordinatorRow, RegistryGroupRow, RegistryMemberRow, RegistrySnapshot,
-    RegistryWrite, RegistryWriteError,
+    RegistryChange, RegistryCoordinatorRow, RegistryGroupRow, RegistryMemberRow,
+    RegistryRequestRow, RegistrySnapshot, RegistryWrite, RegistryWriteError, RequestSettlement,
 };
 pub use report_query::{fold_text, QueueCount, QueueItem, ReportPlace, ReportQuery};
 pub use reports::{

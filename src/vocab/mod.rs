@@ -1,5 +1,6 @@
 //! Shared vocabulary: the words every layer uses and none owns. The clock the workers read,
-//! folios and the commands coordinators type about them, and the one set of Spanish labels
+//! folios and the commands coordinators type about them, what people write to join or
+//! leave, and the one set of Spanish labels
 //! for statuses, priorities and categories.
 //!
 //! It sits at the bottom of the module graph and imports nothing from the crate, so any
@@ -8,6 +9,7 @@
 pub mod clock;
 pub mod command;
 pub mod folio;
+pub mod joining;
 pub mod labels;
 
 pub use clock::Clock;
@@ -16,4 +18,5 @@ pub use command::{
     CoordinatorCommand, ACKNOWLEDGE, MAX_WORDS, RESOLVE,
 };
 pub use folio::{find_folios, Folio, ParseFolioError};
+pub use joining::{JoinWords, RegistryAsk, JOIN_BUTTON};
 pub use labels::{category_es, priority_es, status_es, Status};

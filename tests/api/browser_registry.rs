@@ -95,3 +95,71 @@ async fn story(base: &str, port: u16, token: &str, clients: &Clients) -> Result<
     );
     Ok(())
 }
+
+/// A weekday name (`lun` … `dom`) two days after today in Hermosillo: a shift only on that
+/// day is not on duty now, whatever the time.
+fn day_after_tomorrow() -> &'static str {
+    use chrono::Datelike;
+    let local = chrono::Utc::now().with_timezone(&chrono_tz::America::Hermosillo);
+    ["lun", "mar", "mie", "jue", "vie", "sab", "dom"]
+        [((local.weekday().num_days_from_monday() + 2) % 7) as usize]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_edits_a_coordinators_shift_and_sees_who_is_on_duty_change() {
+    let Some(path) = chromedriver() else { return };
+    let server = start_server(|_| {}).await;
+    drive(
+        &path,
+        server,
+        "registro_turnos",
+        |base, port, _token, clients| async move { roster_story(&base, port, &clients).await },
+    )
+    .await;
+}
+
+async fn roster_story(base: &str, port: u16, clients: &Clients) -> Result<(), Failure> {
+    const LI: &str = "#coordinadores li[data-coordinador='son-centro-prevencion-1']";
+    let jefa = open(port, clients).await;
+    sign_in(&jefa, base, "jefa").await?;
+    jefa.goto(&format!("{base}/registro")).await?;
+    let on_duty = format!(
+        "var li = document.querySelector(\"{LI}\"); \
+         return li ? li.textContent.includes('De guardia ahora') : null;"
+    );
+    // No roster: on duty at all hours.
+    assert_eq!(wait_js(&jefa, &on_duty).await?, Value::Bool(true));
+
+    for (roster, expected) in [
+        (format!("{} 08:00-09:00", day_after_tomorrow()), false),
+        ("lun,mar,mie,jue,vie,sab,dom 00:00-24:00".to_owned(), true),
+    ] {
+        jefa.find(Locator::Css(&format!("{LI} summary")))
+            .await?
+            .click()
+            .await?;
+        let turnos = jefa
+            .find(Locator::Css("#c-turnos-son-centro-prevencion-1"))
+            .await?;
+        turnos.clear().await?;
+        turnos.send_keys(&roster).await?;
+        jefa.find(Locator::Css(&format!(
+            "{LI} button[value='editar_coordinador']"
+        )))
+        .await?
+        .click()
+        .await?;
+        let done = wait_js(
+            &jefa,
+            "var r = document.getElementById('resultado'); return r ? r.textContent : null;",
+        )
+        .await?;
+        assert!(done.as_str().unwrap().contains("guardado"), "{done}");
+        assert_eq!(
+            wait_js(&jefa, &on_duty).await?,
+            Value::Bool(expected),
+            "{roster}"
+        );
+    }
+    Ok(())
+}

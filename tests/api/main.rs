@@ -40,6 +40,8 @@ mod queue_api;
 mod queue_search;
 mod queue_timing;
 mod registry_api;
+mod registry_coordinators;
+mod registry_join;
 mod registry_live;
 mod revocation;
 mod robustness;

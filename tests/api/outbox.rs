@@ -148,6 +148,13 @@ async fn each_category_gets_its_reply_to_the_right_recipient_in_dry_run() {
     let unregistered = rows_for(&rows, "reply_unregistered");
     assert_eq!(unregistered.len(), 1);
     assert!(text_of(&payload(unregistered[0])).contains("registrar"));
+    // A stranger's plain reply offers joining in one tap.
+    assert_eq!(
+        payload(unregistered[0])
+            .pointer("/interactive/action/buttons/0/reply/id")
+            .and_then(serde_json::Value::as_str),
+        Some(alerta::vocab::JOIN_BUTTON)
+    );
     let other_id = app.message("w.other2").await.id;
     assert!(
         rows.iter()

@@ -17,6 +17,7 @@ mod pages;
 mod privacy;
 pub mod privacy_form;
 mod registry;
+mod registry_forms;
 mod render;
 mod report;
 mod report_view;

@@ -53,6 +53,8 @@ pub struct QueueTemplate {
     pub notice: Option<String>,
     /// Filters set inside "Más filtros" (it opens when any is).
     pub more_active: usize,
+    /// Join requests (altas) waiting in the user's regions, linked to `/registro`.
+    pub altas: usize,
 }
 
 /// Only the `<tbody>`: what app.js fetches after an event.
@@ -120,7 +122,11 @@ pub async fn queue(
     }
     let (items, incidents) = fold(&state, &user.who, std::mem::take(&mut page.items)).await;
     page.items = items;
-    let t = queue_template(&state, &user, &filter, page, incidents, error);
+    let mut t = queue_template(&state, &user, &filter, page, incidents, error);
+    // Join requests are not reports, but they wait for the same people: the queue says so.
+    t.altas = crate::queue::registry_requests::pending(&state, &user.who)
+        .await
+        .map_or(0, |list| list.len());
     render(status, &t)
 }
 
@@ -292,6 +298,7 @@ fn queue_template(
         error,
         rows: page.items,
         incidents,
+        altas: 0,
     }
 }
 

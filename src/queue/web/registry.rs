@@ -12,6 +12,7 @@ use axum::response::Response;
 use chrono::Utc;
 use serde::Deserialize;
 
+use super::registry_forms;
 use super::render::{error_message, error_page, render, Layout};
 use super::security::{csrf_refused, csrf_valid};
 use crate::access::principal::Permission;
@@ -19,6 +20,9 @@ use crate::app::state::AppState;
 use crate::error::AppError;
 use crate::queue::auth::WebUser;
 use crate::queue::registry::{self, CoordinatorView, GroupDetail, GroupSummary, MemberInput};
+use crate::queue::registry_coordinators;
+use crate::queue::registry_requests::{self, JoinRequestView};
+use crate::registry::CoordinatorRole;
 use crate::store::RegistryChange;
 
 #[derive(Template)]
@@ -31,8 +35,19 @@ pub struct RegistryTemplate {
     pub groups: Vec<GroupLine>,
     pub selected: Option<GroupDetail>,
     pub coordinators: Vec<CoordinatorView>,
+    /// Pending altas of the user's regions.
+    pub requests: Vec<RequestLine>,
+    /// Regions the user may create a group in (id, name).
+    pub regions: Vec<(String, String)>,
+    /// Coordinator roles for the checkboxes (value, label).
+    pub role_choices: Vec<(&'static str, &'static str)>,
     pub done: Option<String>,
     pub error: Option<String>,
+}
+
+pub struct RequestLine {
+    pub request: JoinRequestView,
+    pub received: String,
 }
 
 pub struct GroupLine {
@@ -58,6 +73,24 @@ pub struct RegistryForm {
     pub nombre: Option<String>,
     pub telefono: Option<String>,
     pub rol: Option<String>,
+    /// An alta being decided (`aprobar_alta`, `rechazar_alta`).
+    pub solicitud: Option<i64>,
+    pub motivo: Option<String>,
+    pub nuevo_id: Option<String>,
+    pub nuevo_nombre: Option<String>,
+    pub nuevo_tipo: Option<String>,
+    pub nuevo_region: Option<String>,
+    pub nuevo_municipio: Option<String>,
+    pub nuevo_colonias: Option<String>,
+    /// A coordinator being added or edited.
+    pub coordinador: Option<String>,
+    pub region: Option<String>,
+    pub turnos: Option<String>,
+    pub rol_patrol: Option<String>,
+    pub rol_prevention: Option<String>,
+    pub rol_duty: Option<String>,
+    pub rol_backup: Option<String>,
+    pub rol_supervisor: Option<String>,
 }
 
 pub async fn page(State(state): State<AppState>, user: WebUser, Query(v): Query<View>) -> Response {
@@ -80,6 +113,21 @@ pub async fn act(State(state): State<AppState>, user: WebUser, body: Bytes) -> R
     };
     if !csrf_valid(&user, form.csrf.as_deref()) {
         return csrf_refused();
+    }
+    if let (Some(action @ ("aprobar_alta" | "rechazar_alta")), Some(id)) =
+        (form.action.as_deref(), form.solicitud)
+    {
+        return registry_forms::decide(&state, &user, action, id, &form).await;
+    }
+    if let Some(
+        action @ ("agregar_coordinador"
+        | "editar_coordinador"
+        | "baja_coordinador"
+        | "alta_coordinador"
+        | "editar_grupo"),
+    ) = form.action.as_deref()
+    {
+        return registry_forms::edit(&state, &user, action, &form).await;
     }
     let group = form.grupo.clone().unwrap_or_default();
     let view = View {
@@ -142,7 +190,7 @@ pub async fn act(State(state): State<AppState>, user: WebUser, body: Bytes) -> R
     }
 }
 
-async fn show(
+pub(super) async fn show(
     state: &AppState,
     user: &WebUser,
     status: StatusCode,
@@ -178,16 +226,42 @@ async fn show(
             group: g,
         })
         .collect();
+    let coordinators = match registry_coordinators::list(state, &user.who, Utc::now()).await {
+        Ok(c) => c,
+        Err(e) => return error_page(e, Some(user)),
+    };
+    let requests = match registry_requests::pending(state, &user.who).await {
+        Ok(list) => list
+            .into_iter()
+            .map(|r| RequestLine {
+                received: super::render::local_time(r.received_at, tz_of(&r.region)),
+                request: r,
+            })
+            .collect(),
+        Err(e) => return error_page(e, Some(user)),
+    };
+    let regions = registry
+        .regions()
+        .iter()
+        .filter(|r| user.who.sees_region(&r.id))
+        .map(|r| (r.id.clone(), r.name.clone()))
+        .collect();
     render(
         status,
         &RegistryTemplate {
+            requests,
+            regions,
+            role_choices: CoordinatorRole::ALL
+                .iter()
+                .map(|r| (r.as_str(), r.label_es()))
+                .collect(),
             layout: Layout::new("Registro", "registro", Some(user)),
             csrf: user.csrf.clone(),
             may_edit: user.who.may(Permission::ManageRegistry),
             q,
             groups,
             selected,
-            coordinators: registry::coordinators(state, &user.who, Utc::now()),
+            coordinators,
             done,
             error,
         },

@@ -129,3 +129,27 @@ fn dump_writes_shifts_as_in_the_files() {
         serde_json::json!([])
     );
 }
+
+#[test]
+fn overlapping_shifts_are_rejected_including_across_midnight_and_sunday() {
+    for (shifts, overlap) in [
+        // Same day, windows intersect.
+        ("{ days = [\"lun\"], start = \"07:00\", end = \"15:00\" }, { days = [\"lun\"], start = \"14:00\", end = \"22:00\" }", true),
+        // Back to back is not an overlap.
+        ("{ days = [\"lun\"], start = \"07:00\", end = \"15:00\" }, { days = [\"lun\"], start = \"15:00\", end = \"23:00\" }", false),
+        // Saturday night runs into Sunday morning.
+        ("{ days = [\"sab\"], start = \"19:00\", end = \"07:00\" }, { days = [\"dom\"], start = \"06:00\", end = \"12:00\" }", true),
+        // Sunday night runs into Monday morning (the week wraps).
+        ("{ days = [\"dom\"], start = \"22:00\", end = \"06:00\" }, { days = [\"lun\"], start = \"05:00\", end = \"09:00\" }", true),
+        ("{ days = [\"dom\"], start = \"22:00\", end = \"06:00\" }, { days = [\"lun\"], start = \"06:00\", end = \"09:00\" }", false),
+    ] {
+        let content = with_shifts(&format!("shifts = [{shifts}]"));
+        match load(&content) {
+            Ok(_) => assert!(!overlap, "{shifts}"),
+            Err(e) => {
+                assert!(overlap, "{shifts}: {e}");
+                assert!(e.to_string().contains("se enciman"), "{e}");
+            }
+        }
+    }
+}

@@ -28,10 +28,24 @@ impl Checker {
             );
             self.error(si, raw, msg);
         }
-        raw.get_ref()
+        let shifts: Vec<Shift> = raw
+            .get_ref()
             .iter()
             .filter_map(|shift| self.shift(si, shift))
-            .collect()
+            .collect();
+        for (i, a) in shifts.iter().enumerate() {
+            if let Some(b) = shifts[i + 1..].iter().find(|b| a.overlaps(b)) {
+                let msg = format!(
+                    "el coordinador «{coordinator}» tiene turnos que se enciman ({} y {}): \
+                     una misma hora no puede estar en dos turnos",
+                    a.label(),
+                    b.label()
+                );
+                self.error(si, raw, msg);
+                break;
+            }
+        }
+        shifts
     }
 
     fn shift(&mut self, si: usize, raw: &RawShift) -> Option<Shift> {

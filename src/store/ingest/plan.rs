@@ -137,6 +137,42 @@ pub enum MessagePlan {
         follow_up: FollowUp,
         outbox: Vec<NewOutbox>,
     },
+    /// Something asked of the registry (join, leave, an invite code, a changed number):
+    /// stored as received, settled a moment later by the registry-requests worker.
+    Registry(NewRegistryRequest),
+}
+
+/// A message asking something of the registry. Intake only records it (one insert in the
+/// message's transaction); deciding needs the whole stored registry, which intake never
+/// waits for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewRegistryRequest {
+    /// `alta`, `invite_code`, `invite_join`, `baja` or `number_change`.
+    pub kind: &'static str,
+    pub received_at: DateTime<Utc>,
+    /// Pacing key and JSON `whatsapp::Recipient` of the sender's reply address.
+    pub sender_key: String,
+    pub recipient: String,
+    pub phone: Option<String>,
+    pub bsuid: Option<String>,
+    pub profile_name: Option<String>,
+    /// The sender's privacy pseudonyms (set by intake, which holds the key).
+    pub privacy_keys: Vec<String>,
+    /// Where an alta is shown: the named group's region, or `sin-region`.
+    pub region: String,
+    /// The group it names: the sender's own (a member's `BAJA`, an enlace's `ALTA`) or the
+    /// one an alta mentions.
+    pub group_id: Option<String>,
+    pub code: Option<String>,
+    pub new_phone: Option<String>,
+    pub new_bsuid: Option<String>,
+}
+
+impl NewRegistryRequest {
+    /// The privacy keys as stored (a JSON array).
+    pub fn privacy_keys_json(&self) -> String {
+        serde_json::to_string(&self.privacy_keys).unwrap_or_else(|_| "[]".into())
+    }
 }
 
 /// Which report a follow-up belongs to, resolved inside the transaction, in this order: the

@@ -146,6 +146,12 @@ SELECT cloud_group_id, sender_phone, sender_bsuid, wamid FROM inbound_messages W
 /// values to [`INSERT_INBOUND`] (its array's type says so).
 pub(crate) const INBOUND_COLUMNS: usize = 41;
 
+/// A message's request of the registry, for the registry-requests worker to settle.
+pub const INSERT_REGISTRY_REQUEST: &str = "\
+INSERT INTO registry_requests (kind, status, message_id, received_at, sender_key, recipient,
+    phone, bsuid, profile_name, privacy_keys, region, group_id, code, new_phone, new_bsuid)
+VALUES ($1, 'received', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,10 +14,9 @@ use crate::registry::{
 use super::super::audit::{insert_entry, AuditEntry};
 use super::super::db::{begin_write, dispatch};
 use super::super::{Store, StoreError};
-use super::convert::{coordinator_row, group_row, member_row};
-use super::rows_write::{store_rows, Write};
-use super::trail::{coordinator_json, counts, group_json, member_json};
-use super::{read_rows, RegistryGroupRow, RegistryMemberRow, RegistrySnapshot};
+use super::apply::apply;
+use super::read_rows;
+use super::rows_write::store_rows;
 
 /// One edit of the stored registry.
 #[derive(Debug, Clone)]
@@ -44,6 +43,19 @@ pub enum RegistryChange {
         id: i64,
         active: bool,
     },
+    /// A member's own `BAJA`: an ARCO cancellation. The membership is deactivated (the
+    /// row stays for the trail and for erasure requests) and, when it was the group's last
+    /// active member, the group too: a group nobody can be recognised in is not attributed.
+    CancelMembership {
+        id: i64,
+    },
+    /// WhatsApp's `user_changed_number`: the member's new number and, when the webhook
+    /// carries it, their new BSUID (the old one is regenerated, so it is dropped).
+    ChangeMemberNumber {
+        id: i64,
+        phone: Option<String>,
+        bsuid: Option<String>,
+    },
     /// Adds a coordinator, or replaces the one with the same id (keeping its place).
     PutCoordinator {
         region: String,
@@ -51,6 +63,12 @@ pub enum RegistryChange {
     },
     RemoveCoordinator {
         id: String,
+    },
+    /// Takes a coordinator out of (or back into) notifications and escalations; the row and
+    /// its roster stay.
+    SetCoordinatorActive {
+        id: String,
+        active: bool,
     },
     /// A member-list import: each named group's members (active or not) are replaced.
     ReplaceMembers {
@@ -91,7 +109,7 @@ impl From<sqlx::Error> for RegistryWriteError {
     }
 }
 
-fn invalid(message: String) -> RegistryWriteError {
+pub(super) fn invalid(message: String) -> RegistryWriteError {
     RegistryWriteError::Invalid(RegistryErrors(vec![RegistryError {
         file: ASSEMBLED_SOURCE.to_owned(),
         line: 0,
@@ -100,12 +118,12 @@ fn invalid(message: String) -> RegistryWriteError {
 }
 
 /// An audit entry to write with the rows; `entity_id: None` is the member being inserted.
-struct Audit {
-    action: &'static str,
-    entity_kind: &'static str,
-    entity_id: Option<String>,
-    before: Value,
-    after: Value,
+pub(super) struct Audit {
+    pub(super) action: &'static str,
+    pub(super) entity_kind: &'static str,
+    pub(super) entity_id: Option<String>,
+    pub(super) before: Value,
+    pub(super) after: Value,
 }
 
 const BUMP: &str = "UPDATE registry_state SET version = version + 1 WHERE id = 1 RETURNING version";
@@ -180,239 +198,4 @@ impl Store {
         tx.commit().await?;
         Ok(Some(RegistryWrite { version, member_id }))
     }
-}
-
-/// Applies `change` to `rows` in memory; returns the rows to write and the audit entry.
-fn apply(
-    rows: &mut RegistrySnapshot,
-    change: RegistryChange,
-) -> Result<(Write, Audit), RegistryWriteError> {
-    let audit = |action, entity_kind, id: Option<String>, before, after| Audit {
-        action,
-        entity_kind,
-        entity_id: id,
-        before,
-        after,
-    };
-    Ok(match change {
-        RegistryChange::CreateGroup(g) => {
-            if rows.groups.iter().any(|r| r.id == g.id) {
-                return Err(invalid(format!("el grupo «{}» ya existe", g.id)));
-            }
-            let position = rows
-                .groups
-                .iter()
-                .map(|r| r.position + 1)
-                .max()
-                .unwrap_or(0);
-            let row = group_row(&g, true, position);
-            let after = json!({"group": group_json(&row), "members": g.members.iter()
-                .map(|m| member_json(&member_row(&g.id, m, 0, true))).collect::<Vec<_>>()});
-            rows.groups.push(row.clone());
-            for m in &g.members {
-                rows.members.push(member_row(&g.id, m, 0, true));
-            }
-            let a = audit(
-                "registry.group_created",
-                "registry_group",
-                Some(g.id),
-                Value::Null,
-                after,
-            );
-            (Write::Group(row), a)
-        }
-        RegistryChange::UpdateGroup(g) => {
-            let row = find_group(rows, &g.id)?;
-            let before = group_json(row);
-            *row = group_row(&g, row.active, row.position);
-            let a = audit(
-                "registry.group_updated",
-                "registry_group",
-                Some(g.id),
-                before,
-                group_json(row),
-            );
-            (Write::Group(row.clone()), a)
-        }
-        RegistryChange::SetGroupActive { id, active } => {
-            let row = find_group(rows, &id)?;
-            let before = group_json(row);
-            row.active = active;
-            let action = if active {
-                "registry.group_reactivated"
-            } else {
-                "registry.group_deactivated"
-            };
-            let a = audit(action, "registry_group", Some(id), before, group_json(row));
-            (Write::Group(row.clone()), a)
-        }
-        RegistryChange::AddMember { group, member } => {
-            find_group(rows, &group)?;
-            let row = member_row(&group, &member, 0, true);
-            rows.members.push(row.clone());
-            let a = audit(
-                "registry.member_added",
-                "registry_member",
-                None,
-                Value::Null,
-                member_json(&row),
-            );
-            (Write::NewMember(row), a)
-        }
-        RegistryChange::UpdateMember { id, group, member } => {
-            find_group(rows, &group)?;
-            let row = find_member(rows, id)?;
-            let before = member_json(row);
-            *row = member_row(&group, &member, id, row.active);
-            let a = audit(
-                "registry.member_updated",
-                "registry_member",
-                Some(id.to_string()),
-                before,
-                member_json(row),
-            );
-            (Write::Member(row.clone()), a)
-        }
-        RegistryChange::SetMemberActive { id, active } => {
-            let row = find_member(rows, id)?;
-            let before = member_json(row);
-            row.active = active;
-            let action = if active {
-                "registry.member_reactivated"
-            } else {
-                "registry.member_deactivated"
-            };
-            let a = audit(
-                action,
-                "registry_member",
-                Some(id.to_string()),
-                before,
-                member_json(row),
-            );
-            (Write::Member(row.clone()), a)
-        }
-        RegistryChange::PutCoordinator {
-            region,
-            coordinator,
-        } => {
-            let next = rows
-                .coordinators
-                .iter()
-                .map(|r| r.position + 1)
-                .max()
-                .unwrap_or(0);
-            let existing = rows
-                .coordinators
-                .iter_mut()
-                .find(|r| r.id == coordinator.id);
-            let (before, row) = match existing {
-                Some(r) => {
-                    let before = coordinator_json(r);
-                    *r = coordinator_row(&region, &coordinator, r.position);
-                    (before, r.clone())
-                }
-                None => {
-                    let r = coordinator_row(&region, &coordinator, next);
-                    rows.coordinators.push(r.clone());
-                    (Value::Null, r)
-                }
-            };
-            let a = audit(
-                "registry.coordinator_saved",
-                "registry_coordinator",
-                Some(coordinator.id),
-                before,
-                coordinator_json(&row),
-            );
-            (Write::Coordinator(row), a)
-        }
-        RegistryChange::RemoveCoordinator { id } => {
-            let at = rows
-                .coordinators
-                .iter()
-                .position(|r| r.id == id)
-                .ok_or_else(|| {
-                    RegistryWriteError::NotFound(format!("no existe el coordinador «{id}»"))
-                })?;
-            let before = coordinator_json(&rows.coordinators.remove(at));
-            let a = audit(
-                "registry.coordinator_removed",
-                "registry_coordinator",
-                Some(id.clone()),
-                before,
-                Value::Null,
-            );
-            (Write::DeleteCoordinator(id), a)
-        }
-        RegistryChange::ReplaceMembers { groups } => {
-            let before = counts(rows);
-            let mut ids = Vec::with_capacity(groups.len());
-            for (group, members) in groups {
-                find_group(rows, &group)?;
-                rows.members.retain(|m| m.group_id != group);
-                rows.members
-                    .extend(members.iter().map(|m| member_row(&group, m, 0, true)));
-                ids.push(group);
-            }
-            let mut after = counts(rows);
-            after["replaced_groups"] = json!(ids);
-            let a = audit(
-                "registry.members_imported",
-                "registry",
-                Some("registry".into()),
-                before,
-                after,
-            );
-            (Write::GroupMembers(ids), a)
-        }
-        RegistryChange::ReplaceAll {
-            coordinators,
-            groups,
-        } => {
-            let before = counts(rows);
-            rows.groups.clear();
-            rows.members.clear();
-            rows.coordinators = coordinators
-                .iter()
-                .enumerate()
-                .map(|(i, (region, c))| coordinator_row(region, c, i as i64))
-                .collect();
-            for (i, g) in groups.iter().enumerate() {
-                rows.groups.push(group_row(g, true, i as i64));
-                for m in &g.members {
-                    rows.members.push(member_row(&g.id, m, 0, true));
-                }
-            }
-            // An import replaces thousands of people: the trail records what it amounted to,
-            // and each person's data stays where ARCO requests can find and erase it.
-            let a = audit(
-                "registry.imported",
-                "registry",
-                Some("registry".into()),
-                before,
-                counts(rows),
-            );
-            (Write::Everything, a)
-        }
-    })
-}
-
-fn find_group<'a>(
-    rows: &'a mut RegistrySnapshot,
-    id: &str,
-) -> Result<&'a mut RegistryGroupRow, RegistryWriteError> {
-    rows.groups
-        .iter_mut()
-        .find(|r| r.id == id)
-        .ok_or_else(|| RegistryWriteError::NotFound(format!("no existe el grupo «{id}»")))
-}
-
-fn find_member(
-    rows: &mut RegistrySnapshot,
-    id: i64,
-) -> Result<&mut RegistryMemberRow, RegistryWriteError> {
-    rows.members
-        .iter_mut()
-        .find(|r| r.id == id)
-        .ok_or_else(|| RegistryWriteError::NotFound(format!("no existe el integrante {id}")))
 }

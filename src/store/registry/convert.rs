@@ -41,7 +41,7 @@ pub(super) fn build(s: &RegistrySnapshot, regions: &[Region]) -> Result<Registry
         }
     }
     let mut coordinators = Vec::with_capacity(s.coordinators.len());
-    for row in &s.coordinators {
+    for row in s.coordinators.iter().filter(|c| c.active) {
         match coordinator_of(row) {
             Ok(c) => coordinators.push((row.region.clone(), c)),
             Err(e) => bad(format!("coordinador «{}» almacenado: {e}", row.id)),
@@ -170,5 +170,6 @@ pub(super) fn coordinator_row(
         roles: serde_json::to_string(&c.roles).unwrap_or_else(|_| "[]".into()),
         shifts: serde_json::to_string(&c.shifts).unwrap_or_else(|_| "[]".into()),
         position,
+        active: true,
     }
 }

@@ -3,14 +3,17 @@
 //! deployment's geography (time zones, folio prefixes, municipalities), which stored reports
 //! are counted and numbered by, and change with a deploy rather than a coordinator's edit.
 //!
-//! Every write goes through [`Store::change_registry`] (`change.rs`): it bumps the version,
+//! Every write goes through [`Store::change_registry`] (`change.rs`; what each change does to
+//! the rows is `apply.rs`): it bumps the version,
 //! applies the change to the stored rows in memory, validates the whole result with the
 //! rules of `check-config` and only then writes the rows and their audit entries, all in one
 //! transaction. A reader therefore only ever finds a valid registry, and a replica that sees
 //! the version move reloads it whole.
 
+mod apply;
 mod change;
 mod convert;
+mod requests;
 mod rows_write;
 mod trail;
 
@@ -22,6 +25,7 @@ use super::db::{dispatch, Conn, Either};
 use super::{Store, StoreError};
 
 pub use change::{RegistryChange, RegistryWrite, RegistryWriteError};
+pub use requests::{RegistryRequestRow, RequestSettlement};
 
 const SELECT_VERSION: &str = "SELECT version FROM registry_state WHERE id = 1";
 const SELECT_GROUPS: &str = "SELECT * FROM registry_groups ORDER BY position, id";
@@ -66,6 +70,8 @@ pub struct RegistryCoordinatorRow {
     pub roles: String,
     pub shifts: String,
     pub position: i64,
+    /// Inactive coordinators are neither notified nor escalated to.
+    pub active: bool,
 }
 
 /// Every stored row of the registry at one version.

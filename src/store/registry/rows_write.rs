@@ -9,6 +9,8 @@ pub(super) enum Write {
     Group(RegistryGroupRow),
     NewMember(RegistryMemberRow),
     Member(RegistryMemberRow),
+    /// A member and their group (the last member leaving deactivates it).
+    MemberAndGroup(RegistryMemberRow, RegistryGroupRow),
     Coordinator(RegistryCoordinatorRow),
     DeleteCoordinator(String),
     GroupMembers(Vec<String>),
@@ -28,10 +30,11 @@ const UPDATE_MEMBER: &str = "\
 UPDATE registry_members SET group_id = $2, name = $3, phone = $4, bsuid = $5, role = $6,
     active = $7 WHERE id = $1";
 const UPSERT_COORDINATOR: &str = "\
-INSERT INTO registry_coordinators (id, region, name, phone, bsuid, roles, shifts, position)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO registry_coordinators
+    (id, region, name, phone, bsuid, roles, shifts, position, active)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (id) DO UPDATE SET region = $2, name = $3, phone = $4, bsuid = $5, roles = $6,
-    shifts = $7, position = $8";
+    shifts = $7, position = $8, active = $9";
 const DELETE_COORDINATOR: &str = "DELETE FROM registry_coordinators WHERE id = $1";
 const DELETE_GROUP_MEMBERS: &str = "DELETE FROM registry_members WHERE group_id = $1";
 const DELETE_ALL: [&str; 3] = [
@@ -57,17 +60,12 @@ pub(super) async fn store_rows(
         }
         Write::NewMember(m) => Ok(Some(insert_member(&mut conn, m).await?)),
         Write::Member(m) => {
-            dispatch!(&mut conn, |c| sqlx::query(UPDATE_MEMBER)
-                .bind(m.id)
-                .bind(&m.group_id)
-                .bind(&m.name)
-                .bind(&m.phone)
-                .bind(&m.bsuid)
-                .bind(&m.role)
-                .bind(m.active)
-                .execute(&mut **c)
-                .await
-                .map(drop))?;
+            update_member(&mut conn, m).await?;
+            Ok(None)
+        }
+        Write::MemberAndGroup(m, g) => {
+            update_member(&mut conn, m).await?;
+            upsert_group(&mut conn, g).await?;
             Ok(None)
         }
         Write::Coordinator(r) => {
@@ -132,6 +130,20 @@ async fn upsert_group(conn: &mut Conn<'_>, g: &RegistryGroupRow) -> Result<(), s
         .map(drop))
 }
 
+async fn update_member(conn: &mut Conn<'_>, m: &RegistryMemberRow) -> Result<(), sqlx::Error> {
+    dispatch!(conn, |c| sqlx::query(UPDATE_MEMBER)
+        .bind(m.id)
+        .bind(&m.group_id)
+        .bind(&m.name)
+        .bind(&m.phone)
+        .bind(&m.bsuid)
+        .bind(&m.role)
+        .bind(m.active)
+        .execute(&mut **c)
+        .await
+        .map(drop))
+}
+
 async fn insert_member(conn: &mut Conn<'_>, m: &RegistryMemberRow) -> Result<i64, sqlx::Error> {
     dispatch!(conn, |c| sqlx::query_scalar(INSERT_MEMBER)
         .bind(&m.group_id)
@@ -157,6 +169,7 @@ async fn upsert_coordinator(
         .bind(&r.roles)
         .bind(&r.shifts)
         .bind(r.position)
+        .bind(r.active)
         .execute(&mut **c)
         .await
         .map(drop))

@@ -52,6 +52,6 @@ pub(super) fn coordinator_json(r: &RegistryCoordinatorRow) -> Value {
     let shifts: Value = serde_json::from_str(&r.shifts).unwrap_or(Value::Null);
     json!({
         "id": r.id, "region": r.region, "name": r.name, "phone": masked_phone(&r.phone),
-        "bsuid": masked_bsuid(&r.bsuid), "roles": roles, "shifts": shifts,
+        "bsuid": masked_bsuid(&r.bsuid), "roles": roles, "shifts": shifts, "active": r.active,
     })
 }

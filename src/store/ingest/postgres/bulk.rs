@@ -67,15 +67,15 @@ FROM UNNEST($1::int8[], $2::int8[]) AS w(id, window_us)
 WHERE l.id = w.id";
 
 /// Whether the set-based path covers everything a delivery writes. Coordinator commands
-/// and citizens' follow-ups read the report before they change it, events (group lifecycle, template reviews) are
-/// rare, and a delivery that did not parse gets an audit entry; those deliveries go
+/// and citizens' follow-ups read the report before they change it; requests of the registry
+/// (joining, leaving), events (group lifecycle, template reviews) are rare, and a delivery that did not parse gets an audit entry; those deliveries go
 /// statement by statement (`serial::write_contents`) after the set-based part, in the
 /// same transaction, so they see what it wrote.
 pub(super) fn set_based(b: &IngestBatch) -> bool {
     b.messages.iter().all(|m| {
         !matches!(
             m.plan,
-            Some(MessagePlan::Command(_) | MessagePlan::FollowUp { .. })
+            Some(MessagePlan::Command(_) | MessagePlan::FollowUp { .. } | MessagePlan::Registry(_))
         )
     })
 }

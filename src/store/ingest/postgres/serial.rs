@@ -134,6 +134,25 @@ async fn execute_plan(
             }
         }
         MessagePlan::Command(c) => apply_command(conn, c, message_id).await?,
+        MessagePlan::Registry(r) => {
+            sqlx::query(rsql::INSERT_REGISTRY_REQUEST)
+                .bind(r.kind)
+                .bind(message_id)
+                .bind(r.received_at)
+                .bind(&r.sender_key)
+                .bind(&r.recipient)
+                .bind(&r.phone)
+                .bind(&r.bsuid)
+                .bind(&r.profile_name)
+                .bind(r.privacy_keys_json())
+                .bind(&r.region)
+                .bind(&r.group_id)
+                .bind(&r.code)
+                .bind(&r.new_phone)
+                .bind(&r.new_bsuid)
+                .execute(&mut *conn)
+                .await?;
+        }
         MessagePlan::FollowUp { follow_up, outbox } => {
             // The answer belongs to the report too (see the SQLite writer's twin).
             let report_id = attach_follow_up(conn, follow_up, message_id, at).await?;

@@ -7,7 +7,9 @@ use rusqlite::{Connection, OptionalExtension};
 
 use super::{bind, execute, first_i64, ts};
 use crate::store::audit::AuditEntry;
-use crate::store::ingest::plan::{FollowUp, MessagePlan, NewCommand, NewOutbox, ReportAction};
+use crate::store::ingest::plan::{
+    FollowUp, MessagePlan, NewCommand, NewOutbox, NewRegistryRequest, ReportAction,
+};
 use crate::store::ingest::rules::{self, Origin};
 use crate::store::ingest::statements as rsql;
 
@@ -53,6 +55,7 @@ pub(super) fn execute_plan(
             }
         }
         MessagePlan::Command(c) => apply_command(tx, c, message_id)?,
+        MessagePlan::Registry(r) => insert_registry_request(tx, r, message_id)?,
         MessagePlan::FollowUp { follow_up, outbox } => {
             // The answer belongs to the report too: it shows among the report's messages
             // sent, and a citizen quoting it lands on the same report.
@@ -137,6 +140,34 @@ fn apply_command(tx: &Connection, c: &NewCommand, message_id: i64) -> rusqlite::
     if let Some(notice) = rules::command_notice(c, &origin) {
         insert_outbox(tx, &notice, Some(report_id), Some(message_id))?;
     }
+    Ok(())
+}
+
+fn insert_registry_request(
+    tx: &Connection,
+    r: &NewRegistryRequest,
+    message_id: i64,
+) -> rusqlite::Result<()> {
+    execute(
+        tx,
+        rsql::INSERT_REGISTRY_REQUEST,
+        &[
+            &r.kind,
+            &message_id,
+            &ts(r.received_at),
+            &r.sender_key,
+            &r.recipient,
+            &r.phone,
+            &r.bsuid,
+            &r.profile_name,
+            &r.privacy_keys_json(),
+            &r.region,
+            &r.group_id,
+            &r.code,
+            &r.new_phone,
+            &r.new_bsuid,
+        ],
+    )?;
     Ok(())
 }
 
