@@ -15,8 +15,9 @@ use crate::whatsapp::address::reply_target;
 use crate::whatsapp::InboundMessage;
 
 /// The request `msg` makes of the registry, if any. Only 1:1 chats ask (a Cloud API group
-/// is not a person); a message the classifier would answer with the 9-1-1 or 089 reply is
-/// never read as a request, so an emergency is never swallowed by the join flow.
+/// is not a person); a join phrase in a message the classifier would answer with the 9-1-1
+/// or 089 reply is not read as a request, so an emergency is never swallowed by the join
+/// flow.
 pub fn plan_registry_request(
     registry: &Registry,
     join_words: &JoinWords,
@@ -61,12 +62,17 @@ pub fn plan_registry_request(
         r.new_bsuid = new_bsuid;
         return Some(MessagePlan::Registry(r));
     }
-    if triage.is_some_and(|t| {
-        t.emergency_reply || matches!(t.category, Category::Emergency911 | Category::Tip089)
-    }) {
+    let ask = join_words.parse(msg.body.as_deref(), msg.reply_id.as_deref())?;
+    // Only free text can carry an emergency: `ALTA 4F7K`, `ALTA`, `BAJA` and the button are
+    // commands, whatever the classifier makes of a random code.
+    let free_text = ask == RegistryAsk::Join && msg.reply_id.is_none();
+    if free_text
+        && triage.is_some_and(|t| {
+            t.emergency_reply || matches!(t.category, Category::Emergency911 | Category::Tip089)
+        })
+    {
         return None;
     }
-    let ask = join_words.parse(msg.body.as_deref(), msg.reply_id.as_deref())?;
     let region_of = |g: &str| registry.group(g).map(|g| g.region.clone());
     let plan = match (who.how, ask) {
         (Attribution::Unregistered, RegistryAsk::Join | RegistryAsk::Alta) => {
