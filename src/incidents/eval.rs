@@ -186,6 +186,9 @@ pub const TARGET: (f64, f64) = (0.95, 0.85);
 pub const FLOOR: (f64, f64) = (0.90, 0.80);
 
 #[cfg(test)]
+mod grid;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
