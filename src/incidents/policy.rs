@@ -63,15 +63,15 @@ impl Default for Policy {
     fn default() -> Self {
         Policy {
             radius_m: 400.0,
-            emergency_threshold: 0.0,
+            emergency_threshold: 0.10,
             request_threshold: 0.25,
-            talk_threshold: 0.30,
-            chat_extra: 0.10,
+            talk_threshold: 0.20,
+            chat_extra: 0.05,
             municipality_only: 0.15,
             same_category: 0.05,
             tip_and_patrol: 0.20,
-            shared_place: 0.10,
-            recency: 0.10,
+            shared_place: 0.05,
+            recency: 0.20,
         }
     }
 }
@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn emergencies_take_follow_ups_but_not_requests() {
         let p = Policy::default();
-        assert_eq!(p.threshold("emergency_911", "emergency_911"), Some(0.0));
+        assert_eq!(p.threshold("emergency_911", "emergency_911"), Some(p.emergency_threshold));
         assert!(p
             .threshold("emergency_911", "follow_up")
             .is_some_and(|t| t > 0.0));

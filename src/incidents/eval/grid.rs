@@ -49,3 +49,37 @@ fn grid_on_the_dev_half() {
         println!("dev {p:.3} / {r:.3}  {policy:?}");
     }
 }
+
+#[test]
+#[ignore = "prints a few candidate policies on both halves and the whole file"]
+fn candidates_on_both_halves() {
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/incidents/bursts.jsonl"
+    ))
+    .expect("the labelled bursts");
+    let reports = parse(&file).expect("valid lines");
+    let d = Policy::default();
+    let candidates = [
+        ("default", d.clone()),
+        ("recency 0.1", Policy { recency: 0.1, ..d.clone() }),
+        ("recency 0.1 chat 0.1", Policy { recency: 0.1, chat_extra: 0.1, ..d.clone() }),
+        ("recency 0.15", Policy { recency: 0.15, ..d.clone() }),
+        ("request 0.3", Policy { request_threshold: 0.3, ..d.clone() }),
+        ("emergency 0.15", Policy { emergency_threshold: 0.15, ..d.clone() }),
+        ("chat 0.1", Policy { chat_extra: 0.1, ..d.clone() }),
+        ("shared 0.1", Policy { shared_place: 0.1, ..d.clone() }),
+    ];
+    for (name, p) in candidates {
+        let r = evaluate(&reports, &p);
+        println!(
+            "{name:24} dev {:.3}/{:.3}  held {:.3}/{:.3}  all {:.3}/{:.3}",
+            r.dev.precision(),
+            r.dev.recall(),
+            r.held_out.precision(),
+            r.held_out.recall(),
+            r.all.precision(),
+            r.all.recall()
+        );
+    }
+}
