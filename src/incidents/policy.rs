@@ -144,7 +144,10 @@ mod tests {
     #[test]
     fn emergencies_take_follow_ups_but_not_requests() {
         let p = Policy::default();
-        assert_eq!(p.threshold("emergency_911", "emergency_911"), Some(p.emergency_threshold));
+        assert_eq!(
+            p.threshold("emergency_911", "emergency_911"),
+            Some(p.emergency_threshold)
+        );
         assert!(p
             .threshold("emergency_911", "follow_up")
             .is_some_and(|t| t > 0.0));

@@ -62,13 +62,56 @@ fn candidates_on_both_halves() {
     let d = Policy::default();
     let candidates = [
         ("default", d.clone()),
-        ("recency 0.1", Policy { recency: 0.1, ..d.clone() }),
-        ("recency 0.1 chat 0.1", Policy { recency: 0.1, chat_extra: 0.1, ..d.clone() }),
-        ("recency 0.15", Policy { recency: 0.15, ..d.clone() }),
-        ("request 0.3", Policy { request_threshold: 0.3, ..d.clone() }),
-        ("emergency 0.15", Policy { emergency_threshold: 0.15, ..d.clone() }),
-        ("chat 0.1", Policy { chat_extra: 0.1, ..d.clone() }),
-        ("shared 0.1", Policy { shared_place: 0.1, ..d.clone() }),
+        (
+            "recency 0.1",
+            Policy {
+                recency: 0.1,
+                ..d.clone()
+            },
+        ),
+        (
+            "recency 0.1 chat 0.1",
+            Policy {
+                recency: 0.1,
+                chat_extra: 0.1,
+                ..d.clone()
+            },
+        ),
+        (
+            "recency 0.15",
+            Policy {
+                recency: 0.15,
+                ..d.clone()
+            },
+        ),
+        (
+            "request 0.3",
+            Policy {
+                request_threshold: 0.3,
+                ..d.clone()
+            },
+        ),
+        (
+            "emergency 0.15",
+            Policy {
+                emergency_threshold: 0.15,
+                ..d.clone()
+            },
+        ),
+        (
+            "chat 0.1",
+            Policy {
+                chat_extra: 0.1,
+                ..d.clone()
+            },
+        ),
+        (
+            "shared 0.1",
+            Policy {
+                shared_place: 0.1,
+                ..d.clone()
+            },
+        ),
     ];
     for (name, p) in candidates {
         let r = evaluate(&reports, &p);
