@@ -176,7 +176,7 @@ async fn the_report_page_splits_and_merges_incidents_with_an_audit_trail() {
         assert_ne!(own.id, first.id);
         assert_eq!(own.report_count, 1);
         // A report alone still offers to join another incident.
-        let page = get(&app, Some(&ana.cookie), &split.location().to_owned()).await;
+        let page = get(&app, Some(&ana.cookie), split.location()).await;
         assert!(page.body.contains("Reporte separado"), "{}", page.body);
         assert!(page
             .body
