@@ -207,18 +207,23 @@ fn assess(
     if gap > window || gap < -window {
         return None;
     }
-    let mut signals = vec![
-        Signal::new("región", 1.0, report.region.clone()),
-        Signal::new(
-            "tiempo",
-            1.0 - gap.num_seconds().max(0) as f64 / window.num_seconds() as f64,
-            format!("{} min desde el primer reporte", gap.num_minutes()),
-        ),
-    ];
+    // Signals are written only for incidents past the gates: a region holds thousands of
+    // open reports, and formatting them all would cost more than deciding.
+    let opening = || {
+        vec![
+            Signal::new("región", 1.0, report.region.clone()),
+            Signal::new(
+                "tiempo",
+                1.0 - gap.num_seconds().max(0) as f64 / window.num_seconds() as f64,
+                format!("{} min desde el primer reporte", gap.num_minutes()),
+            ),
+        ]
+    };
     // Strong signals: the same picture, or the same chain message, is the same event
     // wherever in the region it was sent from.
     for m in &incident.members {
         if let Some(name) = same_content(me, m) {
+            let mut signals = opening();
             signals.push(Signal {
                 name,
                 score: 1.0,
@@ -256,6 +261,7 @@ fn assess(
     let (alike, matched, place, extra) = closest?;
     let needed = threshold + extra;
     let mut score = alike;
+    let mut signals = opening();
     signals.push(place);
     let same_category = incident.members.iter().any(|m| m.category == me.category);
     if same_category {
