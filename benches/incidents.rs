@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use alerta::incidents::{Facts, Grouper, NgramTfidf, Policy};
+use alerta::incidents::{Facts, Fitted, Grouper, Policy};
 use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -53,8 +53,9 @@ fn facts(i: usize, start: DateTime<Utc>) -> Facts {
 fn bench(c: &mut Criterion) {
     let start = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
     let texts: Vec<String> = (0..OPEN).map(|i| facts(i, start).text).collect();
-    let meaning = NgramTfidf::fit(texts.iter().map(String::as_str));
-    let mut grouper = Grouper::new(Policy::default(), &meaning);
+    let corpus: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let fitted = Fitted::fit(&corpus);
+    let mut grouper = Grouper::new(Policy::default(), fitted.reader());
     for i in 0..OPEN {
         grouper.add(&facts(i, start));
     }

@@ -17,8 +17,10 @@ use std::fmt;
 use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
-use super::grouping::{Facts, Grouper, Policy};
-use super::meaning::NgramTfidf;
+use super::grouper::Grouper;
+use super::grouping::Facts;
+use super::policy::Policy;
+use super::reading::Fitted;
 
 /// One labelled report.
 #[derive(Debug, Clone, Deserialize)]
@@ -99,13 +101,15 @@ impl fmt::Display for Pairwise {
     }
 }
 
-/// Replays `reports` in `minute` order (ties by id) through a fresh grouper; the IDF is
-/// fitted on the texts replayed (no labels).
+/// Replays `reports` in `minute` order (ties by id) through a fresh grouper; the IDF, the
+/// similarity floor and the street names are fitted on the texts replayed (no labels), as
+/// the service fits them on its recent reports.
 pub fn replay(reports: &[Labelled], policy: &Policy) -> Pairwise {
     let mut ordered: Vec<&Labelled> = reports.iter().collect();
     ordered.sort_by(|a, b| a.minute.cmp(&b.minute).then_with(|| a.id.cmp(&b.id)));
-    let meaning = NgramTfidf::fit(ordered.iter().map(|r| r.text.as_str()));
-    let mut grouper = Grouper::new(policy.clone(), &meaning);
+    let texts: Vec<&str> = ordered.iter().map(|r| r.text.as_str()).collect();
+    let fitted = Fitted::fit(&texts);
+    let mut grouper = Grouper::new(policy.clone(), fitted.reader());
     let start: DateTime<Utc> = DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
     let mut assigned = Vec::with_capacity(ordered.len());
     for (i, r) in ordered.iter().enumerate() {
@@ -182,6 +186,9 @@ pub const TARGET: (f64, f64) = (0.95, 0.85);
 pub const FLOOR: (f64, f64) = (0.90, 0.80);
 
 #[cfg(test)]
+mod grid;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -218,7 +225,15 @@ mod tests {
     }
 
     #[test]
-    fn a_burst_groups_and_a_stranger_in_the_same_colonia_stays_apart() {
+    fn a_burst_groups_and_strangers_in_the_same_colonia_stay_apart() {
+        let mut past_theft = line(
+            "3",
+            None,
+            "me robaron el tanque de gas anoche, pidan rondines",
+            "Villa Bonita",
+            5,
+        );
+        past_theft.category = "patrol".into();
         let file = vec![
             line(
                 "1",
@@ -234,13 +249,7 @@ mod tests {
                 "Villa Bonita",
                 3,
             ),
-            line(
-                "3",
-                None,
-                "me robaron el tanque de gas anoche",
-                "Villa Bonita",
-                5,
-            ),
+            past_theft,
             line(
                 "4",
                 Some("e"),
@@ -248,10 +257,18 @@ mod tests {
                 "Villa Bonita",
                 7,
             ),
+            // Another shooting, on another street, while the first is still told.
+            line(
+                "5",
+                None,
+                "ahora balazos en la calle Mina!!",
+                "Villa Bonita",
+                9,
+            ),
         ];
         let s = replay(&file, &Policy::default());
         assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
-        assert_eq!(s.incidents, 2);
+        assert_eq!(s.incidents, 3);
     }
 
     #[test]

@@ -1,30 +1,39 @@
 //! The decision: does a new report join an open incident, which one, and why.
 //!
-//! A report joins an incident when, against at least one of its reports, all of these hold:
+//! A report may join an incident only when all of these hold (the gates):
 //!
 //! - **region**: the same (incidents never cross the agency's regions);
-//! - **time**: it arrived within the window of the incident's category after the incident's
-//!   first report (an emergency is over in about an hour and a half; a patrol request about
-//!   the same problem keeps coming for days);
-//! - **place**: both location pins within [`Policy::radius_m`], or the same colonia, or —
-//!   when either colonia is unknown — the same municipality;
-//! - **meaning**: the texts' similarity, plus a bonus when the two categories agree,
-//!   reaches the threshold (higher when only the municipality is shared: weak evidence);
+//! - **time**: it arrived within the window of the incident's category after the
+//!   incident's first report ([`Policy::window`]);
+//! - **categories**: the two can be one event ([`Policy::threshold`]): an emergency takes
+//!   follow-ups and comments about it, never a patrol request;
+//! - **place**: against one of the incident's reports, both location pins within
+//!   [`Policy::radius_m`], or the same colonia, or — when a colonia is unknown — the same
+//!   municipality;
+//! - **no different place**: the report does not name a street (or a shop) of its own
+//!   while the incident names others ("ahora por la calle Mina", an hour after shots on
+//!   Yáñez; the pharmacy robbed while the Oxxo's robbery is still being told).
 //!
-//! or when a strong signal matches within the region and the window: the same photo
-//! (content hash) or the same forwarded text.
+//! Then the evidence adds up to a score that must reach the threshold of the incident's
+//! category: how alike the texts read ([`Scale::alike`] of the [`Meaning`], against the
+//! closest of the incident's reports), a shared street or shop, the same category, how
+//! recent the incident's last report is, less a penalty for a tip meeting a patrol
+//! request. The meaning is one input among several, so a better one (sentence embeddings)
+//! changes which pairs stand out without changing this code.
 //!
-//! Among incidents that qualify, the most similar wins, ties to the older incident. Every
-//! decision lists the signals it weighed with their scores, for the audit trail and the
-//! queue. Nothing here reads a clock or a database: the same reports in the same order give
-//! the same incidents.
+//! The same photo (content hash) or the same forwarded text joins within the region and
+//! the window whatever else holds. Among incidents that qualify the highest margin over its
+//! threshold wins, ties to the older incident. Every decision lists the signals it weighed
+//! with their scores; nothing here reads a clock or a database, so the same reports in the
+//! same order give the same incidents.
 
-use std::collections::BTreeMap;
-
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use super::meaning::{Meaning, Vector};
+use super::meaning::{Scale, Vector};
+use super::places::{extract, Places};
+use super::policy::Policy;
+use super::reading::Reader;
 
 /// What grouping knows about a report.
 #[derive(Debug, Clone)]
@@ -56,13 +65,20 @@ pub struct Member {
     pub at: DateTime<Utc>,
     pub pin: Option<(f64, f64)>,
     pub vector: Vector,
+    pub places: Places,
     pub photo: Option<String>,
-    /// The normalised text when the message was forwarded.
-    pub forwarded: Option<String>,
+    /// Hash of the normalised text (empty texts have none), and whether it was forwarded.
+    pub text_hash: Option<u64>,
+    pub forwarded: bool,
 }
 
 impl Member {
-    pub fn new(facts: &Facts, meaning: &dyn Meaning) -> Self {
+    pub fn new(facts: &Facts, reader: &Reader) -> Self {
+        let normalised = crate::triage::normalize(&facts.text);
+        let exclude: Vec<&str> = [facts.colonia.as_deref(), facts.municipality.as_deref()]
+            .into_iter()
+            .flatten()
+            .collect();
         Member {
             report_id: facts.report_id,
             group: facts.group.clone(),
@@ -71,12 +87,11 @@ impl Member {
             category: facts.category.clone(),
             at: facts.at,
             pin: facts.pin,
-            vector: meaning.vector(&facts.text),
+            vector: reader.meaning.vector(&facts.text),
+            places: extract(&facts.text, &exclude, reader.gazetteer),
             photo: facts.photo.clone(),
-            forwarded: facts
-                .forwarded
-                .then(|| crate::triage::normalize(&facts.text))
-                .filter(|t| !t.is_empty()),
+            text_hash: (!normalised.is_empty()).then(|| fnv64(&normalised)),
+            forwarded: facts.forwarded,
         }
     }
 }
@@ -100,57 +115,6 @@ impl Incident {
     }
 }
 
-/// The thresholds; [`Policy::default`] is what the service runs with (README, "Incidents",
-/// says how they were chosen).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Policy {
-    /// Two pins closer than this are the same place.
-    pub radius_m: f64,
-    /// The score (text similarity, plus [`Policy::same_category`] when the categories
-    /// agree) a report needs against one of the incident's reports.
-    pub threshold: f64,
-    /// Added to the score when the two reports have the same category.
-    pub same_category: f64,
-    /// Added to the threshold when only the municipality is shared (no colonia known).
-    pub municipality_only: f64,
-}
-
-impl Default for Policy {
-    fn default() -> Self {
-        Policy {
-            radius_m: 400.0,
-            threshold: 0.40,
-            same_category: 0.10,
-            municipality_only: 0.15,
-        }
-    }
-}
-
-impl Policy {
-    /// How long after an incident's first report another can still be about it: an
-    /// emergency is over within about an hour and a half, a request about one problem
-    /// keeps coming for days. Counted from the first report, so an incident cannot chain
-    /// on for ever.
-    pub fn window(&self, category: &str) -> Duration {
-        match category {
-            "emergency_911" => Duration::minutes(90),
-            "tip_089" => Duration::hours(24),
-            "patrol" => Duration::days(3),
-            "workshop" => Duration::days(7),
-            _ => Duration::hours(12),
-        }
-    }
-
-    /// The longest window: incidents older than this are closed to new reports.
-    pub fn longest_window(&self) -> Duration {
-        ["emergency_911", "tip_089", "patrol", "workshop", "other"]
-            .iter()
-            .map(|c| self.window(c))
-            .max()
-            .unwrap_or_else(|| Duration::days(7))
-    }
-}
-
 /// One piece of evidence and how strongly it matched.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Signal {
@@ -158,6 +122,16 @@ pub struct Signal {
     pub score: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+impl Signal {
+    fn new(name: &'static str, score: f64, detail: impl Into<String>) -> Signal {
+        Signal {
+            name,
+            score: round3(score),
+            detail: Some(detail.into()),
+        }
+    }
 }
 
 /// What was decided for one report.
@@ -172,150 +146,213 @@ pub struct Decision {
     pub meaning: &'static str,
 }
 
+/// A candidate's outcome: its margin over the threshold, the closest report, the signals.
+struct Fit {
+    margin: f64,
+    matched: i64,
+    signals: Vec<Signal>,
+}
+
 /// Decides for `report` (its member form `me`) among `open` incidents.
 pub fn decide(
     policy: &Policy,
-    meaning_name: &'static str,
+    scale: &Scale,
     report: &Facts,
     me: &Member,
     open: &[&Incident],
 ) -> Decision {
-    let mut best: Option<(f64, i64, i64, Vec<Signal>)> = None;
+    let mut best: Option<(f64, i64, Fit)> = None;
     for incident in open {
-        if incident.region != report.region {
-            continue;
-        }
-        let Some(first) = incident.first_at() else {
+        let Some(fit) = assess(policy, scale, report, me, incident) else {
             continue;
         };
-        let window = policy.window(&incident.category);
-        let gap = report.at - first;
-        if gap > window || gap < -window {
-            continue;
-        }
-        let time = Signal {
-            name: "tiempo",
-            score: 1.0 - gap.num_seconds().max(0) as f64 / window.num_seconds() as f64,
-            detail: Some(format!("{} min", gap.num_minutes())),
+        let better = match &best {
+            None => true,
+            Some((m, id, _)) => fit.margin > *m || (fit.margin == *m && incident.id < *id),
         };
-        for m in &incident.members {
-            let Some((score, signals)) = compare(policy, me, m) else {
-                continue;
-            };
-            let better = match &best {
-                None => true,
-                Some((s, id, _, _)) => score > *s || (score == *s && incident.id < *id),
-            };
-            if better {
-                let mut all = vec![Signal {
-                    name: "región",
-                    score: 1.0,
-                    detail: Some(report.region.clone()),
-                }];
-                all.push(time.clone());
-                all.extend(signals);
-                best = Some((score, incident.id, m.report_id, all));
-            }
+        if better {
+            best = Some((fit.margin, incident.id, fit));
         }
     }
     match best {
-        Some((_, id, matched, signals)) => Decision {
+        Some((_, id, fit)) => Decision {
             incident: Some(id),
-            matched_report: Some(matched),
-            signals,
-            meaning: meaning_name,
+            matched_report: Some(fit.matched),
+            signals: fit.signals,
+            meaning: scale.meaning,
         },
         None => Decision {
             incident: None,
             matched_report: None,
             signals: Vec::new(),
-            meaning: meaning_name,
+            meaning: scale.meaning,
         },
     }
 }
 
-/// Whether `me` is about the same event as `other`, with a ranking score and the signals.
-fn compare(policy: &Policy, me: &Member, other: &Member) -> Option<(f64, Vec<Signal>)> {
-    let mut signals = Vec::new();
-    // Strong signals: the same picture, or the same chain message, is the same event
-    // wherever in the region it was sent from.
-    if let (Some(a), Some(b)) = (&me.photo, &other.photo) {
-        if a == b {
-            signals.push(Signal {
-                name: "misma foto",
-                score: 1.0,
-                detail: None,
-            });
-            return Some((2.0, signals));
-        }
-    }
-    if let (Some(a), Some(b)) = (&me.forwarded, &other.forwarded) {
-        if a == b {
-            signals.push(Signal {
-                name: "mismo texto reenviado",
-                score: 1.0,
-                detail: None,
-            });
-            return Some((2.0, signals));
-        }
-    }
-    let distance = match (me.pin, other.pin) {
-        (Some(a), Some(b)) => Some(metres(a, b)),
-        _ => None,
-    };
-    let (place, needed) = match (distance, &me.colonia, &other.colonia) {
-        (Some(d), _, _) if d <= policy.radius_m => (
-            Signal {
-                name: "distancia",
-                score: 1.0 - d / policy.radius_m,
-                detail: Some(format!("{d:.0} m")),
-            },
-            policy.threshold,
-        ),
-        (_, Some(a), Some(b)) if a == b => (
-            Signal {
-                name: "colonia",
-                score: 1.0,
-                detail: Some(a.clone()),
-            },
-            policy.threshold,
-        ),
-        (_, Some(_), Some(_)) => return None,
-        _ => match (&me.municipality, &other.municipality) {
-            (Some(a), Some(b)) if a == b => (
-                Signal {
-                    name: "municipio",
-                    score: 1.0,
-                    detail: Some(a.clone()),
-                },
-                policy.threshold + policy.municipality_only,
-            ),
-            _ => return None,
-        },
-    };
-    let same_category = me.category == other.category;
-    let text = me.vector.cosine(&other.vector);
-    let score = text
-        + if same_category {
-            policy.same_category
-        } else {
-            0.0
-        };
-    if score < needed {
+/// Whether `me` may join `incident`, and with what margin and evidence.
+fn assess(
+    policy: &Policy,
+    scale: &Scale,
+    report: &Facts,
+    me: &Member,
+    incident: &Incident,
+) -> Option<Fit> {
+    if incident.region != report.region {
         return None;
     }
+    let (first, last) = (incident.first_at()?, incident.last_at()?);
+    let window = policy.window(&incident.category);
+    let gap = report.at - first;
+    if gap > window || gap < -window {
+        return None;
+    }
+    // Signals are written only for incidents past the gates: a region holds thousands of
+    // open reports, and formatting them all would cost more than deciding.
+    let opening = || {
+        vec![
+            Signal::new("región", 1.0, report.region.clone()),
+            Signal::new(
+                "tiempo",
+                1.0 - gap.num_seconds().max(0) as f64 / window.num_seconds() as f64,
+                format!("{} min desde el primer reporte", gap.num_minutes()),
+            ),
+        ]
+    };
+    // Strong signals: the same picture, or the same chain message, is the same event
+    // wherever in the region it was sent from.
+    for m in &incident.members {
+        if let Some(name) = same_content(me, m) {
+            let mut signals = opening();
+            signals.push(Signal {
+                name,
+                score: 1.0,
+                detail: None,
+            });
+            return Some(Fit {
+                margin: 10.0,
+                matched: m.report_id,
+                signals,
+            });
+        }
+    }
+    let threshold = policy.threshold(&incident.category, &me.category)?;
+    // The reports in the same place, then the closest of them in meaning.
+    let near: Vec<(&Member, Signal, f64)> = incident
+        .members
+        .iter()
+        .filter_map(|m| same_place(policy, me, m).map(|(s, extra)| (m, s, extra)))
+        .collect();
+    if near.is_empty() {
+        return None;
+    }
+    // The incident's places are all its reports' places.
+    let places: Vec<&Places> = incident.members.iter().map(|m| &m.places).collect();
+    if !me.places.is_empty() && me.places.conflict(&places).is_some() {
+        return None;
+    }
+    let mut closest: Option<(f64, &Member, Signal, f64)> = None;
+    for (m, place, extra) in near {
+        let alike = scale.alike(me.vector.cosine(&m.vector));
+        if closest.as_ref().is_none_or(|(a, ..)| alike > *a) {
+            closest = Some((alike, m, place, extra));
+        }
+    }
+    let (alike, matched, place, extra) = closest?;
+    let needed = threshold + extra;
+    let mut score = alike;
+    let mut signals = opening();
     signals.push(place);
-    signals.push(Signal {
-        name: "categoría",
-        score: if same_category { 1.0 } else { 0.0 },
-        detail: Some(other.category.clone()),
-    });
-    signals.push(Signal {
-        name: "texto",
-        score: round3(text),
-        detail: Some(format!("puntaje {:.2}, umbral {needed:.2}", score)),
-    });
-    Some((score, signals))
+    let same_category = incident.members.iter().any(|m| m.category == me.category);
+    if same_category {
+        score += policy.same_category;
+    }
+    signals.push(Signal::new(
+        "categoría",
+        if same_category { 1.0 } else { 0.0 },
+        format!("{} → {}", incident.category, me.category),
+    ));
+    let penalty = policy.category_penalty(&incident.category, &me.category);
+    if penalty > 0.0 {
+        score -= penalty;
+        signals.push(Signal::new("089 y patrullaje", -penalty, "penalización"));
+    }
+    if let Some(p) = me.places.shared(&places) {
+        score += policy.shared_place;
+        signals.push(Signal::new(
+            "mismo lugar",
+            1.0,
+            format!("{} {}", p.kind.es(), p.name),
+        ));
+    }
+    let since_last = (report.at - last).num_seconds().max(0) as f64;
+    let fade = policy.recency_scale(&incident.category).num_seconds() as f64;
+    let recency = (-since_last / fade).exp();
+    score += policy.recency * recency;
+    signals.push(Signal::new(
+        "actividad reciente",
+        recency,
+        format!(
+            "{} min desde el último reporte",
+            (since_last / 60.0).round()
+        ),
+    ));
+    signals.push(Signal::new(
+        "texto",
+        alike,
+        format!(
+            "{} {:.2} sobre el piso {:.2}; puntaje {:.2}, umbral {:.2}",
+            scale.meaning,
+            me.vector.cosine(&matched.vector),
+            scale.floor,
+            score,
+            needed
+        ),
+    ));
+    (score >= needed).then_some(Fit {
+        margin: score - needed,
+        matched: matched.report_id,
+        signals,
+    })
+}
+
+/// The same photo, or the same text where one of the two was forwarded.
+fn same_content(me: &Member, other: &Member) -> Option<&'static str> {
+    if me.photo.is_some() && me.photo == other.photo {
+        return Some("misma foto");
+    }
+    if (me.forwarded || other.forwarded)
+        && me.text_hash.is_some()
+        && me.text_hash == other.text_hash
+    {
+        return Some("mismo texto reenviado");
+    }
+    None
+}
+
+/// Whether the two reports are in one place, the signal saying how, and what is added to
+/// the threshold (weak evidence asks for more).
+fn same_place(policy: &Policy, me: &Member, other: &Member) -> Option<(Signal, f64)> {
+    if let (Some(a), Some(b)) = (me.pin, other.pin) {
+        let d = metres(a, b);
+        if d <= policy.radius_m {
+            return Some((
+                Signal::new("distancia", 1.0 - d / policy.radius_m, format!("{d:.0} m")),
+                0.0,
+            ));
+        }
+    }
+    match (&me.colonia, &other.colonia) {
+        (Some(a), Some(b)) if a == b => Some((Signal::new("colonia", 1.0, a.clone()), 0.0)),
+        (Some(_), Some(_)) => None,
+        _ => match (&me.municipality, &other.municipality) {
+            (Some(a), Some(b)) if a == b => Some((
+                Signal::new("municipio", 1.0, a.clone()),
+                policy.municipality_only,
+            )),
+            _ => None,
+        },
+    }
 }
 
 fn round3(x: f64) -> f64 {
@@ -337,77 +374,9 @@ fn fold(s: &str) -> String {
     crate::triage::normalize(s)
 }
 
-/// Open incidents held in memory, by region: what the evaluation and the benchmark replay
-/// through, and the shape the store's candidates take.
-pub struct Grouper<'m> {
-    pub policy: Policy,
-    meaning: &'m dyn Meaning,
-    by_region: BTreeMap<String, Vec<Incident>>,
-    next_id: i64,
-}
-
-impl<'m> Grouper<'m> {
-    pub fn new(policy: Policy, meaning: &'m dyn Meaning) -> Self {
-        Grouper {
-            policy,
-            meaning,
-            by_region: BTreeMap::new(),
-            next_id: 1,
-        }
-    }
-
-    /// Decides for `report` and records it: joins the chosen incident or opens one.
-    /// Returns the incident id and the decision.
-    pub fn add(&mut self, report: &Facts) -> (i64, Decision) {
-        let me = Member::new(report, self.meaning);
-        let horizon = report.at - self.policy.longest_window();
-        let incidents = self.by_region.entry(report.region.clone()).or_default();
-        // Incidents no window can reach again leave the index.
-        incidents.retain(|i| i.last_at().is_some_and(|t| t >= horizon));
-        let open: Vec<&Incident> = incidents.iter().collect();
-        let decision = decide(&self.policy, self.meaning.name(), report, &me, &open);
-        let id = match decision.incident {
-            Some(id) => {
-                if let Some(i) = incidents.iter_mut().find(|i| i.id == id) {
-                    i.members.push(me);
-                }
-                id
-            }
-            None => {
-                let id = self.next_id;
-                self.next_id += 1;
-                incidents.push(Incident {
-                    id,
-                    region: report.region.clone(),
-                    category: report.category.clone(),
-                    members: vec![me],
-                });
-                id
-            }
-        };
-        (id, decision)
-    }
-
-    /// What [`Grouper::add`] would decide for `report`, without recording it.
-    pub fn peek(&self, report: &Facts) -> Decision {
-        let me = Member::new(report, self.meaning);
-        let horizon = report.at - self.policy.longest_window();
-        let open: Vec<&Incident> = self
-            .by_region
-            .get(&report.region)
-            .into_iter()
-            .flatten()
-            .filter(|i| i.last_at().is_some_and(|t| t >= horizon))
-            .collect();
-        decide(&self.policy, self.meaning.name(), report, &me, &open)
-    }
-
-    /// Reports held (open incidents' members).
-    pub fn open_reports(&self) -> usize {
-        self.by_region
-            .values()
-            .flatten()
-            .map(|i| i.members.len())
-            .sum()
-    }
+/// FNV-1a, 64 bits: stable across runs and machines.
+fn fnv64(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }

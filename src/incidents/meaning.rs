@@ -67,6 +67,62 @@ pub trait Meaning: Send + Sync {
     fn vector(&self, text: &str) -> Vector;
 }
 
+/// Where "unrelated" sits on a meaning's cosine scale. Character n-grams give two
+/// unrelated reports about 0.03; sentence embeddings give them about 0.85 (every Spanish
+/// WhatsApp message is somewhat like every other). Grouping reads similarity above this
+/// floor, so its thresholds mean the same whichever [`Meaning`] serves it and a better one
+/// only changes which pairs stand out.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Scale {
+    pub meaning: &'static str,
+    /// The median cosine between reports that are (almost all) about different things.
+    pub floor: f64,
+}
+
+/// Pairs measured for the floor: enough for a stable median, few enough that a slow
+/// meaning (an embedding per text) fits it in moments.
+const FLOOR_SAMPLE: usize = 400;
+
+impl Scale {
+    /// Measures the floor on `corpus` (recent reports, or the texts being evaluated; no
+    /// labels): each sampled text against the one half the corpus away, which in a
+    /// stream of reports is a different day and almost always a different event.
+    pub fn measure(meaning: &dyn Meaning, corpus: &[&str]) -> Scale {
+        let n = corpus.len();
+        let step = (n / FLOOR_SAMPLE).max(1);
+        let mut cosines: Vec<f64> = (0..n)
+            .step_by(step)
+            .take(FLOOR_SAMPLE)
+            .filter_map(|i| {
+                let j = (i + n / 2) % n;
+                (i != j).then(|| meaning.vector(corpus[i]).cosine(&meaning.vector(corpus[j])))
+            })
+            .collect();
+        cosines.sort_by(f64::total_cmp);
+        Scale {
+            meaning: meaning.name(),
+            floor: cosines
+                .get(cosines.len() / 2)
+                .copied()
+                .unwrap_or(0.0)
+                .min(0.95),
+        }
+    }
+
+    /// A scale with no floor (tests, and a meaning measured on nothing).
+    pub fn raw(meaning: &dyn Meaning) -> Scale {
+        Scale {
+            meaning: meaning.name(),
+            floor: 0.0,
+        }
+    }
+
+    /// How much more alike than unrelated reports, in [0, 1].
+    pub fn alike(&self, cosine: f64) -> f64 {
+        ((cosine - self.floor) / (1.0 - self.floor)).clamp(0.0, 1.0)
+    }
+}
+
 /// Character n-grams (3 to 5, words padded with a space so beginnings and endings count)
 /// of the normalised text, weighted by sublinear term frequency × inverse document
 /// frequency. The IDF is fitted on a corpus of reports (the agency's recent ones, or the
@@ -194,5 +250,22 @@ mod tests {
         assert!((a.cosine(&a) - 1.0).abs() < 1e-4);
         assert!(m.vector("").is_empty());
         assert_eq!(m.vector("").cosine(&a), 0.0);
+    }
+
+    #[test]
+    fn the_scale_reads_similarity_above_what_unrelated_reports_share() {
+        let m = model();
+        let corpus = [
+            "se oyeron balazos en la colonia",
+            "hay un carro sospechoso en la colonia",
+            "piden patrullaje en la escuela",
+            "se robaron una bici en la calle",
+        ];
+        let scale = Scale::measure(&m, &corpus);
+        assert!(scale.floor > 0.0 && scale.floor < 0.5, "{scale:?}");
+        assert_eq!(scale.alike(scale.floor), 0.0);
+        assert_eq!(scale.alike(1.0), 1.0);
+        assert!(scale.alike(0.6) < 0.6);
+        assert_eq!(Scale::raw(&m).alike(0.4), 0.4);
     }
 }

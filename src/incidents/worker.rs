@@ -12,8 +12,9 @@ use serde_json::json;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
-use super::grouping::{decide, Facts, Incident, Member, Policy};
-use super::meaning::NgramTfidf;
+use super::grouping::{decide, Facts, Incident, Member};
+use super::policy::Policy;
+use super::reading::Fitted;
 use crate::registry::SharedRegistry;
 use crate::routing::{coordinators_for, excerpt, to_coordinator};
 use crate::store::{
@@ -26,7 +27,8 @@ use crate::vocab::{priority_es, Clock};
 pub const GROWTH: [i64; 4] = [5, 10, 25, 50];
 /// Reports placed per pass.
 const BATCH: i64 = 200;
-/// How far back the n-gram weights look, how many texts, and how often they are refitted.
+/// How far back the n-gram weights, the similarity floor and the street names look, how
+/// many texts, and how often they are refitted.
 const CORPUS_DAYS: i64 = 90;
 const CORPUS_TEXTS: i64 = 20_000;
 const REFIT_EVERY: chrono::Duration = chrono::Duration::hours(6);
@@ -39,8 +41,8 @@ pub struct IncidentWorker {
     pub outbox_wakeup: Arc<Notify>,
     pub poll: Duration,
     pub policy: Policy,
-    /// The fitted weights and when they were fitted.
-    meaning: Mutex<Option<(DateTime<Utc>, Arc<NgramTfidf>)>>,
+    /// How texts are read, and when that was fitted.
+    reading: Mutex<Option<(DateTime<Utc>, Arc<Fitted>)>>,
 }
 
 /// What one pass did.
@@ -65,7 +67,7 @@ impl IncidentWorker {
             outbox_wakeup,
             poll,
             policy: Policy::default(),
-            meaning: Mutex::new(None),
+            reading: Mutex::new(None),
         }
     }
 
@@ -90,9 +92,9 @@ impl IncidentWorker {
             .ungrouped_reports(now - self.policy.longest_window(), BATCH)
             .await?;
         if !reports.is_empty() {
-            let meaning = self.meaning(now).await?;
+            let fitted = self.reading(now).await?;
             for r in &reports {
-                if self.place(r, &meaning, now).await? {
+                if self.place(r, &fitted, now).await? {
                     pass.placed += 1;
                 }
             }
@@ -109,8 +111,8 @@ impl IncidentWorker {
         Ok(pass)
     }
 
-    async fn meaning(&self, now: DateTime<Utc>) -> Result<Arc<NgramTfidf>, StoreError> {
-        if let Some((at, m)) = self.meaning.lock().map(|g| g.clone()).ok().flatten() {
+    async fn reading(&self, now: DateTime<Utc>) -> Result<Arc<Fitted>, StoreError> {
+        if let Some((at, m)) = self.reading.lock().map(|g| g.clone()).ok().flatten() {
             if now - at < REFIT_EVERY {
                 return Ok(m);
             }
@@ -119,8 +121,9 @@ impl IncidentWorker {
             .store
             .recent_report_texts(now - chrono::Duration::days(CORPUS_DAYS), CORPUS_TEXTS)
             .await?;
-        let m = Arc::new(NgramTfidf::fit(texts.iter().map(String::as_str)));
-        if let Ok(mut g) = self.meaning.lock() {
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let m = Arc::new(Fitted::fit(&texts));
+        if let Ok(mut g) = self.reading.lock() {
             *g = Some((now, m.clone()));
         }
         Ok(m)
@@ -129,9 +132,10 @@ impl IncidentWorker {
     async fn place(
         &self,
         r: &IncidentSource,
-        meaning: &NgramTfidf,
+        fitted: &Fitted,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
+        let reader = fitted.reader();
         let horizon = r.created_at - self.policy.longest_window();
         let mut incidents: BTreeMap<i64, Incident> = BTreeMap::new();
         // The first colonia told among each incident's reports: where coordinators read
@@ -145,7 +149,7 @@ impl IncidentWorker {
             if let Some(c) = &facts.colonia {
                 colonias.entry(m.incident_id).or_insert_with(|| c.clone());
             }
-            let member = Member::new(&facts, meaning);
+            let member = Member::new(&facts, &reader);
             incidents
                 .entry(m.incident_id)
                 .or_insert_with(|| Incident {
@@ -158,9 +162,9 @@ impl IncidentWorker {
                 .push(member);
         }
         let facts = self.facts(r);
-        let me = Member::new(&facts, meaning);
+        let me = Member::new(&facts, &reader);
         let open: Vec<&Incident> = incidents.values().collect();
-        let decision = decide(&self.policy, "ngramas-tfidf", &facts, &me, &open);
+        let decision = decide(&self.policy, &reader.scale, &facts, &me, &open);
         let placement = Placement {
             report: r.clone(),
             incident: decision.incident,

@@ -44,7 +44,7 @@ const NOTICE_MARKERS: &[&str] = &[
 pub const CATALOGUE: [PurposeDef; 20] = [
     PurposeDef {
         purpose: "reply_emergency",
-        markers: &["folio", "estado", "numeros"],
+        markers: &["folio", "estado", "numeros", "incidente"],
         template: TemplateDef {
             name: "alerta_llame_911",
             language: ES_MX,
@@ -55,7 +55,7 @@ pub const CATALOGUE: [PurposeDef; 20] = [
     },
     PurposeDef {
         purpose: "reply_tip",
-        markers: &["folio", "estado"],
+        markers: &["folio", "estado", "incidente"],
         template: TemplateDef {
             name: "alerta_denuncia_089",
             language: ES_MX,
@@ -66,7 +66,7 @@ pub const CATALOGUE: [PurposeDef; 20] = [
     },
     PurposeDef {
         purpose: "reply_ack",
-        markers: &["folio", "estado", "region"],
+        markers: &["folio", "estado", "region", "incidente"],
         template: TemplateDef {
             name: "alerta_acuse_folio",
             language: ES_MX,
@@ -271,7 +271,7 @@ pub const CATALOGUE: [PurposeDef; 20] = [
     },
     PurposeDef {
         purpose: "reporter_status",
-        markers: &["folio", "estado"],
+        markers: &["folio", "estado", "incidente"],
         template: TemplateDef {
             name: "alerta_estado_reporte",
             language: ES_MX,

@@ -26,6 +26,14 @@ pub const MERGEABLE: [&str; 11] = [
     "operator_reply",
 ];
 
+/// Answers to a reporter that name the incident their report joined, when it joined one.
+const INCIDENT_AWARE: [&str; 4] = [
+    "reply_emergency",
+    "reply_tip",
+    "reply_ack",
+    "reporter_status",
+];
+
 /// Merged messages are capped so they stay readable and under Meta's 4,096 characters.
 pub const MAX_MERGED: usize = 8;
 
@@ -169,6 +177,7 @@ async fn vars_for(
         "codigo",
         "vence",
         "motivo",
+        "incidente",
     ] {
         if let Some(v) = params.get(key) {
             vars.insert(key, value_text(v));
@@ -185,12 +194,27 @@ async fn vars_for(
     if let Some(report) = &report {
         vars.insert("folio", report.folio.clone());
         vars.insert("estado", replies.status_word(&report.status));
+        // A reporter whose report joined an incident another report opened hears the
+        // incident's folio too: texts are rendered at send time, so an answer still waiting
+        // when grouping placed the report (a burst's answers to one group go 6 s apart)
+        // names the incident.
+        if INCIDENT_AWARE.contains(&row.purpose.as_str()) {
+            if let Some(incident) = store.incident_of_report(report.id).await? {
+                if incident.lead_folio != report.folio {
+                    vars.insert("incidente", incident.lead_folio);
+                    variant = Some("incidente");
+                }
+            }
+        }
     }
     match row.purpose.as_str() {
         "reply_follow_up" if report.is_none() => variant = Some("none"),
         "reporter_status" => {
             if let Some(status) = params.get("status").and_then(Value::as_str) {
                 vars.insert("estado", replies.status_word(status));
+            }
+            if vars.contains_key("incidente") && vars.get("incidente") != vars.get("folio") {
+                variant = Some("incidente");
             }
         }
         "join_received" | "invite_code" | "invite_refused" => {

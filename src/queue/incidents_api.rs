@@ -162,7 +162,7 @@ async fn one(
 /// An operator's correction of grouping.
 #[derive(Deserialize, ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
-enum IncidentAction {
+pub(crate) enum IncidentAction {
     /// The report belongs where grouping put it.
     Confirm,
     /// The report is about something else: it opens its own incident.
@@ -197,10 +197,23 @@ async fn act(
 ) -> ApiResult<Json<IncidentAfter>> {
     let action: IncidentAction = serde_json::from_slice(&body)
         .map_err(|e| AppError::BadRequest(format!("acción inválida: {e}")))?;
+    let incident = correct(&state, &who, &folio, action).await?;
+    Ok(Json(IncidentAfter { incident }))
+}
+
+/// Applies an operator's correction to the report `folio` (the API and the report page's
+/// buttons): checks the role and the region, writes the change and its audit entry, and
+/// returns the report's incident afterwards.
+pub(crate) async fn correct(
+    state: &AppState,
+    who: &Principal,
+    folio: &str,
+    action: IncidentAction,
+) -> Result<Option<IncidentRow>, AppError> {
     if !who.may(Permission::MarkDuplicate) {
         return Err(AppError::Forbidden);
     }
-    let report = visible_report(&state, &who, &folio).await?;
+    let report = visible_report(state, who, folio).await?;
     let (actor, now, store) = (who.actor(), Utc::now(), &state.store);
     let refused = |e: IncidentEditError| AppError::Conflict(e.to_string());
     match action {
@@ -215,7 +228,7 @@ async fn act(
                 .map_err(refused)?;
         }
         IncidentAction::Merge { into } => {
-            let target = visible_report(&state, &who, &into).await?;
+            let target = visible_report(state, who, &into).await?;
             let (Some(from), Some(to)) = (
                 store.incident_of_report(report.id).await?,
                 store.incident_of_report(target.id).await?,
@@ -228,6 +241,5 @@ async fn act(
                 .map_err(refused)?;
         }
     }
-    let incident = store.incident_of_report(report.id).await?;
-    Ok(Json(IncidentAfter { incident }))
+    Ok(store.incident_of_report(report.id).await?)
 }

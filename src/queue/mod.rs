@@ -11,7 +11,7 @@ pub mod client_addr;
 pub mod credentials;
 pub mod detail;
 pub mod export_stream;
-mod incidents_api;
+pub(crate) mod incidents_api;
 pub mod login_throttle;
 pub mod map;
 pub mod media;

@@ -281,3 +281,41 @@ async fn ana(app: &TestApp, folio: &str) -> Vec<String> {
         .map(|t| t.action)
         .collect()
 }
+
+/// Issue 20, part 2: each reporter gets their own answer with their folio, and when their
+/// report joined the incident before the answer went, the incident's folio too.
+#[tokio::test]
+async fn a_joined_reports_answer_names_the_incidents_folio() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let clock = Clock::manual(Utc::now());
+        let mut burst = Vec::new();
+        for (i, (from, text)) in BURST.iter().take(3).enumerate() {
+            burst.push(post(&app, &format!("w.a{i}"), from, text).await);
+        }
+        // The worker places the reports before the sender renders their answers, as it
+        // does when a burst's answers wait their turn.
+        crate::helpers::outbox::drain(&app, &app.state.sender(clock.clone()).unwrap(), &clock)
+            .await;
+        let rows = app.state.store.outbox().await.unwrap();
+        let answer = |report: &ReportRow| {
+            let row = rows
+                .iter()
+                .find(|o| o.report_id == Some(report.id) && o.purpose == "reply_emergency")
+                .unwrap_or_else(|| panic!("an answer for {}", report.folio));
+            crate::fake_graph::text_of(&crate::outbox::payload(row))
+        };
+        let lead = &burst[0].folio;
+        let first = answer(&burst[0]);
+        assert!(first.contains(lead.as_str()), "{first}");
+        assert!(!first.contains("incidente"), "{first}");
+        for r in &burst[1..] {
+            let text = answer(r);
+            assert!(text.contains(&r.folio), "{text}");
+            assert!(
+                text.contains(&format!("dentro del incidente {lead}")),
+                "{text}"
+            );
+        }
+    }
+}

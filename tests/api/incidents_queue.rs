@@ -10,7 +10,7 @@ use crate::helpers::session::login;
 use crate::helpers::{backends, TestApp};
 use crate::incidents::{post, BURST};
 use crate::queue_api::users;
-use crate::web::get;
+use crate::web::{get, post as web_post};
 
 /// The top-level rows of a queue page or fragment, by folio, in order.
 fn row_folios(html: &str) -> Vec<String> {
@@ -110,5 +110,132 @@ async fn an_incident_is_one_queue_row_and_the_report_page_names_it() {
         )
         .await;
         assert_eq!(page.status, StatusCode::NOT_FOUND);
+    }
+}
+
+/// Issue 20, part 1: an operator corrects grouping from the report page (split, merge,
+/// confirm), with the session's CSRF token, and every correction is in the audit trail.
+#[tokio::test]
+async fn the_report_page_splits_and_merges_incidents_with_an_audit_trail() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        users(&app).await;
+        let mut burst = Vec::new();
+        for (i, (from, text)) in BURST.iter().take(3).enumerate() {
+            burst.push(post(&app, &format!("w.e{i}"), from, text).await);
+        }
+        app.state
+            .incidents(Clock::manual(Utc::now()))
+            .tick()
+            .await
+            .unwrap();
+        let store = &app.state.store;
+        let first = store
+            .incident_of_report(burst[0].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(first.report_count, 3);
+        let (lead, joined) = (burst[0].folio.as_str(), burst[2].folio.as_str());
+        let ana = login(&app, "op_centro").await;
+        let page = get(&app, Some(&ana.cookie), &format!("/reportes/{joined}")).await;
+        assert!(page.body.contains("Separar del incidente"), "{}", page.body);
+        assert!(page.body.contains("Unir incidentes"));
+        let uri = format!("/reportes/{joined}/incidente");
+
+        // Without the session's token nothing changes.
+        let forged = web_post(&app, &ana, &uri, &[("action", "split")]).await;
+        assert_eq!(forged.status, StatusCode::FORBIDDEN);
+        assert_eq!(
+            store
+                .incident_of_report(burst[2].id)
+                .await
+                .unwrap()
+                .unwrap()
+                .id,
+            first.id
+        );
+
+        let split = web_post(
+            &app,
+            &ana,
+            &uri,
+            &[("csrf", ana.csrf.as_str()), ("action", "split")],
+        )
+        .await;
+        assert_eq!(split.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            split.location(),
+            format!("/reportes/{joined}?ok=incident_split")
+        );
+        let own = store
+            .incident_of_report(burst[2].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_ne!(own.id, first.id);
+        assert_eq!(own.report_count, 1);
+        // A report alone still offers to join another incident.
+        let page = get(&app, Some(&ana.cookie), split.location()).await;
+        assert!(page.body.contains("Reporte separado"), "{}", page.body);
+        assert!(page
+            .body
+            .contains("Este reporte no está agrupado con otros."));
+
+        // The first report cannot be split out: the page says why.
+        let refused = web_post(
+            &app,
+            &ana,
+            &format!("/reportes/{lead}/incidente"),
+            &[("csrf", ana.csrf.as_str()), ("action", "split")],
+        )
+        .await;
+        assert_eq!(refused.status, StatusCode::CONFLICT);
+        assert!(refused.body.contains("es el primero del incidente"));
+
+        let merge = web_post(
+            &app,
+            &ana,
+            &uri,
+            &[
+                ("csrf", ana.csrf.as_str()),
+                ("action", "merge"),
+                ("into", lead),
+            ],
+        )
+        .await;
+        assert_eq!(merge.status, StatusCode::SEE_OTHER);
+        let back = store
+            .incident_of_report(burst[2].id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((back.id, back.report_count), (first.id, 3));
+
+        let confirm = web_post(
+            &app,
+            &ana,
+            &format!("/reportes/{}/incidente", burst[1].folio),
+            &[("csrf", ana.csrf.as_str()), ("action", "confirm")],
+        )
+        .await;
+        assert_eq!(confirm.status, StatusCode::SEE_OTHER);
+
+        let by_ana = |folio: String| async move {
+            store
+                .audit_trail("report", &folio)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.actor == "user:op_centro")
+                .map(|t| t.action)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            by_ana(joined.to_owned()).await,
+            ["incident.split", "incident.merged"]
+        );
+        assert_eq!(by_ana(lead.to_owned()).await, ["incident.merged_in"]);
+        assert_eq!(by_ana(burst[1].folio.clone()).await, ["incident.confirmed"]);
     }
 }

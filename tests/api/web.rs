@@ -90,7 +90,7 @@ pub(crate) async fn get(app: &TestApp, cookie: Option<&str>, uri: &str) -> Resp 
     send(app, req.body(Body::empty()).unwrap()).await
 }
 
-async fn post(app: &TestApp, s: &Session, uri: &str, pairs: &[(&str, &str)]) -> Resp {
+pub(crate) async fn post(app: &TestApp, s: &Session, uri: &str, pairs: &[(&str, &str)]) -> Resp {
     let req = Request::post(uri)
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::COOKIE, &s.cookie)

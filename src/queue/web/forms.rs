@@ -91,6 +91,9 @@ pub fn flash(ok: &str) -> Option<&'static str> {
         "mark_duplicate" => "Reporte marcado como duplicado.",
         "reopen" => "Reporte reabierto.",
         "contact" => "Contacto mostrado; el acceso quedó registrado.",
+        "incident_confirm" => "Confirmado: el reporte pertenece al incidente.",
+        "incident_split" => "Reporte separado: ahora es un incidente propio.",
+        "incident_merge" => "Incidentes unidos.",
         _ => return None,
     })
 }

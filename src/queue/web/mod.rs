@@ -9,6 +9,7 @@ mod assets;
 mod audit_wording;
 pub(crate) mod fallback;
 mod forms;
+mod incident_form;
 mod incident_rows;
 mod login;
 mod map;
@@ -45,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/reportes/{folio}", get(report::page))
         .route("/reportes/{folio}/accion", post(report::act))
         .route("/reportes/{folio}/contacto", post(report::contact))
+        .route("/reportes/{folio}/incidente", post(incident_form::act))
         .route("/mapa", get(map::page))
         .route("/resumen", get(summary::page))
         .route("/resumen/descargar", get(summary::download))

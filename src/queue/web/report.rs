@@ -118,7 +118,12 @@ async fn show(
 
 /// An action the service refused: the operator sees why on the report page itself, with
 /// the error's status (409 held by someone else, 400 invalid, 403 not allowed).
-async fn refused(state: &AppState, user: &WebUser, folio: &str, e: AppError) -> Response {
+pub(super) async fn refused(
+    state: &AppState,
+    user: &WebUser,
+    folio: &str,
+    e: AppError,
+) -> Response {
     if !is_user_error(&e) {
         return error_page(e, Some(user));
     }
@@ -137,7 +142,7 @@ async fn refused(state: &AppState, user: &WebUser, folio: &str, e: AppError) -> 
     show(state, user, folio, status, shown).await
 }
 
-fn bad_form() -> Response {
+pub(super) fn bad_form() -> Response {
     error_message(
         StatusCode::BAD_REQUEST,
         "Formulario no válido",
