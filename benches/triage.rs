@@ -3,11 +3,17 @@
 //! `cargo bench --bench triage`: rules only, without the vectors (rules, naive Bayes and the
 //! calibrated stage), and combined (with the distilled vectors: the message vector, its
 //! regression and the three nearest examples).
+//!
+//! `encoder/…`: the multilingual-e5-small sentence embedding (`triage::encoder`) of one
+//! message, short (~10 words) and 80 words, when the weights are where the README's set-up
+//! puts them (`models/e5-small-q4.bin` or `ALERTA_E5_WEIGHTS`); skipped with a message
+//! otherwise.
 
 use std::fs;
 use std::hint::black_box;
 use std::path::Path;
 
+use alerta::triage::encoder::{Encoder, DEFAULT_WEIGHTS, WEIGHTS_ENV};
 use alerta::triage::eval::{parse_corpus, LabelledExample};
 use alerta::triage::{normalize, Classifier};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -97,5 +103,39 @@ fn bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench);
+/// A short report and an 80-word voice-note-style one.
+const SHORT: &str = "se escuchan balazos en la colonia, manden patrulla";
+const LONG_80: &str = "bueno pues les cuento que hoy en la mañana como a eso de las siete \
+    cuando salí a tirar la basura vi que en la esquina de la calle Allende estaba una \
+    camioneta gris sin placas con dos muchachos adentro que nomás se quedaban viendo las \
+    casas y tomando fotos con el celular y una vecina me dijo que ayer también estuvieron \
+    ahí como dos horas y que en la otra cuadra se metieron a robar a una casa la semana \
+    pasada entonces sí estamos preocupados y queremos que pase una patrulla más seguido";
+
+fn bench_encoder(c: &mut Criterion) {
+    let path = std::env::var_os(WEIGHTS_ENV)
+        .filter(|p| !p.is_empty())
+        .map_or_else(
+            || Path::new(env!("CARGO_MANIFEST_DIR")).join(DEFAULT_WEIGHTS),
+            Into::into,
+        );
+    let encoder = match Encoder::load(&path) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("encoder benches skipped: {e} (README, \"The semantic pass\")");
+            return;
+        }
+    };
+    let mut group = c.benchmark_group("encoder");
+    group.sample_size(20);
+    group.throughput(Throughput::Elements(1));
+    for (name, text) in [("embed_short", SHORT), ("embed_80_words", LONG_80)] {
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(encoder.embed(black_box(text))))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, bench, bench_encoder);
 criterion_main!(benches);

@@ -26,7 +26,7 @@ const MAGIC: &[u8; 8] = b"ALRTVEC1";
 pub type SemVec = [f32; DIM];
 
 // `dot` walks the vector eight lanes at a time.
-const _: () = assert!(DIM % 8 == 0);
+const _: () = assert!(DIM.is_multiple_of(8));
 
 /// The vectors file could not be used; the classifier then runs without the semantic pass.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
