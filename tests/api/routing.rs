@@ -367,17 +367,19 @@ async fn escalation_fires_once_per_step_even_with_two_workers() {
 async fn the_pair_limit_spaces_messages_to_one_coordinator_by_six_seconds() {
     let app = TestApp::new(Backend::Sqlite).await;
     let texts = [
+        // Three problems on three named streets: grouping keeps them apart (a different
+        // street is a veto), so each opens its own incident and its own notice.
         (
             LAURA,
-            "pueden mandar rondines por la escuela en la salida xfa",
+            "pueden mandar rondines por la calle Yanez a la salida de la escuela xfa",
         ),
         (
             JOSE,
-            "pueden mandar la patrulla a dar rondines en la noche xfa",
+            "pueden mandar la patrulla a dar rondines en la calle Morelos en la noche xfa",
         ),
         (
             MARIA.0,
-            "se juntan muchachos a tomar en el parque de la Jalisco, pedimos patrulla",
+            "se juntan muchachos a tomar en el parque de la calle Jalisco, pedimos patrulla",
         ),
     ];
     for (i, (from, text)) in texts.iter().enumerate() {
