@@ -65,7 +65,9 @@ fn net_rates(y: &[usize], pred: &[usize], probs: &[[f32; 6]], t: f64) -> (f64, f
 }
 
 /// The 9-1-1 threshold: the highest that keeps recall at the target within the
-/// false-emergency limit; when no threshold does both, the most recall the limit allows.
+/// false-emergency limit; when no threshold does both, the most recall the limit allows,
+/// and of the thresholds that reach it the highest, since a lower one would only add
+/// false emergencies for the same recall.
 pub(super) fn choose_emergency_threshold(
     y: &[usize],
     pred: &[usize],
@@ -91,7 +93,7 @@ pub(super) fn choose_emergency_threshold(
         .iter()
         .copied()
         .fold(None, |acc: Option<(f64, f64, f64)>, x| match acc {
-            Some(a) if a.1 >= x.1 => Some(a),
+            Some(a) if a.1 > x.1 => Some(a),
             _ => Some(x),
         })
         .unwrap_or_else(|| {

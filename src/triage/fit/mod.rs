@@ -407,6 +407,26 @@ mod tests {
     }
 
     #[test]
+    fn threshold_takes_the_highest_of_equal_recall_within_the_limit() {
+        // Ten emergencies, one of them as unlikely as the non-emergencies (0.01), so
+        // recall 0.99 is out of reach within the limit; one non-emergency at 0.15. Every
+        // threshold from 0.02 to 0.50 reaches recall 0.9, those up to 0.15 with one false
+        // emergency (0.025, inside the limit): the highest, 0.50, reaches it with none.
+        let mut y = vec![0; 10];
+        y.extend(vec![1; 40]);
+        let pred = vec![5; 50];
+        let p = |e: f32| [e, 0.0, 0.0, 0.0, 0.0, 1.0 - e];
+        let mut probs = vec![p(0.5); 9];
+        probs.push(p(0.01));
+        probs.push(p(0.15));
+        probs.extend(vec![p(0.01); 39]);
+        let (t, recall, fe) = choose_emergency_threshold(&y, &pred, &probs);
+        assert!((recall - 0.9).abs() < 1e-9, "{recall}");
+        assert!(fe == 0.0, "{fe}");
+        assert!((0.495..0.505).contains(&t), "{t}");
+    }
+
+    #[test]
     fn ece_is_zero_when_confidence_matches_accuracy() {
         let y = [0, 0, 1, 1];
         let probs = [[0.5, 0.5, 0.0, 0.0, 0.0, 0.0]; 4];
