@@ -7,11 +7,11 @@ use alerta::triage::{Category, Classifier, Input, SAFETY_NET_RULE};
 use crate::helpers::{Backend, TestApp, MARIA};
 use crate::outbox::{post_text, rows_for};
 
-/// Extortion that turns into a beating as it is written: the shipped model picks the
-/// 089 tip (it reads "derecho de piso") but gives an emergency a probability above the
-/// net's threshold, which is what the net is for.
-const POSSIBLE: &str = "vinieron otra vez a la tienda a pedir derecho de piso y le estan \
-                        pegando a mi hermano porque no quiso dar, menchaca calle 5 de mayo";
+/// An armed robbery in progress written the way a phone and a hurry write it ("wyes con
+/// fusca", "esk"): the shipped model picks `other` but gives an emergency a probability
+/// above the net's threshold, which is what the net is for.
+const POSSIBLE: &str = "aki en la esk d la 5 d mayo andan 2 wyes con fusca asaltando a la raza \
+                        q sale del oxxo";
 
 #[tokio::test]
 async fn a_possible_emergency_gets_the_911_reply_and_a_critical_report() {
