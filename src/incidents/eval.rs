@@ -18,7 +18,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 
 use super::grouper::Grouper;
-use super::grouping::Facts;
+use super::grouping::{Decision, Facts};
 use super::policy::Policy;
 use super::reading::Fitted;
 
@@ -105,14 +105,26 @@ impl fmt::Display for Pairwise {
 /// similarity floor and the street names are fitted on the texts replayed (no labels), as
 /// the service fits them on its recent reports.
 pub fn replay(reports: &[Labelled], policy: &Policy) -> Pairwise {
+    let assigned: Vec<(i64, Option<&str>)> = decisions(reports, policy)
+        .into_iter()
+        .map(|(r, incident, _)| (incident, r.event.as_deref()))
+        .collect();
+    score(&assigned)
+}
+
+/// The replay's decisions in arrival order: each report, its incident and why.
+pub fn decisions<'a>(
+    reports: &'a [Labelled],
+    policy: &Policy,
+) -> Vec<(&'a Labelled, i64, Decision)> {
     let mut ordered: Vec<&Labelled> = reports.iter().collect();
     ordered.sort_by(|a, b| a.minute.cmp(&b.minute).then_with(|| a.id.cmp(&b.id)));
     let texts: Vec<&str> = ordered.iter().map(|r| r.text.as_str()).collect();
     let fitted = Fitted::fit(&texts);
     let mut grouper = Grouper::new(policy.clone(), fitted.reader());
     let start: DateTime<Utc> = DateTime::from_timestamp(1_790_000_000, 0).unwrap_or_default();
-    let mut assigned = Vec::with_capacity(ordered.len());
-    for (i, r) in ordered.iter().enumerate() {
+    let mut out = Vec::with_capacity(ordered.len());
+    for (i, r) in ordered.into_iter().enumerate() {
         let facts = Facts {
             report_id: i as i64,
             group: r.group.clone(),
@@ -126,10 +138,10 @@ pub fn replay(reports: &[Labelled], policy: &Policy) -> Pairwise {
             photo: r.photo.clone(),
             forwarded: r.forwarded,
         };
-        let (incident, _) = grouper.add(&facts);
-        assigned.push((incident, r.event.as_deref()));
+        let (incident, decision) = grouper.add(&facts);
+        out.push((r, incident, decision));
     }
-    score(&assigned)
+    out
 }
 
 fn pairs(n: u64) -> u64 {
@@ -264,6 +276,53 @@ mod tests {
                 "ahora balazos en la calle Mina!!",
                 "Villa Bonita",
                 9,
+            ),
+        ];
+        let s = replay(&file, &Policy::default());
+        assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
+        assert_eq!(s.incidents, 3);
+    }
+
+    #[test]
+    fn also_widens_a_standing_problem_and_again_opens_a_new_emergency() {
+        let patrol = |id: &str, text: &str, minute: i64| {
+            let mut l = line(id, Some("robos"), text, "Tierra Blanca", minute);
+            l.category = "patrol".into();
+            l
+        };
+        let file = vec![
+            patrol(
+                "1",
+                "anoche robaron 2 casas en la calle Allende, pedimos rondines",
+                0,
+            ),
+            // Another street, but it says it adds to the request.
+            patrol(
+                "2",
+                "En la Morelos tambien, anoche se robaron una bici. pedimos patrulla",
+                300,
+            ),
+            line(
+                "3",
+                Some("b1"),
+                "balazos en la calle Allende!!",
+                "Tierra Blanca",
+                900,
+            ),
+            line(
+                "4",
+                Some("b1"),
+                "se oyeron balazos por la allende",
+                "Tierra Blanca",
+                903,
+            ),
+            // Half an hour of quiet, then "otra vez": a new shooting.
+            line(
+                "5",
+                None,
+                "otra vez balazos en la allende!!",
+                "Tierra Blanca",
+                940,
             ),
         ];
         let s = replay(&file, &Policy::default());

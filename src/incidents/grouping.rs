@@ -12,13 +12,23 @@
 //!   municipality;
 //! - **no different place**: the report does not name a street (or a shop) of its own
 //!   while the incident names others ("ahora por la calle Mina", an hour after shots on
-//!   Yáñez; the pharmacy robbed while the Oxxo's robbery is still being told).
+//!   Yáñez; the pharmacy robbed while the Oxxo's robbery is still being told). A standing
+//!   problem (patrol, tip, talk) spans a street's shops, and a report that says it adds
+//!   to one ("en la Morelos también") may name the next street;
+//! - **not again**: an emergency report saying "otra vez", "de nuevo" or "otro asalto"
+//!   does not join an emergency that has been quiet for [`Policy::again_quiet`];
+//! - **no contradicting detail**: the report does not describe a thing the incident
+//!   describes in another colour (a red motorcycle against the blue one; see
+//!   [`super::details`]).
 //!
 //! Then the evidence adds up to a score that must reach the threshold of the incident's
 //! category: how alike the texts read ([`Scale::alike`] of the [`Meaning`], against the
-//! closest of the incident's reports), a shared street or shop, the same category, how
-//! recent the incident's last report is, less a penalty for a tip meeting a patrol
-//! request. The meaning is one input among several, so a better one (sentence embeddings)
+//! closest of the incident's reports), a shared street or shop, a shared coloured thing,
+//! the same category, how recent the incident's last report is, a report saying it adds
+//! to what was told ("también", "apoyamos"), a follow-up meeting a request, less a penalty
+//! for a tip meeting a patrol request. Against a standing problem the threshold is higher
+//! when the report names none of the incident's places or things: such reports come
+//! hours apart whatever they are about, so the colonia and the time between say little. The meaning is one input among several, so a better one (sentence embeddings)
 //! changes which pairs stand out without changing this code.
 //!
 //! The same photo (content hash) or the same forwarded text joins within the region and
@@ -30,9 +40,10 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::details::Details;
 use super::meaning::{Scale, Vector};
-use super::places::{extract, Places};
-use super::policy::Policy;
+use super::places::{extract, Kind, Places};
+use super::policy::{Family, Policy};
 use super::reading::Reader;
 
 /// What grouping knows about a report.
@@ -66,6 +77,8 @@ pub struct Member {
     pub pin: Option<(f64, f64)>,
     pub vector: Vector,
     pub places: Places,
+    /// Coloured things it describes, and whether it tells a new occurrence.
+    pub details: Details,
     pub photo: Option<String>,
     /// Hash of the normalised text (empty texts have none), and whether it was forwarded.
     pub text_hash: Option<u64>,
@@ -89,6 +102,7 @@ impl Member {
             pin: facts.pin,
             vector: reader.meaning.vector(&facts.text),
             places: extract(&facts.text, &exclude, reader.gazetteer),
+            details: Details::read(&facts.text),
             photo: facts.photo.clone(),
             text_hash: (!normalised.is_empty()).then(|| fnv64(&normalised)),
             forwarded: facts.forwarded,
@@ -248,7 +262,8 @@ fn assess(
     }
     // The incident's places are all its reports' places.
     let places: Vec<&Places> = incident.members.iter().map(|m| &m.places).collect();
-    if !me.places.is_empty() && me.places.conflict(&places).is_some() {
+    let details: Vec<&Details> = incident.members.iter().map(|m| &m.details).collect();
+    if contradicts(policy, me, incident, &places, &details, report.at - last) {
         return None;
     }
     let mut closest: Option<(f64, &Member, Signal, f64)> = None;
@@ -259,7 +274,7 @@ fn assess(
         }
     }
     let (alike, matched, place, extra) = closest?;
-    let needed = threshold + extra;
+    let mut needed = threshold + extra;
     let mut score = alike;
     let mut signals = opening();
     signals.push(place);
@@ -277,13 +292,49 @@ fn assess(
         score -= penalty;
         signals.push(Signal::new("089 y patrullaje", -penalty, "penalización"));
     }
-    if let Some(p) = me.places.shared(&places) {
+    let shared_place = me.places.shared(&places);
+    let shared_detail = me.details.shared(&details);
+    let named = shared_place.is_some() || shared_detail.is_some();
+    let standing = Family::of(&incident.category) != Family::Emergency;
+    // Neighbours about one standing problem name its street, its park or its pick-up;
+    // without that, the colonia and the hours between are weak evidence.
+    if standing && !named {
+        needed += policy.unnamed;
+        signals.push(Signal::new(
+            "sin lugar ni detalle en común",
+            -policy.unnamed,
+            "umbral más alto",
+        ));
+    }
+    if let Some(p) = shared_place {
         score += policy.shared_place;
         signals.push(Signal::new(
             "mismo lugar",
             1.0,
             format!("{} {}", p.kind.es(), p.name),
         ));
+    }
+    // A follow-up asks about a request already made: of the colonia's open requests, the
+    // one it is about is usually the one it reads like.
+    if standing && me.category == "follow_up" {
+        score += policy.follow_up;
+        signals.push(Signal::new(
+            "seguimiento",
+            1.0,
+            "pregunta por una solicitud",
+        ));
+    }
+    if me.details.echoes && !me.details.again {
+        score += policy.echo;
+        signals.push(Signal::new(
+            "se suma",
+            1.0,
+            "dice que se suma a lo ya reportado",
+        ));
+    }
+    if let Some(d) = shared_detail {
+        score += policy.shared_detail;
+        signals.push(Signal::new("mismo detalle", 1.0, d.es()));
     }
     let since_last = (report.at - last).num_seconds().max(0) as f64;
     let fade = policy.recency_scale(&incident.category).num_seconds() as f64;
@@ -314,6 +365,38 @@ fn assess(
         matched: matched.report_id,
         signals,
     })
+}
+
+/// Whether the report tells something the incident cannot be: another street or shop,
+/// "otra vez" after the emergency went quiet, or the same thing in another colour.
+fn contradicts(
+    policy: &Policy,
+    me: &Member,
+    incident: &Incident,
+    places: &[&Places],
+    details: &[&Details],
+    since_last: chrono::Duration,
+) -> bool {
+    let emergency = Family::of(&incident.category) == Family::Emergency;
+    if let Some(kind) = me.places.conflict(places) {
+        // An emergency happens at one shop on one street. A standing problem is a street's
+        // shops ("los de la papelería nos sumamos"), and a report that says it adds to it
+        // ("en la Morelos también") may name the next street.
+        let widens = !emergency && (kind == Kind::Shop || me.details.echoes);
+        if !widens {
+            return true;
+        }
+    }
+    // "otra vez balazos" once the burst has gone quiet: a new emergency, however alike it
+    // reads (while reports still come minutes apart it may be the same one going on).
+    if me.details.again
+        && Family::of(&me.category) == Family::Emergency
+        && since_last >= policy.again_quiet
+    {
+        return true;
+    }
+    // The same thing in another colour: another vehicle, another man.
+    me.details.conflict(details).is_some()
 }
 
 /// The same photo, or the same text where one of the two was forwarded.

@@ -5,6 +5,7 @@
 //!   scale ([`Scale`]), and character n-gram TF-IDF, which serves it until the triage
 //!   model's sentence embeddings do;
 //! - [`reading`]: those fitted together on recent reports ([`Fitted`]);
+//! - [`details`]: the coloured things a report describes, and "otra vez";
 //! - [`places`]: the streets, landmarks, schools and shops a report's text names;
 //! - [`policy`]: windows by category, which categories may share an incident, weights and
 //!   thresholds;
@@ -15,6 +16,7 @@
 //! - `worker`: places new reports through the store, the coordinators' notices, and the
 //!   outcome every reporter of an incident hears.
 
+pub mod details;
 pub mod eval;
 pub mod grouper;
 pub mod grouping;

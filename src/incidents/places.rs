@@ -264,6 +264,14 @@ pub fn extract(text: &str, exclude: &[&str], gaz: &Gazetteer) -> Places {
             i += 3;
             continue;
         }
+        // "se fue corriendo por la Campillo": the way someone fled, not the place.
+        if matches!(
+            w,
+            "corriendo" | "huyo" | "huyeron" | "escapo" | "escaparon" | "arranco" | "arrancaron"
+        ) {
+            i += 4;
+            continue;
+        }
         // "no es la casa de la Tabasco": the place it is not.
         if w == "no"
             && toks

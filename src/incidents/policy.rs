@@ -54,9 +54,21 @@ pub struct Policy {
     pub tip_and_patrol: f64,
     /// Added when the report names a street or shop the incident names.
     pub shared_place: f64,
+    /// Added when the report describes a coloured thing the incident describes ("moto
+    /// roja").
+    pub shared_detail: f64,
     /// Added at most for recency (the incident's last report just now), decaying with
     /// [`Policy::recency_scale`].
     pub recency: f64,
+    /// Added to the threshold of a patrol, tip or talk incident when the report names none
+    /// of its places or coloured things.
+    pub unnamed: f64,
+    /// Added when the report says it adds to what was told ("también", "apoyamos").
+    pub echo: f64,
+    /// Added when a follow-up meets a patrol request, a tip or a talk request.
+    pub follow_up: f64,
+    /// How long an emergency incident must have been quiet for "otra vez" to be a new one.
+    pub again_quiet: Duration,
 }
 
 impl Default for Policy {
@@ -66,12 +78,17 @@ impl Default for Policy {
             emergency_threshold: 0.10,
             request_threshold: 0.25,
             talk_threshold: 0.20,
-            chat_extra: 0.05,
+            chat_extra: 0.0,
             municipality_only: 0.15,
             same_category: 0.05,
             tip_and_patrol: 0.20,
             shared_place: 0.05,
+            shared_detail: 0.05,
             recency: 0.20,
+            unnamed: 0.10,
+            echo: 0.15,
+            follow_up: 0.10,
+            again_quiet: Duration::minutes(20),
         }
     }
 }

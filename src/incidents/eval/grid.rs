@@ -126,3 +126,122 @@ fn candidates_on_both_halves() {
         );
     }
 }
+
+#[test]
+#[ignore = "prints the dev half's wrong joins and missed joins, to read what tells events apart"]
+fn errors_on_the_dev_half() {
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/incidents/bursts.jsonl"
+    ))
+    .expect("the labelled bursts");
+    let reports = parse(&file).expect("valid lines");
+    let dev: Vec<Labelled> = reports.iter().filter(|r| is_dev(r)).cloned().collect();
+    let run = decisions(&dev, &Policy::default());
+    for (r, _, d) in &run {
+        let Some(m) = d.matched_report else { continue };
+        let (matched, ..) = &run[m as usize];
+        if r.event.is_none() || r.event != matched.event {
+            println!(
+                "WRONG {} ({:?}) -> {} ({:?})\n  {}\n  {}\n  {:?}",
+                r.id, r.event, matched.id, matched.event, r.text, matched.text, d.signals
+            );
+        }
+    }
+    for (i, (r, incident, _)) in run.iter().enumerate() {
+        let Some(e) = r.event.as_deref() else {
+            continue;
+        };
+        let first = run[..i]
+            .iter()
+            .find(|(o, ..)| o.event.as_deref() == Some(e));
+        if let Some((o, inc, _)) = first {
+            if inc != incident {
+                println!(
+                    "MISSED {} -> {} ({e})\n  {}\n  {}",
+                    r.id, o.id, r.text, o.text
+                );
+            }
+        }
+    }
+}
+
+/// How the weights added for issue 20 were chosen: the dev half's pairs scored inside the
+/// whole file's replay ([`dev_in_context`]), where the other half's reports are there to be
+/// confused with, as in a coordinator's colonia. Keep the highest recall there with
+/// precision ≥ 0.88 there (the floor's 0.90 less a margin: this is half the pairs), then the
+/// highest precision; ties keep the weight as it was.
+#[test]
+#[ignore = "prints the dev half scored in context, and both halves, around the defaults"]
+fn dev_half_in_context() {
+    let file = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/incidents/bursts.jsonl"
+    ))
+    .expect("the labelled bursts");
+    let reports = parse(&file).expect("valid lines");
+    let d = Policy::default();
+    let mut rows: Vec<(f64, f64, String)> = Vec::new();
+    for unnamed in [0.0, 0.05, 0.1] {
+        for echo in [0.05, 0.15] {
+            for follow_up in [0.0, 0.1] {
+                for chat_extra in [0.0, 0.05] {
+                    for recency in [0.2, 0.3] {
+                        let p = Policy {
+                            unnamed,
+                            echo,
+                            follow_up,
+                            chat_extra,
+                            recency,
+                            ..d.clone()
+                        };
+                        let (cp, cr) = dev_in_context(&reports, &p);
+                        let r = evaluate(&reports, &p);
+                        rows.push((
+                            cr,
+                            cp,
+                            format!(
+                                "unnamed {unnamed} echo {echo} follow_up {follow_up} chat {chat_extra} \
+                                 recency {recency}: dev in context {cp:.3}/{cr:.3}; dev {:.3}/{:.3}, \
+                                 held out {:.3}/{:.3}, all {:.3}/{:.3}",
+                                r.dev.precision(),
+                                r.dev.recall(),
+                                r.held_out.precision(),
+                                r.held_out.recall(),
+                                r.all.precision(),
+                                r.all.recall()
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    rows.retain(|(_, precision, _)| *precision >= 0.88);
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
+    for (.., line) in rows.iter().take(15) {
+        println!("{line}");
+    }
+}
+
+/// The dev half's pairs scored in the whole file's replay: a pair with a dev report is
+/// right only when both are of one dev event (the halves never share an event).
+fn dev_in_context(reports: &[Labelled], policy: &Policy) -> (f64, f64) {
+    let run = decisions(reports, policy);
+    let (mut predicted, mut truth, mut both) = (0u64, 0u64, 0u64);
+    for i in 0..run.len() {
+        for j in i + 1..run.len() {
+            let (a, ia, _) = &run[i];
+            let (b, ib, _) = &run[j];
+            if !is_dev(a) && !is_dev(b) {
+                continue;
+            }
+            let same = a.event.is_some() && a.event == b.event;
+            let together = ia == ib;
+            predicted += u64::from(together);
+            truth += u64::from(same);
+            both += u64::from(same && together);
+        }
+    }
+    (ratio(both, predicted), ratio(both, truth))
+}

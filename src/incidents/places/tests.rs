@@ -49,6 +49,13 @@ fn the_colonia_where_they_fled_and_the_place_it_is_not_are_left_out() {
     assert!(streets("se fueron corriendo hacia la Reforma", &none).is_empty());
     assert_eq!(
         streets(
+            "asalto en la calle Elias, se fue corriendo por la Campillo",
+            &none
+        ),
+        ["elias"]
+    );
+    assert_eq!(
+        streets(
             "se quema el lote de la Sinaloa! no es la casa de la Tabasco, es otro",
             &none
         ),
