@@ -161,6 +161,14 @@ impl IncidentWorker {
                 .members
                 .push(member);
         }
+        // An incident opened by a report the 9-1-1 net caught is an emergency to grouping
+        // too, whatever category it is stored under (see `grouping_category`).
+        for incident in incidents.values_mut() {
+            let first = incident.members.iter().min_by_key(|m| (m.at, m.report_id));
+            if first.is_some_and(|m| m.category == EMERGENCY) {
+                incident.category = EMERGENCY.to_owned();
+            }
+        }
         let facts = self.facts(r);
         let me = Member::new(&facts, &reader);
         let open: Vec<&Incident> = incidents.values().collect();
@@ -204,7 +212,7 @@ impl IncidentWorker {
             region: r.region.clone(),
             colonia,
             municipality: group.map(|g| g.municipality.clone()),
-            category: r.category.clone(),
+            category: grouping_category(&r.category, &r.priority).to_owned(),
             at: r.created_at,
             pin: r.latitude.zip(r.longitude),
             text: r.text.clone().unwrap_or_default(),
@@ -323,6 +331,20 @@ fn tell_reporter(o: &PendingOutcome, now: DateTime<Utc>) -> Option<NewOutbox> {
         json!({ "folio": o.folio, "status": status, "incidente": o.lead_folio }),
         now,
     )
+}
+
+const EMERGENCY: &str = "emergency_911";
+
+/// The category a report is grouped under: its own, except that a report the 9-1-1 safety
+/// net made critical ("posible emergencia": shots "se escucharon" read as past, an armed
+/// robbery in phone spelling) is grouped as the emergency it may be, so it opens an
+/// emergency's window and joins the neighbours who wrote the same event as one.
+fn grouping_category<'a>(category: &'a str, priority: &str) -> &'a str {
+    if priority == "critical" {
+        EMERGENCY
+    } else {
+        category
+    }
 }
 
 #[cfg(test)]
