@@ -8,8 +8,7 @@
 //! engine's (`fixtures/triage/e5_reference.jsonl`). Both sides are held widened to `i16`:
 //! the product of two `i16` blocks compiles to baseline x86-64's multiply-add of 16-bit
 //! pairs (`pmaddwd`) with no unpacking, where bytes needed sign extension first; that
-//! halved a forward pass (`cargo bench --bench triage -- encoder`, README) for 21 MB more
-//! resident weights.
+//! halved a forward pass (README, "The semantic pass") for 21 MB more resident weights.
 
 use super::weights::{f16_to_f32, Layer, QMatrix, Weights, BLOCK, BLOCK_BYTES};
 
