@@ -219,7 +219,20 @@ pub fn examples_to_tsv<'a>(examples: impl Iterator<Item = (&'a str, Category, &'
 pub struct Neighbours {
     examples: Vec<Example>,
     vectors: Vec<SemVec>,
+    /// The same vectors in fixed point, for the scan (see [`Neighbours::nearest`]).
+    coarse: Vec<Coarse>,
 }
+
+/// A unit vector in fixed point: each component times [`COARSE_ONE`], as `i16`.
+type Coarse = [i16; DIM];
+
+/// 1.0 in [`Coarse`] units: 64 products of at most 2^12 × 2^12 sum below 2^31.
+const COARSE_ONE: f32 = 4096.0;
+
+/// How many candidates the fixed-point scan keeps for the exact products: its rounding
+/// moves a cosine by about 0.001, far less than the gap between the third and the
+/// sixteenth nearest example.
+const SHORTLIST: usize = 16;
 
 /// How many nearest examples the reasons name.
 pub const NEAREST: usize = 3;
@@ -240,6 +253,7 @@ impl Neighbours {
         }
         Neighbours {
             examples: kept,
+            coarse: vecs.iter().map(coarse).collect(),
             vectors: vecs,
         }
     }
@@ -254,46 +268,70 @@ impl Neighbours {
         self.examples.is_empty()
     }
 
-    /// The `NEAREST` most similar examples (cosine), best first; none for a zero vector.
+    /// The `NEAREST` most similar examples (cosine), best first (ties: the earlier
+    /// example); none for a zero vector.
+    ///
+    /// The scan over every example (one product each, for every message, on intake's path)
+    /// runs in 16-bit fixed point, which the compiler turns into packed multiply-adds; the
+    /// float products it replaced stayed scalar and were 18 % of intake's CPU. The
+    /// shortlist is then ranked by the exact float cosine, so the names and similarities an
+    /// operator reads are the float scan's.
     pub fn nearest(&self, v: &SemVec) -> Vec<(&Example, f32)> {
         if v.iter().all(|x| *x == 0.0) {
             return Vec::new();
         }
-        let mut best: Vec<(usize, f32)> = Vec::with_capacity(NEAREST + 1);
-        for (i, e) in self.vectors.iter().enumerate() {
-            let s = dot(e, v);
-            if best.len() < NEAREST || s > best[best.len() - 1].1 {
-                let at = best.iter().position(|b| s > b.1).unwrap_or(best.len());
-                best.insert(at, (i, s));
-                best.truncate(NEAREST);
+        let q = coarse(v);
+        let mut short: Vec<(usize, i32)> = Vec::with_capacity(SHORTLIST + 1);
+        for (i, e) in self.coarse.iter().enumerate() {
+            let s = coarse_dot(e, &q);
+            if short.len() < SHORTLIST || s > short[short.len() - 1].1 {
+                let at = short.iter().position(|b| s > b.1).unwrap_or(short.len());
+                short.insert(at, (i, s));
+                short.truncate(SHORTLIST);
             }
         }
+        let mut best: Vec<(usize, f32)> = short
+            .into_iter()
+            .map(|(i, _)| (i, dot(&self.vectors[i], v)))
+            .collect();
+        best.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        best.truncate(NEAREST);
         best.into_iter()
             .map(|(i, s)| (&self.examples[i], s))
             .collect()
     }
 }
 
-/// Dot product of two vectors in eight independent lanes: a single running float sum cannot
-/// be reordered by the compiler, so it would not vectorise, and the nearest-example scan
-/// (one product per training example, for every message) is most of the semantic pass.
-///
-/// Plain indexing over the fixed-size arrays rather than iterator adaptors: release builds
-/// vectorise both the same, but an unoptimised (test) build calls every adaptor, which made
-/// a 1,000-message webhook take seconds there.
+fn coarse(v: &SemVec) -> Coarse {
+    let mut c = [0i16; DIM];
+    for k in 0..DIM {
+        // A unit vector's components lie in [-1, 1]; the clamp guards a rounding overshoot.
+        c[k] = (v[k] * COARSE_ONE).round().clamp(-COARSE_ONE, COARSE_ONE) as i16;
+    }
+    c
+}
+
+/// Integer sums may be reordered, so this plain loop vectorises (unlike a float sum).
+fn coarse_dot(a: &Coarse, b: &Coarse) -> i32 {
+    let mut s = 0i32;
+    for k in 0..DIM {
+        s += i32::from(a[k]) * i32::from(b[k]);
+    }
+    s
+}
+
+/// Dot product of two vectors in eight independent lanes (a single running float sum
+/// cannot be reordered), without iterator adaptors, which an unoptimised test build would
+/// call one by one. Used on the shortlist only.
 fn dot(a: &SemVec, b: &SemVec) -> f32 {
+    let (a, _) = a.as_chunks::<8>();
+    let (b, _) = b.as_chunks::<8>();
     let mut lanes = [0f32; 8];
-    let mut i = 0;
-    while i < DIM {
-        lanes[0] += a[i] * b[i];
-        lanes[1] += a[i + 1] * b[i + 1];
-        lanes[2] += a[i + 2] * b[i + 2];
-        lanes[3] += a[i + 3] * b[i + 3];
-        lanes[4] += a[i + 4] * b[i + 4];
-        lanes[5] += a[i + 5] * b[i + 5];
-        lanes[6] += a[i + 6] * b[i + 6];
-        lanes[7] += a[i + 7] * b[i + 7];
-        i += 8;
+    for k in 0..DIM / 8 {
+        let (x, y) = (&a[k], &b[k]);
+        for l in 0..8 {
+            lanes[l] += x[l] * y[l];
+        }
     }
     (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]))
 }
@@ -395,6 +433,50 @@ mod tests {
             "{r}"
         );
         assert!(n.nearest(&[0.0; DIM]).is_empty());
+    }
+
+    #[test]
+    fn the_fixed_point_scan_finds_what_the_float_scan_finds() {
+        // Pseudo-random unit vectors (a fixed LCG), many of them close to each other.
+        let mut seed = 0x2545_f491_u64;
+        let mut unit = || {
+            let mut v = [0f32; DIM];
+            for x in v.iter_mut() {
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                *x = ((seed >> 40) as f32 / (1u64 << 24) as f32) - 0.5;
+            }
+            let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            v.map(|x| x / n)
+        };
+        let vectors: Vec<SemVec> = (0..600).map(|_| unit()).collect();
+        let examples = (0..vectors.len())
+            .map(|i| Example {
+                id: format!("r-{i}"),
+                category: Category::Other,
+                text: String::new(),
+            })
+            .collect();
+        let n = Neighbours {
+            examples,
+            coarse: vectors.iter().map(coarse).collect(),
+            vectors: vectors.clone(),
+        };
+        for _ in 0..60 {
+            let q = unit();
+            let mut exact: Vec<(usize, f32)> =
+                vectors.iter().map(|e| dot(e, &q)).enumerate().collect();
+            exact.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            let got: Vec<(String, f32)> = n
+                .nearest(&q)
+                .into_iter()
+                .map(|(e, s)| (e.id.clone(), s))
+                .collect();
+            let want: Vec<(String, f32)> = exact[..NEAREST]
+                .iter()
+                .map(|(i, s)| (format!("r-{i}"), *s))
+                .collect();
+            assert_eq!(got, want);
+        }
     }
 
     #[test]
