@@ -6,15 +6,20 @@
 
 use super::*;
 
-#[test]
-#[ignore = "prints the grid the defaults were chosen from"]
-fn grid_on_the_dev_half() {
+/// The public labelled bursts (never the sealed file).
+fn public_bursts() -> Vec<Labelled> {
     let file = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/fixtures/incidents/bursts.jsonl"
     ))
     .expect("the labelled bursts");
-    let reports = parse(&file).expect("valid lines");
+    parse(&file).expect("valid lines")
+}
+
+#[test]
+#[ignore = "prints the grid the defaults were chosen from"]
+fn grid_on_the_dev_half() {
+    let reports = public_bursts();
     let dev: Vec<Labelled> = reports.iter().filter(|r| is_dev(r)).cloned().collect();
     let mut results: Vec<(f64, f64, Policy)> = Vec::new();
     for emergency in [0.0, 0.05, 0.1, 0.15] {
@@ -53,12 +58,7 @@ fn grid_on_the_dev_half() {
 #[test]
 #[ignore = "prints a few candidate policies on both halves and the whole file"]
 fn candidates_on_both_halves() {
-    let file = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/incidents/bursts.jsonl"
-    ))
-    .expect("the labelled bursts");
-    let reports = parse(&file).expect("valid lines");
+    let reports = public_bursts();
     let d = Policy::default();
     let candidates = [
         ("default", d.clone()),
@@ -130,12 +130,7 @@ fn candidates_on_both_halves() {
 #[test]
 #[ignore = "prints the dev half's wrong joins and missed joins, to read what tells events apart"]
 fn errors_on_the_dev_half() {
-    let file = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/incidents/bursts.jsonl"
-    ))
-    .expect("the labelled bursts");
-    let reports = parse(&file).expect("valid lines");
+    let reports = public_bursts();
     let dev: Vec<Labelled> = reports.iter().filter(|r| is_dev(r)).cloned().collect();
     let run = decisions(&dev, &Policy::default());
     for (r, _, d) in &run {
@@ -174,12 +169,7 @@ fn errors_on_the_dev_half() {
 #[test]
 #[ignore = "prints the dev half scored in context, and both halves, around the defaults"]
 fn dev_half_in_context() {
-    let file = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/incidents/bursts.jsonl"
-    ))
-    .expect("the labelled bursts");
-    let reports = parse(&file).expect("valid lines");
+    let reports = public_bursts();
     let d = Policy::default();
     let mut rows: Vec<(f64, f64, String)> = Vec::new();
     for unnamed in [0.0, 0.05, 0.1] {

@@ -21,6 +21,8 @@ pub struct Package {
     pub repository: String,
     /// SHA-256 of the `.crate` file, as `Cargo.lock` records it.
     pub sha256: String,
+    /// One of alerta's own workspace crates (`crates/…`): no registry, no checksum.
+    pub first_party: bool,
     /// Reached from alerta only through a dev-dependency (tests, benchmarks): not built
     /// into the binary.
     pub dev_only: bool,
@@ -78,11 +80,23 @@ pub fn read(repo: &Path) -> Inventory {
         let licence = spdx(p["license"].as_str().unwrap_or_else(|| {
             panic!("{name} {version} declares no licence expression; review it by hand")
         }));
-        let repository = p["repository"]
-            .as_str()
-            .or(p["homepage"].as_str())
-            .map(str::to_owned)
-            .unwrap_or_else(|| format!("https://crates.io/crates/{name}"));
+        let first_party = source.is_none();
+        let repository = if first_party {
+            // A workspace member: its code is in this repository, under alerta's licence.
+            let manifest = p["manifest_path"].as_str().unwrap_or_default();
+            let dir = std::path::Path::new(manifest)
+                .parent()
+                .and_then(|d| d.strip_prefix(repo).ok())
+                .map(|d| d.display().to_string())
+                .unwrap_or_default();
+            format!("this repository, `{dir}`")
+        } else {
+            p["repository"]
+                .as_str()
+                .or(p["homepage"].as_str())
+                .map(str::to_owned)
+                .unwrap_or_else(|| format!("https://crates.io/crates/{name}"))
+        };
         let sha256 = checksums
             .get(&(name.clone(), version.clone()))
             .cloned()
@@ -95,6 +109,7 @@ pub fn read(repo: &Path) -> Inventory {
                 licence,
                 repository,
                 sha256,
+                first_party,
                 dev_only: false,
                 depends_on: BTreeSet::new(),
             },

@@ -69,11 +69,13 @@ fn the_sbom_lists_every_crate_once_with_its_graph() {
             .as_str()
             .unwrap()
             .contains('/'));
-        assert_eq!(
-            c["hashes"][0]["content"].as_str().map(str::len),
-            Some(64),
-            "{c}"
-        );
+        // alerta's own workspace crates come from no registry, so have no checksum.
+        let own = inv
+            .packages
+            .iter()
+            .any(|p| p.first_party && p.purl() == c["purl"]);
+        let hash = c["hashes"][0]["content"].as_str().map(str::len);
+        assert_eq!(hash, if own { None } else { Some(64) }, "{c}");
     }
     // The binary's own database drivers are shipped; the browser driver only tests.
     let scope = |name: &str| {
