@@ -6,6 +6,19 @@
 
 use super::*;
 
+/// Precision / recall of the dev half, the held-out half and the whole file, on one line.
+fn halves(r: &Report) -> String {
+    format!(
+        "dev {:.3}/{:.3}  held out {:.3}/{:.3}  all {:.3}/{:.3}",
+        r.dev.precision(),
+        r.dev.recall(),
+        r.held_out.precision(),
+        r.held_out.recall(),
+        r.all.precision(),
+        r.all.recall()
+    )
+}
+
 /// The public labelled bursts (never the sealed file).
 fn public_bursts() -> Vec<Labelled> {
     let file = std::fs::read_to_string(concat!(
@@ -115,15 +128,7 @@ fn candidates_on_both_halves() {
     ];
     for (name, p) in candidates {
         let r = evaluate(&reports, &p);
-        println!(
-            "{name:24} dev {:.3}/{:.3}  held {:.3}/{:.3}  all {:.3}/{:.3}",
-            r.dev.precision(),
-            r.dev.recall(),
-            r.held_out.precision(),
-            r.held_out.recall(),
-            r.all.precision(),
-            r.all.recall()
-        );
+        println!("{name:24} {}", halves(&r));
     }
 }
 
@@ -192,14 +197,8 @@ fn dev_half_in_context() {
                             cp,
                             format!(
                                 "unnamed {unnamed} echo {echo} follow_up {follow_up} chat {chat_extra} \
-                                 recency {recency}: dev in context {cp:.3}/{cr:.3}; dev {:.3}/{:.3}, \
-                                 held out {:.3}/{:.3}, all {:.3}/{:.3}",
-                                r.dev.precision(),
-                                r.dev.recall(),
-                                r.held_out.precision(),
-                                r.held_out.recall(),
-                                r.all.precision(),
-                                r.all.recall()
+                                 recency {recency}: dev in context {cp:.3}/{cr:.3}; {}",
+                                halves(&r)
                             ),
                         ));
                     }
