@@ -13,6 +13,7 @@
 //!   and deterministic; [`grouper`]: open incidents in memory;
 //! - [`eval`]: pairwise precision and recall against labelled bursts
 //!   (`alerta incidents eval`);
+//! - `recall`: what the worker has already read of the open reports;
 //! - `worker`: places new reports through the store, the coordinators' notices, and the
 //!   outcome every reporter of an incident hears.
 
@@ -24,6 +25,7 @@ pub mod meaning;
 pub mod places;
 pub mod policy;
 pub mod reading;
+mod recall;
 mod worker;
 
 pub use grouper::Grouper;

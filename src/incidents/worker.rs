@@ -15,10 +15,12 @@ use tokio_util::sync::CancellationToken;
 use super::grouping::{decide, Facts, Incident, Member};
 use super::policy::Policy;
 use super::reading::Fitted;
+use super::recall::Recall;
 use crate::registry::SharedRegistry;
 use crate::routing::{coordinators_for, excerpt, to_coordinator};
 use crate::store::{
-    IncidentSource, IncidentState, NewOutbox, PendingOutcome, Placement, Store, StoreError,
+    IncidentSource, IncidentState, NewOutbox, OpenMember, PendingOutcome, Placement, Store,
+    StoreError,
 };
 use crate::triage::{Category, Priority};
 use crate::vocab::{priority_es, Clock};
@@ -43,6 +45,8 @@ pub struct IncidentWorker {
     pub policy: Policy,
     /// How texts are read, and when that was fitted.
     reading: Mutex<Option<(DateTime<Utc>, Arc<Fitted>)>>,
+    /// The open reports already read with that fit (see [`Recall`]).
+    recall: Mutex<Recall>,
 }
 
 /// What one pass did.
@@ -68,6 +72,7 @@ impl IncidentWorker {
             poll,
             policy: Policy::default(),
             reading: Mutex::new(None),
+            recall: Mutex::new(Recall::default()),
         }
     }
 
@@ -132,35 +137,13 @@ impl IncidentWorker {
     async fn place(
         &self,
         r: &IncidentSource,
-        fitted: &Fitted,
+        fitted: &Arc<Fitted>,
         now: DateTime<Utc>,
     ) -> Result<bool, StoreError> {
         let reader = fitted.reader();
         let horizon = r.created_at - self.policy.longest_window();
-        let mut incidents: BTreeMap<i64, Incident> = BTreeMap::new();
-        // The first colonia told among each incident's reports: where coordinators read
-        // the event happened.
-        let mut colonias: BTreeMap<i64, String> = BTreeMap::new();
-        for m in self.store.open_incident_members(&r.region, horizon).await? {
-            if m.source.report_id == r.report_id {
-                continue;
-            }
-            let facts = self.facts(&m.source);
-            if let Some(c) = &facts.colonia {
-                colonias.entry(m.incident_id).or_insert_with(|| c.clone());
-            }
-            let member = Member::new(&facts, &reader);
-            incidents
-                .entry(m.incident_id)
-                .or_insert_with(|| Incident {
-                    id: m.incident_id,
-                    region: m.source.region.clone(),
-                    category: m.incident_category.clone(),
-                    members: Vec::new(),
-                })
-                .members
-                .push(member);
-        }
+        let open = self.store.open_incident_members(&r.region, horizon).await?;
+        let (mut incidents, colonias) = self.read_open(r, open, fitted);
         // An incident opened by a report the 9-1-1 net caught is an emergency to grouping
         // too, whatever category it is stored under (see `grouping_category`).
         for incident in incidents.values_mut() {
@@ -192,6 +175,44 @@ impl IncidentWorker {
             })
             .await?;
         Ok(placed.is_some())
+    }
+
+    /// The region's open incidents as grouping compares them, and the first colonia told
+    /// among each one's reports (where coordinators read the event happened).
+    fn read_open(
+        &self,
+        r: &IncidentSource,
+        open: Vec<OpenMember>,
+        fitted: &Arc<Fitted>,
+    ) -> (BTreeMap<i64, Incident>, BTreeMap<i64, String>) {
+        let mut incidents: BTreeMap<i64, Incident> = BTreeMap::new();
+        let mut colonias: BTreeMap<i64, String> = BTreeMap::new();
+        // A poisoned lock only means a pass panicked mid-way; its readings are still
+        // readings, so the next pass goes on with them.
+        let mut recall = self.recall.lock().unwrap_or_else(|e| e.into_inner());
+        let mut reading = recall.begin(&r.region, fitted);
+        for m in open {
+            if m.source.report_id == r.report_id {
+                continue;
+            }
+            let facts = self.facts(&m.source);
+            if let Some(c) = &facts.colonia {
+                colonias.entry(m.incident_id).or_insert_with(|| c.clone());
+            }
+            let member = reading.member(&facts, fitted);
+            incidents
+                .entry(m.incident_id)
+                .or_insert_with(|| Incident {
+                    id: m.incident_id,
+                    region: m.source.region.clone(),
+                    category: m.incident_category.clone(),
+                    members: Vec::new(),
+                })
+                .members
+                .push(member);
+        }
+        recall.finish(reading);
+        (incidents, colonias)
     }
 
     /// What grouping compares: the colonia the report names (or its group's only one), the
