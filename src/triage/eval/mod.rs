@@ -242,36 +242,49 @@ impl EvalReport {
     pub fn check(&self, t: &Thresholds) -> Vec<String> {
         let mut failures = Vec::new();
         if self.reply_recall < t.min_emergency_recall {
+            let (got, limit) = apart(self.reply_recall, t.min_emergency_recall);
             failures.push(format!(
-                "emergency recall {:.3} is below the minimum {:.3}",
-                self.reply_recall, t.min_emergency_recall
+                "emergency recall {got} is below the minimum {limit}"
             ));
         }
         if self.reply_false_rate > t.max_false_emergency_rate {
+            let (got, limit) = apart(self.reply_false_rate, t.max_false_emergency_rate);
             failures.push(format!(
-                "false-emergency rate {:.3} is above the maximum {:.3}",
-                self.reply_false_rate, t.max_false_emergency_rate
+                "false-emergency rate {got} is above the maximum {limit}"
             ));
         }
         if self.macro_f1 < t.min_macro_f1 {
-            failures.push(format!(
-                "macro-F1 {:.3} is below the minimum {:.3}",
-                self.macro_f1, t.min_macro_f1
-            ));
+            let (got, limit) = apart(self.macro_f1, t.min_macro_f1);
+            failures.push(format!("macro-F1 {got} is below the minimum {limit}"));
         }
         if self.ece > t.max_ece {
+            let (got, limit) = apart(self.ece, t.max_ece);
             failures.push(format!(
-                "expected calibration error {:.3} is above the maximum {:.3}",
-                self.ece, t.max_ece
+                "expected calibration error {got} is above the maximum {limit}"
             ));
         }
         failures
     }
 }
 
+/// A figure and the limit it missed, with enough digits that they read different (0.0204
+/// against 0.0200, not "0.020 is above 0.020").
+fn apart(got: f64, limit: f64) -> (String, String) {
+    (3..=6)
+        .map(|digits| (format!("{got:.digits$}"), format!("{limit:.digits$}")))
+        .find(|(a, b)| a != b)
+        .unwrap_or_else(|| (format!("{got}"), format!("{limit}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missed_limit_reads_different_from_the_limit() {
+        assert_eq!(apart(0.0204, 0.02), ("0.0204".into(), "0.0200".into()));
+        assert_eq!(apart(0.035, 0.02), ("0.035".into(), "0.020".into()));
+    }
 
     const RULES: &str = r#"
 version = 1
