@@ -4,9 +4,11 @@
 //! 10,000 single decisions.
 
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::Instant;
 
 use alerta::incidents::{Facts, Fitted, Grouper, Policy};
+use alerta::triage::semantic::WordVectors;
 use chrono::{DateTime, Duration, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
 
@@ -54,7 +56,15 @@ fn bench(c: &mut Criterion) {
     let start = DateTime::from_timestamp(1_790_000_000, 0).unwrap();
     let texts: Vec<String> = (0..OPEN).map(|i| facts(i, start).text).collect();
     let corpus: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let fitted = Fitted::fit(&corpus);
+    // The shipped word vectors, as the service reads texts with them.
+    let vectors = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/config/triage/vectors.bin"
+    ))
+    .ok()
+    .and_then(|b| WordVectors::from_bytes(&b).ok())
+    .map(Arc::new);
+    let fitted = Fitted::fit(&corpus, vectors);
     let mut grouper = Grouper::new(Policy::default(), fitted.reader());
     for i in 0..OPEN {
         grouper.add(&facts(i, start));

@@ -198,7 +198,9 @@ impl AppState {
     }
 
     /// The grouping worker (`crate::incidents`): it polls every second, so a burst's first
-    /// report reaches coordinators about a second after it arrived.
+    /// report reaches coordinators about a second after it arrived. It reads texts with the
+    /// classifier's word vectors, so `alerta incidents eval` (which loads them the same way)
+    /// measures what runs.
     pub fn incidents(&self, clock: Clock) -> IncidentWorker {
         IncidentWorker::new(
             self.store.clone(),
@@ -206,6 +208,7 @@ impl AppState {
             clock,
             self.outbox_wakeup.clone(),
             std::time::Duration::from_secs(1),
+            self.classifier.word_vectors(),
         )
     }
 

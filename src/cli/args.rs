@@ -304,6 +304,10 @@ pub enum IncidentsCommand {
         /// Muestra el informe pero termina con 0 aunque no se alcance el mínimo.
         #[arg(long)]
         no_fail: bool,
+        /// Lista también las uniones equivocadas y los reportes que no se unieron a su
+        /// evento, con las señales de cada decisión (para archivos de desarrollo).
+        #[arg(long)]
+        errores: bool,
     },
 }
 

@@ -5,15 +5,27 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::incidents::eval::{evaluate, parse, FLOOR, TARGET};
+use crate::config::Config;
+use crate::incidents::eval::{errors, evaluate, parse, FLOOR, TARGET};
 use crate::incidents::Policy;
 
-pub fn eval(file: &Path, no_fail: bool) -> anyhow::Result<ExitCode> {
+pub fn eval(file: &Path, no_fail: bool, list_errors: bool) -> anyhow::Result<ExitCode> {
     let text = std::fs::read_to_string(file)
         .with_context(|| format!("no se pudo leer {}", file.display()))?;
     let reports = parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+    // The word vectors as `serve` loads them (the triage classifier's), so the figures are
+    // those of the grouping that runs.
+    let config = Config::load()?;
+    let vectors = crate::app::load_classifier(&config)?.word_vectors();
+    if vectors.is_none() {
+        eprintln!(
+            "AVISO: agrupamiento sin vectores semánticos ({}); se compara el texto solo con \
+             n-gramas de caracteres. Véase README, «Incident grouping quality».",
+            config.triage_vectors.display()
+        );
+    }
     let policy = Policy::default();
-    let report = evaluate(&reports, &policy);
+    let report = evaluate(&reports, &policy, vectors.as_ref());
     println!("agrupamiento de incidentes: {}", file.display());
     println!("todo:          {}", report.all);
     println!("mitad dev:     {}", report.dev);
@@ -22,6 +34,11 @@ pub fn eval(file: &Path, no_fail: bool) -> anyhow::Result<ExitCode> {
         "meta {:.2} / {:.2}; mínimo {:.2} / {:.2}",
         TARGET.0, TARGET.1, FLOOR.0, FLOOR.1
     );
+    if list_errors {
+        for line in errors(&reports, &policy, vectors.as_ref()) {
+            println!("{line}");
+        }
+    }
     let (p, r) = (report.all.precision(), report.all.recall());
     if p >= FLOOR.0 && r >= FLOOR.1 {
         println!("umbrales: OK");

@@ -63,8 +63,13 @@ pub fn main() -> ExitCode {
             command: TriageCommand::Corrections,
         } => users::corrections(),
         Command::Incidents {
-            command: IncidentsCommand::Eval { file, no_fail },
-        } => incidents::eval(&file, no_fail),
+            command:
+                IncidentsCommand::Eval {
+                    file,
+                    no_fail,
+                    errores,
+                },
+        } => incidents::eval(&file, no_fail, errores),
         Command::Export {
             command:
                 ExportCommand::Weekly {

@@ -36,6 +36,11 @@ impl Detail {
 pub struct Details {
     pub things: Vec<Detail>,
     pub again: bool,
+    /// It names another occurrence of a kind of event ("otro incendio", "otro choque"):
+    /// stronger than "otra vez", which may be more of the same shooting.
+    pub another: bool,
+    /// Ages of the people it is about ([`super::ages`]).
+    pub ages: Vec<u8>,
     /// It says it adds to something already told ("también", "apoyamos la solicitud").
     pub echoes: bool,
 }
@@ -63,6 +68,8 @@ impl Details {
         Details {
             things: things.into_iter().collect(),
             again: tells_again(&words),
+            another: tells_another(&words),
+            ages: super::ages::read(&words),
             echoes: words.iter().any(|w| ECHOES.contains(w)),
         }
     }
@@ -170,7 +177,17 @@ const ECHOES: [&str; 7] = [
 /// "otra vez", "de nuevo", "nuevamente", "otro asalto": the report tells a new occurrence
 /// of something, not more of the same one.
 fn tells_again(words: &[&str]) -> bool {
-    const EVENTS: [&str; 14] = [
+    words
+        .windows(2)
+        .any(|p| matches!(p, ["otra", "vez"] | ["de", "nuevo"]))
+        || tells_another(words)
+        || words.iter().any(|w| matches!(*w, "nuevamente" | "again"))
+        || words.windows(2).any(|p| p == ["another", "one"])
+}
+
+/// "otro asalto", "otra balacera": a second event of a kind.
+fn tells_another(words: &[&str]) -> bool {
+    const EVENTS: [&str; 16] = [
         "asalto",
         "robo",
         "rina",
@@ -185,13 +202,12 @@ fn tells_again(words: &[&str]) -> bool {
         "levanton",
         "secuestro",
         "ataque",
+        "pleito",
+        "tiroteo",
     ];
-    words.windows(2).any(|p| match p {
-        ["otra", "vez"] | ["de", "nuevo"] => true,
-        ["otro" | "otra", noun] => EVENTS.contains(noun),
-        _ => false,
-    }) || words.iter().any(|w| matches!(*w, "nuevamente" | "again"))
-        || words.windows(2).any(|p| p == ["another", "one"])
+    words
+        .windows(2)
+        .any(|p| matches!(p, ["otro" | "otra", noun] if EVENTS.contains(noun)))
 }
 
 #[cfg(test)]
@@ -248,5 +264,14 @@ mod tests {
         ] {
             assert!(!Details::read(text).again, "{text}");
         }
+    }
+
+    #[test]
+    fn another_event_of_a_kind_is_stronger_than_again() {
+        let other = Details::read("OTRO incendio, ahora en el lote baldio");
+        assert!(other.again && other.another);
+        let again = Details::read("otra vez balazos por el panteon");
+        assert!(again.again && !again.another);
+        assert!(!Details::read("ya llego otra patrulla").another);
     }
 }

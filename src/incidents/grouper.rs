@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::grouping::{decide, Decision, Facts, Incident, Member};
+use super::grouping::{blocked, decide, Decision, Facts, Incident, Member};
 use super::policy::Policy;
 use super::reading::Reader;
 
@@ -33,7 +33,7 @@ impl<'m> Grouper<'m> {
         // Incidents no window can reach again leave the index.
         incidents.retain(|i| i.last_at().is_some_and(|t| t >= horizon));
         let open: Vec<&Incident> = incidents.iter().collect();
-        let decision = decide(&self.policy, &self.reader.scale, report, &me, &open);
+        let decision = decide(&self.policy, &self.reader, report, &me, &open);
         let id = match decision.incident {
             Some(id) => {
                 if let Some(i) = incidents.iter_mut().find(|i| i.id == id) {
@@ -67,7 +67,31 @@ impl<'m> Grouper<'m> {
             .flatten()
             .filter(|i| i.last_at().is_some_and(|t| t >= horizon))
             .collect();
-        decide(&self.policy, &self.reader.scale, report, &me, &open)
+        decide(&self.policy, &self.reader, report, &me, &open)
+    }
+
+    /// Why `report` would not join open incident `id` (`None`: it may, or no such
+    /// incident is open).
+    pub fn blocked(&self, report: &Facts, id: i64) -> Option<&'static str> {
+        let me = Member::new(report, &self.reader);
+        let incident = self
+            .by_region
+            .get(&report.region)?
+            .iter()
+            .find(|i| i.id == id);
+        match incident {
+            Some(i) => blocked(&self.policy, &self.reader, report, &me, i),
+            None => Some("el incidente ya cerró"),
+        }
+    }
+
+    /// The open incident holding report `report_id`.
+    pub fn incident_of(&self, report_id: i64) -> Option<i64> {
+        self.by_region
+            .values()
+            .flatten()
+            .find(|i| i.members.iter().any(|m| m.report_id == report_id))
+            .map(|i| i.id)
     }
 
     /// Reports held (open incidents' members).

@@ -16,20 +16,26 @@
 //!   problem (patrol, tip, talk) spans a street's shops, and a report that says it adds
 //!   to one ("en la Morelos también") may name the next street;
 //! - **not again**: an emergency report saying "otra vez", "de nuevo" or "otro asalto"
-//!   does not join an emergency that has been quiet for [`Policy::again_quiet`];
+//!   does not join an emergency that has been quiet for [`Policy::again_quiet`]; and any
+//!   report naming another event of a kind ("otro incendio", "otro choque") does not join
+//!   an emergency that began that long ago, even while it is still being told;
 //! - **no contradicting detail**: the report does not describe a thing the incident
 //!   describes in another colour (a red motorcycle against the blue one; see
-//!   [`super::details`]).
+//!   [`super::details`]), nor a person of another age (a missing child of 4 against the
+//!   one of 7; [`super::ages`]).
 //!
 //! Then the evidence adds up to a score that must reach the threshold of the incident's
-//! category: how alike the texts read ([`Scale::alike`] of the [`Meaning`], against the
-//! closest of the incident's reports), a shared street or shop, a shared coloured thing,
-//! the same category, how recent the incident's last report is, a report saying it adds
+//! category: how alike the texts read (against the closest of the incident's reports: the
+//! character n-grams' reading and, against an emergency, the triage model's word vectors'
+//! too, each above its own floor; [`super::alike`] says how they are weighed and why), a
+//! shared street or shop, a shared coloured thing, the same category (not between two
+//! comments: "other" meeting "other" says nothing), how recent the incident's last report is, a report saying it adds
 //! to what was told ("también", "apoyamos"), a follow-up meeting a request, less a penalty
 //! for a tip meeting a patrol request. Against a standing problem the threshold is higher
 //! when the report names none of the incident's places or things: such reports come
-//! hours apart whatever they are about, so the colonia and the time between say little. The meaning is one input among several, so a better one (sentence embeddings)
-//! changes which pairs stand out without changing this code.
+//! hours apart whatever they are about, so the colonia and the time between say little.
+//! Each reading is listed with its score ("texto", "sentido") and the weighed one with
+//! the score and the threshold ("parecido").
 //!
 //! The same photo (content hash) or the same forwarded text joins within the region and
 //! the window whatever else holds. Among incidents that qualify the highest margin over its
@@ -40,8 +46,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::alike::Alike;
 use super::details::Details;
-use super::meaning::{Scale, Vector};
+use super::meaning::Vector;
 use super::places::{extract, Kind, Places};
 use super::policy::{Family, Policy};
 use super::reading::Reader;
@@ -75,7 +82,9 @@ pub struct Member {
     pub category: String,
     pub at: DateTime<Utc>,
     pub pin: Option<(f64, f64)>,
+    /// Its text in the n-grams, and in the word vectors when they loaded.
     pub vector: Vector,
+    pub sense: Option<Vector>,
     pub places: Places,
     /// Coloured things it describes, and whether it tells a new occurrence.
     pub details: Details,
@@ -101,6 +110,7 @@ impl Member {
             at: facts.at,
             pin: facts.pin,
             vector: reader.meaning.vector(&facts.text),
+            sense: reader.sense.map(|(m, _)| m.vector(&facts.text)),
             places: extract(&facts.text, &exclude, reader.gazetteer),
             details: Details::read(&facts.text),
             photo: facts.photo.clone(),
@@ -139,7 +149,7 @@ pub struct Signal {
 }
 
 impl Signal {
-    fn new(name: &'static str, score: f64, detail: impl Into<String>) -> Signal {
+    pub(super) fn new(name: &'static str, score: f64, detail: impl Into<String>) -> Signal {
         Signal {
             name,
             score: round3(score),
@@ -157,7 +167,20 @@ pub struct Decision {
     pub matched_report: Option<i64>,
     /// The evidence for the match (empty for a new incident).
     pub signals: Vec<Signal>,
-    pub meaning: &'static str,
+    /// What measured how alike texts read ("ngramas-tfidf+vectores-e5").
+    pub meaning: String,
+}
+
+/// Why `report` would not join `incident` (the gate or the score that keeps it out), or
+/// `None` when it may: for reading a replay's misses (`alerta incidents eval --errores`).
+pub fn blocked(
+    policy: &Policy,
+    reader: &Reader,
+    report: &Facts,
+    me: &Member,
+    incident: &Incident,
+) -> Option<&'static str> {
+    assess(policy, reader, report, me, incident).err()
 }
 
 /// A candidate's outcome: its margin over the threshold, the closest report, the signals.
@@ -170,14 +193,14 @@ struct Fit {
 /// Decides for `report` (its member form `me`) among `open` incidents.
 pub fn decide(
     policy: &Policy,
-    scale: &Scale,
+    reader: &Reader,
     report: &Facts,
     me: &Member,
     open: &[&Incident],
 ) -> Decision {
     let mut best: Option<(f64, i64, Fit)> = None;
     for incident in open {
-        let Some(fit) = assess(policy, scale, report, me, incident) else {
+        let Ok(fit) = assess(policy, reader, report, me, incident) else {
             continue;
         };
         let better = match &best {
@@ -193,13 +216,13 @@ pub fn decide(
             incident: Some(id),
             matched_report: Some(fit.matched),
             signals: fit.signals,
-            meaning: scale.meaning,
+            meaning: reader.meanings(),
         },
         None => Decision {
             incident: None,
             matched_report: None,
             signals: Vec::new(),
-            meaning: scale.meaning,
+            meaning: reader.meanings(),
         },
     }
 }
@@ -207,19 +230,21 @@ pub fn decide(
 /// Whether `me` may join `incident`, and with what margin and evidence.
 fn assess(
     policy: &Policy,
-    scale: &Scale,
+    reader: &Reader,
     report: &Facts,
     me: &Member,
     incident: &Incident,
-) -> Option<Fit> {
+) -> Result<Fit, &'static str> {
     if incident.region != report.region {
-        return None;
+        return Err("otra región");
     }
-    let (first, last) = (incident.first_at()?, incident.last_at()?);
+    let (Some(first), Some(last)) = (incident.first_at(), incident.last_at()) else {
+        return Err("incidente vacío");
+    };
     let window = policy.window(&incident.category);
     let gap = report.at - first;
     if gap > window || gap < -window {
-        return None;
+        return Err("fuera de la ventana");
     }
     // Signals are written only for incidents past the gates: a region holds thousands of
     // open reports, and formatting them all would cost more than deciding.
@@ -243,14 +268,16 @@ fn assess(
                 score: 1.0,
                 detail: None,
             });
-            return Some(Fit {
+            return Ok(Fit {
                 margin: 10.0,
                 matched: m.report_id,
                 signals,
             });
         }
     }
-    let threshold = policy.threshold(&incident.category, &me.category)?;
+    let threshold = policy
+        .threshold(&incident.category, &me.category)
+        .ok_or("categorías incompatibles")?;
     // The reports in the same place, then the closest of them in meaning.
     let near: Vec<(&Member, Signal, f64)> = incident
         .members
@@ -258,27 +285,35 @@ fn assess(
         .filter_map(|m| same_place(policy, me, m).map(|(s, extra)| (m, s, extra)))
         .collect();
     if near.is_empty() {
-        return None;
+        return Err("otro lugar (pin, colonia o municipio)");
     }
     // The incident's places are all its reports' places.
     let places: Vec<&Places> = incident.members.iter().map(|m| &m.places).collect();
     let details: Vec<&Details> = incident.members.iter().map(|m| &m.details).collect();
-    if contradicts(policy, me, incident, &places, &details, report.at - last) {
-        return None;
+    if let Some(contradiction) = contradicts(
+        policy,
+        me,
+        incident,
+        &places,
+        &details,
+        (report.at - first, report.at - last),
+    ) {
+        return Err(contradiction);
     }
-    let mut closest: Option<(f64, &Member, Signal, f64)> = None;
+    let mut closest: Option<(Alike, &Member, Signal, f64)> = None;
     for (m, place, extra) in near {
-        let alike = scale.alike(me.vector.cosine(&m.vector));
-        if closest.as_ref().is_none_or(|(a, ..)| alike > *a) {
+        let alike = Alike::of(policy, reader, me, m, &incident.category);
+        if closest.as_ref().is_none_or(|(a, ..)| alike.score > a.score) {
             closest = Some((alike, m, place, extra));
         }
     }
-    let (alike, matched, place, extra) = closest?;
+    let (alike, matched, place, extra) = closest.ok_or("sin reportes cercanos")?;
     let mut needed = threshold + extra;
-    let mut score = alike;
+    let mut score = alike.score;
     let mut signals = opening();
     signals.push(place);
-    let same_category = incident.members.iter().any(|m| m.category == me.category);
+    let same_category = incident.members.iter().any(|m| m.category == me.category)
+        && Family::of(&me.category) != Family::Chat;
     if same_category {
         score += policy.same_category;
     }
@@ -348,19 +383,11 @@ fn assess(
             (since_last / 60.0).round()
         ),
     ));
-    signals.push(Signal::new(
-        "texto",
-        alike,
-        format!(
-            "{} {:.2} sobre el piso {:.2}; puntaje {:.2}, umbral {:.2}",
-            scale.meaning,
-            me.vector.cosine(&matched.vector),
-            scale.floor,
-            score,
-            needed
-        ),
-    ));
-    (score >= needed).then_some(Fit {
+    signals.extend(alike.signals(reader, score, needed));
+    if score < needed {
+        return Err("puntaje bajo el umbral");
+    }
+    Ok(Fit {
         margin: score - needed,
         matched: matched.report_id,
         signals,
@@ -375,8 +402,8 @@ fn contradicts(
     incident: &Incident,
     places: &[&Places],
     details: &[&Details],
-    since_last: chrono::Duration,
-) -> bool {
+    (since_first, since_last): (chrono::Duration, chrono::Duration),
+) -> Option<&'static str> {
     let emergency = Family::of(&incident.category) == Family::Emergency;
     if let Some(kind) = me.places.conflict(places) {
         // An emergency happens at one shop on one street. A standing problem is a street's
@@ -384,7 +411,7 @@ fn contradicts(
         // ("en la Morelos también") may name the next street.
         let widens = !emergency && (kind == Kind::Shop || me.details.echoes);
         if !widens {
-            return true;
+            return Some("nombra otro lugar");
         }
     }
     // "otra vez balazos" once the burst has gone quiet: a new emergency, however alike it
@@ -393,10 +420,23 @@ fn contradicts(
         && Family::of(&me.category) == Family::Emergency
         && since_last >= policy.again_quiet
     {
-        return true;
+        return Some("otra vez, tras la calma");
+    }
+    // "otro incendio" about an emergency that began a while ago is the second one, even
+    // while the first is still being told (comments on it included); one that began just
+    // now may be the one it names.
+    if me.details.another && emergency && since_first >= policy.again_quiet {
+        return Some("dice que es otro");
+    }
+    // A missing child or someone hurt of another age: someone else.
+    let ages: Vec<&[u8]> = details.iter().map(|d| d.ages.as_slice()).collect();
+    if super::ages::conflict(&me.details.ages, &ages) {
+        return Some("otra edad");
     }
     // The same thing in another colour: another vehicle, another man.
-    me.details.conflict(details).is_some()
+    me.details
+        .conflict(details)
+        .map(|_| "otro color del mismo objeto")
 }
 
 /// The same photo, or the same text where one of the two was forwarded.

@@ -1,11 +1,12 @@
 //! How alike two reports read: the similarity interface grouping asks, and the first thing
-//! that serves it, character n-gram TF-IDF over the normalised text.
+//! that always serves it, character n-gram TF-IDF over the normalised text.
 //!
 //! Neighbours describe one event in different words ("se oyeron balazos por la Jesús
 //! García", "acaban de disparar frente a la primaria"), so word overlap is weak evidence;
 //! character n-grams still catch shared stems, street names and misspellings that
-//! `triage::normalize` did not fold. The sentence embeddings of the triage model can serve
-//! the same trait later (a dense [`Vector`]), and grouping does not change.
+//! `triage::normalize` did not fold. The triage model's word vectors serve the same trait
+//! as a dense [`Vector`] ([`super::embedding`]), read beside the n-grams
+//! ([`super::alike`]).
 
 use std::collections::HashMap;
 

@@ -2,22 +2,28 @@
 //! notice and every reporter hears the outcome.
 //!
 //! - [`meaning`]: the similarity interface ([`Meaning`]), where "unrelated" sits on its
-//!   scale ([`Scale`]), and character n-gram TF-IDF, which serves it until the triage
-//!   model's sentence embeddings do;
-//! - [`reading`]: those fitted together on recent reports ([`Fitted`]);
-//! - [`details`]: the coloured things a report describes, and "otra vez";
+//!   scale ([`Scale`]), and character n-gram TF-IDF, which always serves it;
+//! - [`embedding`]: the triage model's word vectors serving it too ([`Embedding`]), and
+//!   `alike`: how grouping weighs the two readings;
+//! - [`reading`]: those fitted together on recent reports ([`Fitted`]), with the vectors
+//!   triage loaded (n-grams alone when it did not);
+//! - [`details`]: the coloured things a report describes, "otra vez" and "otro incendio";
+//!   [`ages`]: the ages of the people it is about;
 //! - [`places`]: the streets, landmarks, schools and shops a report's text names;
 //! - [`policy`]: windows by category, which categories may share an incident, weights and
 //!   thresholds;
 //! - [`grouping`]: the decision (gates, then evidence adding up to a score), explainable
 //!   and deterministic; [`grouper`]: open incidents in memory;
 //! - [`eval`]: pairwise precision and recall against labelled bursts
-//!   (`alerta incidents eval`);
+//!   (`alerta incidents eval`, with `--errores` the mistakes and what decided them);
 //! - `recall`: what the worker has already read of the open reports;
 //! - `worker`: places new reports through the store, the coordinators' notices, and the
 //!   outcome every reporter of an incident hears.
 
+pub mod ages;
+mod alike;
 pub mod details;
+pub mod embedding;
 pub mod eval;
 pub mod grouper;
 pub mod grouping;
@@ -28,6 +34,7 @@ pub mod reading;
 mod recall;
 mod worker;
 
+pub use embedding::Embedding;
 pub use grouper::Grouper;
 pub use grouping::{decide, metres, Decision, Facts, Incident, Member, Signal};
 pub use meaning::{Meaning, NgramTfidf, Scale, Vector};

@@ -47,7 +47,7 @@ pub struct Policy {
     /// Added to the threshold when only the municipality is shared (no colonia known).
     pub municipality_only: f64,
     /// Added to the score when the report's category is that of one of the incident's
-    /// reports.
+    /// reports (not for chat: two comments say nothing of being about one event).
     pub same_category: f64,
     /// Subtracted when a tip meets a patrol request (or the reverse): the same problem is
     /// sometimes both, but usually not.
@@ -67,6 +67,9 @@ pub struct Policy {
     pub echo: f64,
     /// Added when a follow-up meets a patrol request, a tip or a talk request.
     pub follow_up: f64,
+    /// How much the word vectors' reading adds to the n-grams' against an emergency (see
+    /// [`super::alike`]; nothing against a standing problem).
+    pub sense_weight: f64,
     /// How long an emergency incident must have been quiet for "otra vez" to be a new one.
     pub again_quiet: Duration,
 }
@@ -88,6 +91,7 @@ impl Default for Policy {
             unnamed: 0.10,
             echo: 0.15,
             follow_up: 0.10,
+            sense_weight: 0.40,
             again_quiet: Duration::minutes(20),
         }
     }

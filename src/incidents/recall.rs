@@ -109,11 +109,14 @@ mod tests {
     }
 
     fn fitted() -> Arc<Fitted> {
-        Arc::new(Fitted::fit(&[
-            "balazos en la calle Mina",
-            "se robaron una bici en el parque",
-            "platica de prevencion para la escuela",
-        ]))
+        Arc::new(Fitted::fit(
+            &[
+                "balazos en la calle Mina",
+                "se robaron una bici en el parque",
+                "platica de prevencion para la escuela",
+            ],
+            None,
+        ))
     }
 
     #[test]

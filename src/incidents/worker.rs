@@ -22,6 +22,7 @@ use crate::store::{
     IncidentSource, IncidentState, NewOutbox, OpenMember, PendingOutcome, Placement, Store,
     StoreError,
 };
+use crate::triage::semantic::WordVectors;
 use crate::triage::{Category, Priority};
 use crate::vocab::{priority_es, Clock};
 
@@ -43,6 +44,8 @@ pub struct IncidentWorker {
     pub outbox_wakeup: Arc<Notify>,
     pub poll: Duration,
     pub policy: Policy,
+    /// Triage's word vectors (`None` when they did not load: n-grams alone).
+    vectors: Option<Arc<WordVectors>>,
     /// How texts are read, and when that was fitted.
     reading: Mutex<Option<(DateTime<Utc>, Arc<Fitted>)>>,
     /// The open reports already read with that fit (see [`Recall`]).
@@ -63,7 +66,17 @@ impl IncidentWorker {
         clock: Clock,
         outbox_wakeup: Arc<Notify>,
         poll: Duration,
+        vectors: Option<Arc<WordVectors>>,
     ) -> Self {
+        if vectors.is_none() {
+            // Once per worker (one per service): grouping still runs, but misses neighbours
+            // who tell one event in other words, so say it where operators look.
+            tracing::warn!(
+                "INCIDENT GROUPING WITHOUT WORD VECTORS: triage's vectors did not load; \
+                 grouping reads texts with character n-grams only (README, \"Incident \
+                 grouping quality\")"
+            );
+        }
         IncidentWorker {
             store,
             registry,
@@ -71,6 +84,7 @@ impl IncidentWorker {
             outbox_wakeup,
             poll,
             policy: Policy::default(),
+            vectors,
             reading: Mutex::new(None),
             recall: Mutex::new(Recall::default()),
         }
@@ -127,7 +141,7 @@ impl IncidentWorker {
             .recent_report_texts(now - chrono::Duration::days(CORPUS_DAYS), CORPUS_TEXTS)
             .await?;
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let m = Arc::new(Fitted::fit(&texts));
+        let m = Arc::new(Fitted::fit(&texts, self.vectors.clone()));
         if let Ok(mut g) = self.reading.lock() {
             *g = Some((now, m.clone()));
         }
@@ -155,7 +169,7 @@ impl IncidentWorker {
         let facts = self.facts(r);
         let me = Member::new(&facts, &reader);
         let open: Vec<&Incident> = incidents.values().collect();
-        let decision = decide(&self.policy, &reader.scale, &facts, &me, &open);
+        let decision = decide(&self.policy, &reader, &facts, &me, &open);
         let placement = Placement {
             report: r.clone(),
             incident: decision.incident,

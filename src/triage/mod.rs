@@ -43,6 +43,7 @@ mod tests;
 mod tuning;
 
 use std::fmt;
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -156,7 +157,8 @@ pub struct Classifier {
 
 /// The semantic pass, once the vectors are loaded.
 struct Semantic {
-    vectors: WordVectors,
+    /// Shared with incident grouping, which reads texts with the same vectors.
+    vectors: Arc<WordVectors>,
     /// The regression that reads the vector, when training found it decides better on the
     /// folds; otherwise the vectors only find the nearest examples.
     stacker: Option<Stacker>,
@@ -236,7 +238,7 @@ impl Classifier {
             fnv1a(bytes, FNV_OFFSET) as u32
         );
         self.semantic = Some(Semantic {
-            vectors,
+            vectors: Arc::new(vectors),
             stacker,
             neighbours,
         });
@@ -246,6 +248,12 @@ impl Classifier {
     /// The semantic pass is on (the vectors are loaded and the model can use them).
     pub fn has_semantic(&self) -> bool {
         self.semantic.is_some()
+    }
+
+    /// The word vectors the semantic pass reads, when it is on: incident grouping reads
+    /// report texts with the same ones, so what triage and grouping call alike agree.
+    pub fn word_vectors(&self) -> Option<Arc<WordVectors>> {
+        self.semantic.as_ref().map(|s| s.vectors.clone())
     }
 
     /// A message's semantic vector, when the semantic pass is on (for training and tools).

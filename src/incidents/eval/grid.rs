@@ -5,6 +5,7 @@
 //! `cargo test --lib incidents::eval::grid -- --ignored --nocapture`.
 
 use super::*;
+use crate::incidents::embedding::shipped_vectors;
 
 /// Precision / recall of the dev half, the held-out half and the whole file, on one line.
 fn halves(r: &Report) -> String {
@@ -52,7 +53,7 @@ fn grid_on_the_dev_half() {
                                     same_category: same,
                                     ..Policy::default()
                                 };
-                                let s = replay(&dev, &p);
+                                let s = replay(&dev, &p, Some(&shipped_vectors()));
                                 results.push((s.precision(), s.recall(), p));
                             }
                         }
@@ -127,7 +128,7 @@ fn candidates_on_both_halves() {
         ),
     ];
     for (name, p) in candidates {
-        let r = evaluate(&reports, &p);
+        let r = evaluate(&reports, &p, Some(&shipped_vectors()));
         println!("{name:24} {}", halves(&r));
     }
 }
@@ -137,7 +138,7 @@ fn candidates_on_both_halves() {
 fn errors_on_the_dev_half() {
     let reports = public_bursts();
     let dev: Vec<Labelled> = reports.iter().filter(|r| is_dev(r)).cloned().collect();
-    let run = decisions(&dev, &Policy::default());
+    let run = decisions(&dev, &Policy::default(), Some(&shipped_vectors()));
     for (r, _, d) in &run {
         let Some(m) = d.matched_report else { continue };
         let (matched, ..) = &run[m as usize];
@@ -191,7 +192,7 @@ fn dev_half_in_context() {
                             ..d.clone()
                         };
                         let (cp, cr) = dev_in_context(&reports, &p);
-                        let r = evaluate(&reports, &p);
+                        let r = evaluate(&reports, &p, Some(&shipped_vectors()));
                         rows.push((
                             cr,
                             cp,
@@ -216,7 +217,7 @@ fn dev_half_in_context() {
 /// The dev half's pairs scored in the whole file's replay: a pair with a dev report is
 /// right only when both are of one dev event (the halves never share an event).
 fn dev_in_context(reports: &[Labelled], policy: &Policy) -> (f64, f64) {
-    let run = decisions(reports, policy);
+    let run = decisions(reports, policy, Some(&shipped_vectors()));
     let (mut predicted, mut truth, mut both) = (0u64, 0u64, 0u64);
     for i in 0..run.len() {
         for j in i + 1..run.len() {
