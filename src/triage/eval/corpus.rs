@@ -1,5 +1,5 @@
 //! The labelled corpus format: JSON Lines, one message per line (see
-//! `fixtures/triage/{dev,train,test,sealed}/*.jsonl` and their README).
+//! `fixtures/triage/{dev,train,test,sealed,unseen}/*.jsonl` and their README).
 
 use chrono::NaiveDate;
 use serde::Deserialize;
