@@ -57,6 +57,8 @@ pub struct IncidentWorker {
 pub struct Pass {
     pub placed: usize,
     pub outcomes: usize,
+    /// A full batch of reports was waiting: more may be, so the next pass starts at once.
+    pub backlog: bool,
 }
 
 impl IncidentWorker {
@@ -92,8 +94,22 @@ impl IncidentWorker {
 
     pub async fn run(self, shutdown: CancellationToken) {
         loop {
-            if let Err(e) = self.tick().await {
-                tracing::warn!(error = %e, "incident pass failed");
+            let backlog = match self.tick().await {
+                Ok(pass) => pass.backlog,
+                Err(e) => {
+                    tracing::warn!(error = %e, "incident pass failed");
+                    false
+                }
+            };
+            // Under a flood one batch a poll would cap grouping at BATCH reports a second
+            // and coordinators' notices would fall ever further behind; a full batch goes
+            // straight on to the next (yielding, so shutdown is still heard).
+            if backlog {
+                tokio::task::yield_now().await;
+                if shutdown.is_cancelled() {
+                    break;
+                }
+                continue;
             }
             tokio::select! {
                 () = shutdown.cancelled() => break,
@@ -117,6 +133,9 @@ impl IncidentWorker {
                     pass.placed += 1;
                 }
             }
+            // Only when this pass got somewhere: a batch nothing could be placed from (all
+            // taken by another replica meanwhile) waits for the poll like any other.
+            pass.backlog = reports.len() as i64 >= BATCH && pass.placed > 0;
         }
         for o in self.store.pending_outcomes(BATCH).await? {
             let message = tell_reporter(&o, now);

@@ -319,3 +319,23 @@ async fn a_joined_reports_answer_names_the_incidents_folio() {
         }
     }
 }
+
+/// A flood leaves more than one batch waiting: the pass says so, so the worker starts the
+/// next at once instead of placing one batch a poll.
+#[tokio::test]
+async fn a_full_batch_tells_the_worker_to_go_on() {
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let worker = app.state.incidents(Clock::manual(Utc::now()));
+        for i in 0..201 {
+            let (from, text) = BURST[i % BURST.len()];
+            post(&app, &format!("w.f{i}"), from, &format!("{text} ({i})")).await;
+        }
+        let first = worker.tick().await.unwrap();
+        assert_eq!(first.placed, 200);
+        assert!(first.backlog);
+        let second = worker.tick().await.unwrap();
+        assert_eq!(second.placed, 1);
+        assert!(!second.backlog);
+    }
+}
