@@ -176,7 +176,8 @@ impl IncidentWorker {
         let reader = fitted.reader();
         let horizon = r.created_at - self.policy.longest_window();
         let open = self.store.open_incident_members(&r.region, horizon).await?;
-        let (mut incidents, colonias) = self.read_open(r, open, fitted);
+        let facts = self.facts(r);
+        let (mut incidents, colonias, me) = self.read_open(&facts, open, fitted);
         // An incident opened by a report the 9-1-1 net caught is an emergency to grouping
         // too, whatever category it is stored under (see `grouping_category`).
         for incident in incidents.values_mut() {
@@ -185,8 +186,6 @@ impl IncidentWorker {
                 incident.category = EMERGENCY.to_owned();
             }
         }
-        let facts = self.facts(r);
-        let me = Member::new(&facts, &reader);
         let open: Vec<&Incident> = incidents.values().collect();
         let decision = decide(&self.policy, &reader, &facts, &me, &open);
         let placement = Placement {
@@ -210,22 +209,24 @@ impl IncidentWorker {
         Ok(placed.is_some())
     }
 
-    /// The region's open incidents as grouping compares them, and the first colonia told
-    /// among each one's reports (where coordinators read the event happened).
+    /// The region's open incidents as grouping compares them, the first colonia told among
+    /// each one's reports (where coordinators read the event happened), and the new
+    /// report's reading, kept with the rest so its next placement as an open report does
+    /// not read it again.
     fn read_open(
         &self,
-        r: &IncidentSource,
+        report: &Facts,
         open: Vec<OpenMember>,
         fitted: &Arc<Fitted>,
-    ) -> (BTreeMap<i64, Incident>, BTreeMap<i64, String>) {
+    ) -> (BTreeMap<i64, Incident>, BTreeMap<i64, String>, Member) {
         let mut incidents: BTreeMap<i64, Incident> = BTreeMap::new();
         let mut colonias: BTreeMap<i64, String> = BTreeMap::new();
         // A poisoned lock only means a pass panicked mid-way; its readings are still
         // readings, so the next pass goes on with them.
         let mut recall = self.recall.lock().unwrap_or_else(|e| e.into_inner());
-        let mut reading = recall.begin(&r.region, fitted);
+        let mut reading = recall.begin(&report.region, fitted);
         for m in open {
-            if m.source.report_id == r.report_id {
+            if m.source.report_id == report.report_id {
                 continue;
             }
             let facts = self.facts(&m.source);
@@ -244,8 +245,9 @@ impl IncidentWorker {
                 .members
                 .push(member);
         }
+        let me = reading.member(report, fitted);
         recall.finish(reading);
-        (incidents, colonias)
+        (incidents, colonias, me)
     }
 
     /// What grouping compares: the colonia the report names (or its group's only one), the
