@@ -17,8 +17,8 @@
 //! - [`eval`]: pairwise precision and recall against labelled bursts
 //!   (`alerta incidents eval`, with `--errores` the mistakes and what decided them);
 //! - `recall`: what the worker has already read of the open reports;
-//! - `worker`: places new reports through the store, the coordinators' notices, and the
-//!   outcome every reporter of an incident hears.
+//! - `worker`: places new reports through the store and sends what `notices` words: the
+//!   coordinators' notices and the outcome every reporter of an incident hears.
 
 pub mod ages;
 mod alike;
@@ -28,6 +28,7 @@ pub mod eval;
 pub mod grouper;
 pub mod grouping;
 pub mod meaning;
+mod notices;
 pub mod places;
 pub mod policy;
 pub mod reading;
@@ -38,7 +39,8 @@ pub use embedding::Embedding;
 pub use grouper::Grouper;
 pub use grouping::{decide, metres, Decision, Facts, Incident, Member, Signal};
 pub use meaning::{Meaning, NgramTfidf, Scale, Vector};
+pub use notices::{summary, GROWTH};
 pub use places::Gazetteer;
 pub use policy::{Family, Policy};
 pub use reading::{Fitted, Reader};
-pub use worker::{summary, IncidentWorker, Pass, GROWTH};
+pub use worker::{IncidentWorker, Pass};
