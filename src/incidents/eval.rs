@@ -337,6 +337,39 @@ mod tests {
     }
 
     #[test]
+    fn a_comment_follows_the_incident_neighbours_wrote_in_last() {
+        let mut comment = line(
+            "3",
+            Some("celulares"),
+            "no puede ser, otra vez?? son los mismos de la farmacia?",
+            "Centro",
+            42,
+        );
+        comment.category = "other".into();
+        let file = vec![
+            line(
+                "1",
+                Some("farmacia"),
+                "estan asaltando la farmacia de la Serdan, son 2 con pistola",
+                "Centro",
+                0,
+            ),
+            line(
+                "2",
+                Some("celulares"),
+                "otro asalto!! ahora en la de celulares de la 22, entraron 3 morros",
+                "Centro",
+                40,
+            ),
+            // Reads like the pharmacy's robbery (it names it), but it answers the second.
+            comment,
+        ];
+        let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
+        assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
+        assert_eq!(s.incidents, 2);
+    }
+
+    #[test]
     fn also_widens_a_standing_problem_and_again_opens_a_new_emergency() {
         let patrol = |id: &str, text: &str, minute: i64| {
             let mut l = line(id, Some("robos"), text, "Tierra Blanca", minute);

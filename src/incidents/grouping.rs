@@ -39,7 +39,8 @@
 //!
 //! The same photo (content hash) or the same forwarded text joins within the region and
 //! the window whatever else holds. Among incidents that qualify the highest margin over its
-//! threshold wins, ties to the older incident. Every decision lists the signals it weighed
+//! threshold wins, ties to the older incident; a follow-up or comment goes instead to the
+//! one neighbours wrote in last, because it answers the conversation it is posted in. Every decision lists the signals it weighed
 //! with their scores; nothing here reads a clock or a database, so the same reports in the
 //! same order give the same incidents.
 
@@ -203,12 +204,22 @@ pub fn decide(
         let Ok(fit) = assess(policy, reader, report, me, incident) else {
             continue;
         };
+        // A comment follows the conversation: of the incidents it could be about, the one
+        // neighbours wrote in last ("¿son los mismos de la farmacia?", two minutes after
+        // "otro asalto, ahora en la de celulares"). Anything else goes where it fits best.
+        let key = if Family::of(&me.category) == Family::Chat {
+            incident
+                .last_at()
+                .map_or(f64::MIN, |t| t.timestamp() as f64)
+        } else {
+            fit.margin
+        };
         let better = match &best {
             None => true,
-            Some((m, id, _)) => fit.margin > *m || (fit.margin == *m && incident.id < *id),
+            Some((k, id, _)) => key > *k || (key == *k && incident.id < *id),
         };
         if better {
-            best = Some((fit.margin, incident.id, fit));
+            best = Some((key, incident.id, fit));
         }
     }
     match best {
