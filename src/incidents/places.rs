@@ -187,6 +187,25 @@ fn is_number(w: &str) -> bool {
     !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())
 }
 
+/// A street number, written in digits ("3") or as an ordinal ("tercera", "segundo"), in
+/// digits.
+fn number_of(w: &str) -> Option<String> {
+    if is_number(w) {
+        return Some(w.to_owned());
+    }
+    const ORDINALS: [&str; 10] = [
+        "primer", "segund", "tercer", "cuart", "quint", "sext", "septim", "octav", "noven", "decim",
+    ];
+    let stem = w
+        .strip_suffix('a')
+        .or_else(|| w.strip_suffix('o'))
+        .unwrap_or(w);
+    ORDINALS
+        .iter()
+        .position(|o| *o == stem)
+        .map(|i| (i + 1).to_string())
+}
+
 /// The name starting at `i`: a number, capitalised words (with "de" between them, as in
 /// "5 de Febrero"), or one lower-case word, two when the gazetteer knows the pair. Returns
 /// the name's words and the index after it.
@@ -198,11 +217,20 @@ fn name_at(toks: &[Tok], i: usize, gaz: &Gazetteer) -> (Vec<String>, usize) {
         if t.word == BREAK {
             break;
         }
-        if is_number(&t.word) {
+        // "calle 3", "la tercera", "calle segunda": one street, written either way.
+        if let Some(number) = number_of(&t.word) {
             if name.is_empty() {
-                name.push(t.word.clone());
+                name.push(number);
                 j += 1;
             }
+            break;
+        }
+        // A gerund ("la gente durmiendo") never starts a street's name, nor "la Cruz Roja".
+        let gerund = ["ando", "iendo", "yendo"]
+            .iter()
+            .any(|e| t.word.len() > e.len() + 1 && t.word.ends_with(e));
+        let red_cross = t.word == "cruz" && toks.get(j + 1).is_some_and(|n| n.word == "roja");
+        if name.is_empty() && (gerund || red_cross) {
             break;
         }
         let joins = matches!(t.word.as_str(), "de" | "del")
@@ -316,7 +344,7 @@ pub fn extract(text: &str, exclude: &[&str], gaz: &Gazetteer) -> Places {
         if let Some(kind) = kind_of(w) {
             found.insert(Place {
                 kind,
-                name: w.to_owned(),
+                name: words::canonical(w).to_owned(),
             });
             i += 1;
             continue;

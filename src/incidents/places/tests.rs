@@ -81,3 +81,39 @@ fn different_streets_or_shops_conflict_and_landmarks_do_not() {
     assert!(monteverde.shared(&[&full]).is_some());
     assert!(monteverde.conflict(&[&yanez, &full]).is_none());
 }
+
+#[test]
+fn ordinals_are_numbers_and_institutions_and_gerunds_are_not_streets() {
+    let none = Gazetteer::default();
+    let p = |t: &str| extract(t, &[], &none);
+    assert_eq!(streets("asalto en la calle segunda", &none), ["2"]);
+    assert_eq!(
+        streets("pleito en el bar de la calle Tercera", &none),
+        ["3"]
+    );
+    assert!(p("robo en la calle 2 y Obregon")
+        .conflict(&[&p("robo con violencia en la calle segunda")])
+        .is_none());
+    assert!(streets("ya llego la Cruz Roja y la Guardia", &none).is_empty());
+    assert!(streets("se lo llevaron a la Fiscalia", &none).is_empty());
+    assert!(streets("la calle de atras del cbtis", &none).is_empty());
+    // A street named Cruz is still one.
+    assert!(!streets("balazos en la Cruz del Norte", &none).is_empty());
+}
+
+#[test]
+fn one_bar_by_any_of_its_names_and_a_bank_is_a_reference_point() {
+    let none = Gazetteer::default();
+    let p = |t: &str| extract(t, &[], &none);
+    let bar = p("pleito afuera del bar, son muchos");
+    assert!(bar.conflict(&[&p("riña afuera del antro")]).is_none());
+    assert!(bar.shared(&[&p("siguen en la cantina")]).is_some());
+    assert_eq!(
+        bar.conflict(&[&p("asaltaron la farmacia")]),
+        Some(Kind::Shop)
+    );
+    // "salió del banco" says where the victim came from, not a second shop.
+    assert!(p("estan asaltando la farmacia")
+        .conflict(&[&p("lo siguieron desde el banco")])
+        .is_none());
+}

@@ -49,6 +49,7 @@ const KIND_WORDS: [(&str, Kind); 52] = [
     ("baldio", Kind::Landmark),
     ("hospital", Kind::Landmark),
     ("clinica", Kind::Landmark),
+    ("banco", Kind::Landmark),
     ("escuela", Kind::School),
     ("primaria", Kind::School),
     ("secundaria", Kind::School),
@@ -76,7 +77,6 @@ const KIND_WORDS: [(&str, Kind); 52] = [
     ("carniceria", Kind::Shop),
     ("ferreteria", Kind::Shop),
     ("gasolinera", Kind::Shop),
-    ("banco", Kind::Shop),
     ("restaurante", Kind::Shop),
     ("minisuper", Kind::Shop),
     ("expendio", Kind::Shop),
@@ -84,7 +84,7 @@ const KIND_WORDS: [(&str, Kind); 52] = [
 
 /// Words that end a name (or are never one): articles, prepositions, pronouns, common
 /// verbs and adverbs, and the nouns that follow "la"/"el" without naming a place.
-const STOP: [&str; 123] = [
+const STOP: [&str; 133] = [
     "a",
     "al",
     "ante",
@@ -207,6 +207,18 @@ const STOP: [&str; 123] = [
     "policia",
     "patrulla",
     "gente",
+    // Who came, not where: "ya llegó la Guardia", "se lo llevaron a la Fiscalía".
+    "guardia",
+    "fiscalia",
+    "municipal",
+    "estatal",
+    "marina",
+    "bomberos",
+    "ambulancia",
+    // Where from the speaker: "la calle de atrás", "la de enfrente", "la de junto".
+    "atras",
+    "enfrente",
+    "junto",
     "?",
 ];
 
@@ -234,4 +246,13 @@ pub(super) fn is_street_word(w: &str) -> bool {
 
 pub(super) fn kind_of(w: &str) -> Option<Kind> {
     WORDS.kinds.get(w).copied()
+}
+
+/// One name for the words people use for one kind of shop ("antro", "cantina" and "bar"
+/// are one bar), as `normalize` writes it.
+pub(super) fn canonical(w: &str) -> &str {
+    match w {
+        "antro" | "cantina" => "bar",
+        other => other,
+    }
 }
