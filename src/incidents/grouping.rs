@@ -25,7 +25,8 @@
 //!   one of 7; [`super::ages`]).
 //!
 //! Then the evidence adds up to a score that must reach the threshold of the incident's
-//! category: how alike the texts read (against the closest of the incident's reports: the
+//! category (for an emergency report against an emergency, a little higher the later in
+//! the window it comes: [`Policy::late_emergency`]): how alike the texts read (against the closest of the incident's reports: the
 //! character n-grams' reading and, against an emergency, the triage model's word vectors'
 //! too, each above its own floor; [`super::alike`] says how they are weighed and why), a
 //! shared street or shop, a shared coloured thing, the same category (not between two
@@ -320,6 +321,15 @@ fn assess(
     }
     let (alike, matched, place, extra) = closest.ok_or("sin reportes cercanos")?;
     let mut needed = threshold + extra;
+    // The first minutes of an emergency are its burst; an emergency report that comes
+    // when the window is half gone is as often a second event in the colonia, so it must
+    // read a little more like the first.
+    let both_emergencies = Family::of(&incident.category) == Family::Emergency
+        && Family::of(&me.category) == Family::Emergency;
+    if both_emergencies {
+        let gone = gap.num_seconds().max(0) as f64 / window.num_seconds() as f64;
+        needed += policy.late_emergency * gone;
+    }
     let mut score = alike.score;
     let mut signals = opening();
     signals.push(place);

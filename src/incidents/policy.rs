@@ -72,6 +72,9 @@ pub struct Policy {
     pub sense_weight: f64,
     /// How long an emergency incident must have been quiet for "otra vez" to be a new one.
     pub again_quiet: Duration,
+    /// Added to an emergency's threshold for an emergency report, times the share of the
+    /// incident's window already gone: a late report needs a little more evidence.
+    pub late_emergency: f64,
 }
 
 impl Default for Policy {
@@ -93,6 +96,7 @@ impl Default for Policy {
             follow_up: 0.10,
             sense_weight: 0.40,
             again_quiet: Duration::minutes(20),
+            late_emergency: 0.10,
         }
     }
 }
