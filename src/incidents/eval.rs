@@ -337,6 +337,39 @@ mod tests {
     }
 
     #[test]
+    fn a_late_emergency_report_needs_more_evidence() {
+        let needed = |minute: i64| {
+            let file = vec![
+                line("1", Some("e"), "balazos en la calle Rosales!!", "Centro", 0),
+                line(
+                    "2",
+                    Some("e"),
+                    "balazos en la calle Rosales!!",
+                    "Centro",
+                    minute,
+                ),
+            ];
+            let decided = decisions(&file, &Policy::default(), Some(&shipped_vectors()));
+            let (_, _, second) = &decided[1];
+            assert!(second.incident.is_some(), "joins at minute {minute}");
+            let detail = second
+                .signals
+                .iter()
+                .find(|s| s.name == "parecido")
+                .and_then(|s| s.detail.clone())
+                .unwrap_or_default();
+            detail
+                .rsplit("umbral ")
+                .next()
+                .and_then(|t| t.parse::<f64>().ok())
+                .unwrap_or_default()
+        };
+        let (early, late) = (needed(0), needed(81));
+        // 0.10 more over the whole 90-minute window: 0.09 at minute 81.
+        assert!((late - early - 0.09).abs() < 0.011, "{early} -> {late}");
+    }
+
+    #[test]
     fn a_comment_follows_the_incident_neighbours_wrote_in_last() {
         let mut comment = line(
             "3",
