@@ -51,9 +51,12 @@ use serde::Serialize;
 use super::alike::Alike;
 use super::details::Details;
 use super::meaning::Vector;
-use super::places::{extract, Kind, Places};
+use super::places::{extract, Places};
 use super::policy::{Family, Policy};
 use super::reading::Reader;
+
+mod gates;
+use gates::{contradicts, same_content, same_place};
 
 /// What grouping knows about a report.
 #[derive(Debug, Clone)]
@@ -413,90 +416,6 @@ fn assess(
         matched: matched.report_id,
         signals,
     })
-}
-
-/// Whether the report tells something the incident cannot be: another street or shop,
-/// "otra vez" after the emergency went quiet, or the same thing in another colour.
-fn contradicts(
-    policy: &Policy,
-    me: &Member,
-    incident: &Incident,
-    places: &[&Places],
-    details: &[&Details],
-    (since_first, since_last): (chrono::Duration, chrono::Duration),
-) -> Option<&'static str> {
-    let emergency = Family::of(&incident.category) == Family::Emergency;
-    if let Some(kind) = me.places.conflict(places) {
-        // An emergency happens at one shop on one street. A standing problem is a street's
-        // shops ("los de la papelería nos sumamos"), and a report that says it adds to it
-        // ("en la Morelos también") may name the next street.
-        let widens = !emergency && (kind == Kind::Shop || me.details.echoes);
-        if !widens {
-            return Some("nombra otro lugar");
-        }
-    }
-    // "otra vez balazos" once the burst has gone quiet: a new emergency, however alike it
-    // reads (while reports still come minutes apart it may be the same one going on).
-    if me.details.again
-        && Family::of(&me.category) == Family::Emergency
-        && since_last >= policy.again_quiet
-    {
-        return Some("otra vez, tras la calma");
-    }
-    // "otro incendio" about an emergency that began a while ago is the second one, even
-    // while the first is still being told (comments on it included); one that began just
-    // now may be the one it names.
-    if me.details.another && emergency && since_first >= policy.again_quiet {
-        return Some("dice que es otro");
-    }
-    // A missing child or someone hurt of another age: someone else.
-    let ages: Vec<&[u8]> = details.iter().map(|d| d.ages.as_slice()).collect();
-    if super::ages::conflict(&me.details.ages, &ages) {
-        return Some("otra edad");
-    }
-    // The same thing in another colour: another vehicle, another man.
-    me.details
-        .conflict(details)
-        .map(|_| "otro color del mismo objeto")
-}
-
-/// The same photo, or the same text where one of the two was forwarded.
-fn same_content(me: &Member, other: &Member) -> Option<&'static str> {
-    if me.photo.is_some() && me.photo == other.photo {
-        return Some("misma foto");
-    }
-    if (me.forwarded || other.forwarded)
-        && me.text_hash.is_some()
-        && me.text_hash == other.text_hash
-    {
-        return Some("mismo texto reenviado");
-    }
-    None
-}
-
-/// Whether the two reports are in one place, the signal saying how, and what is added to
-/// the threshold (weak evidence asks for more).
-fn same_place(policy: &Policy, me: &Member, other: &Member) -> Option<(Signal, f64)> {
-    if let (Some(a), Some(b)) = (me.pin, other.pin) {
-        let d = metres(a, b);
-        if d <= policy.radius_m {
-            return Some((
-                Signal::new("distancia", 1.0 - d / policy.radius_m, format!("{d:.0} m")),
-                0.0,
-            ));
-        }
-    }
-    match (&me.colonia, &other.colonia) {
-        (Some(a), Some(b)) if a == b => Some((Signal::new("colonia", 1.0, a.clone()), 0.0)),
-        (Some(_), Some(_)) => None,
-        _ => match (&me.municipality, &other.municipality) {
-            (Some(a), Some(b)) if a == b => Some((
-                Signal::new("municipio", 1.0, a.clone()),
-                policy.municipality_only,
-            )),
-            _ => None,
-        },
-    }
 }
 
 fn round3(x: f64) -> f64 {
