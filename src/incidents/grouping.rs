@@ -25,25 +25,26 @@
 //!   one of 7; [`super::ages`]).
 //!
 //! Then the evidence adds up to a score that must reach the threshold of the incident's
-//! category (for an emergency report against an emergency, a little higher the later in
-//! the window it comes: [`Policy::late_emergency`]): how alike the texts read (against the closest of the incident's reports: the
-//! character n-grams' reading and, against an emergency, the triage model's word vectors'
-//! too, each above its own floor; [`super::alike`] says how they are weighed and why), a
-//! shared street or shop, a shared coloured thing, the same category (not between two
-//! comments: "other" meeting "other" says nothing), how recent the incident's last report is, a report saying it adds
-//! to what was told ("también", "apoyamos"), a follow-up meeting a request, less a penalty
-//! for a tip meeting a patrol request. Against a standing problem the threshold is higher
-//! when the report names none of the incident's places or things: such reports come
-//! hours apart whatever they are about, so the colonia and the time between say little.
-//! Each reading is listed with its score ("texto", "sentido") and the weighed one with
-//! the score and the threshold ("parecido").
+//! category (for an emergency report against an emergency, a little higher the later in the
+//! window it comes: [`Policy::late_emergency`]): how alike the texts read (against the
+//! closest of the incident's reports: the character n-grams' reading and, against an
+//! emergency, the triage model's word vectors' too, each above its own floor;
+//! [`super::alike`] says how they are weighed and why), a shared street or shop, a shared
+//! coloured thing, the same category (not between two comments: "other" meeting "other"
+//! says nothing), how recent the incident's last report is, a report saying it adds to what
+//! was told ("también", "apoyamos"), a follow-up meeting a request, less a penalty for a
+//! tip meeting a patrol request. Against a standing problem the threshold is higher when
+//! the report names none of the incident's places or things: such reports come hours apart
+//! whatever they are about, so the colonia and the time between say little. Each reading is
+//! listed with its score ("texto", "sentido") and the weighed one with the score and the
+//! threshold ("parecido").
 //!
-//! The same photo (content hash) or the same forwarded text joins within the region and
-//! the window whatever else holds. Among incidents that qualify the highest margin over its
+//! The same photo (content hash) or the same forwarded text joins within the region and the
+//! window whatever else holds. Among incidents that qualify the highest margin over its
 //! threshold wins, ties to the older incident; a follow-up or comment goes instead to the
-//! one neighbours wrote in last, because it answers the conversation it is posted in. Every decision lists the signals it weighed
-//! with their scores; nothing here reads a clock or a database, so the same reports in the
-//! same order give the same incidents.
+//! one neighbours wrote in last, because it answers the conversation it is posted in. Every
+//! decision lists the signals it weighed with their scores; nothing here reads a clock or a
+//! database, so the same reports in the same order give the same incidents.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
