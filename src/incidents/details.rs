@@ -43,6 +43,8 @@ pub struct Details {
     pub ages: Vec<u8>,
     /// It says it adds to something already told ("también", "apoyamos la solicitud").
     pub echoes: bool,
+    /// It says it just happened ("acaban de asaltar", "acaba de chocar").
+    pub just_now: bool,
 }
 
 impl Details {
@@ -71,6 +73,9 @@ impl Details {
             another: tells_another(&words),
             ages: super::ages::read(&words),
             echoes: words.iter().any(|w| ECHOES.contains(w)),
+            just_now: words
+                .windows(2)
+                .any(|p| matches!(p, ["acaba" | "acaban" | "acabo", "de"])),
         }
     }
 
@@ -245,6 +250,13 @@ mod tests {
         );
         // An incident that already has both colours agrees with either.
         assert!(red.conflict(&[&blue, &again]).is_none());
+    }
+
+    #[test]
+    fn it_just_happened_is_told_by_acabar_de() {
+        assert!(Details::read("acaban de asaltar a una señora").just_now);
+        assert!(Details::read("ACABA DE CHOCAR un carro").just_now);
+        assert!(!Details::read("se acabo el agua de nuevo").just_now);
     }
 
     #[test]

@@ -18,7 +18,9 @@
 //! - **not again**: an emergency report saying "otra vez", "de nuevo" or "otro asalto"
 //!   does not join an emergency that has been quiet for [`Policy::again_quiet`]; and any
 //!   report naming another event of a kind ("otro incendio", "otro choque") does not join
-//!   an emergency that began that long ago, even while it is still being told;
+//!   an emergency that began that long ago, even while it is still being told; nor does
+//!   an emergency report saying it just happened ("acaban de asaltar a una señora") that
+//!   names none of the incident's places or things;
 //! - **no contradicting detail**: the report does not describe a thing the incident
 //!   describes in another colour (a red motorcycle against the blue one; see
 //!   [`super::details`]), nor a person of another age (a missing child of 4 against the

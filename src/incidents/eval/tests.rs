@@ -128,6 +128,38 @@ fn a_late_emergency_report_needs_more_evidence() {
 }
 
 #[test]
+fn what_just_happened_long_after_an_emergency_began_is_a_second_event() {
+    let file = vec![
+        line(
+            "1",
+            Some("oxxo"),
+            "estan asaltando el oxxo de la avenida, 3 en moto y uno con pistola",
+            "San Pablo",
+            0,
+        ),
+        // Minutes in, "acaban de" is the same robbery going on.
+        line(
+            "2",
+            Some("oxxo"),
+            "acaban de salir corriendo del oxxo, iban en moto",
+            "San Pablo",
+            6,
+        ),
+        // Forty minutes in, naming none of its places or things: another victim.
+        line(
+            "3",
+            None,
+            "auxilio acaban de asaltar a mi hermana en la parada, 2 con pistola",
+            "San Pablo",
+            40,
+        ),
+    ];
+    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
+    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
+    assert_eq!(s.incidents, 2);
+}
+
+#[test]
 fn a_comment_follows_the_incident_neighbours_wrote_in_last() {
     let mut comment = line(
         "3",

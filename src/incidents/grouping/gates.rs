@@ -1,7 +1,7 @@
 //! The gates a report must pass against an incident before its evidence is weighed: the
 //! same photo or forwarded text (which join at once), the same place, and nothing that
 //! contradicts the incident (another street or shop, "otra vez" after the calm, "otro
-//! incendio", another age, another colour). [`super`] says why each exists.
+//! incendio", "acaba de" long after it began, another age, another colour). [`super`] says why each exists.
 
 use super::{metres, Incident, Member, Signal};
 use crate::incidents::details::Details;
@@ -41,6 +41,17 @@ pub(super) fn contradicts(
     // now may be the one it names.
     if me.details.another && emergency && since_first >= policy.again_quiet {
         return Some("dice que es otro");
+    }
+    // "acaban de asaltar a una señora", half an hour into a robbery, naming none of its
+    // places or things: what just happened is a second event, not more of the first.
+    if emergency
+        && me.details.just_now
+        && Family::of(&me.category) == Family::Emergency
+        && since_first >= policy.again_quiet
+        && me.places.shared(places).is_none()
+        && me.details.shared(details).is_none()
+    {
+        return Some("acaba de pasar otra cosa");
     }
     // A missing child or someone hurt of another age: someone else.
     let ages: Vec<&[u8]> = details.iter().map(|d| d.ages.as_slice()).collect();
