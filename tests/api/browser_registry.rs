@@ -143,6 +143,12 @@ async fn roster_story(base: &str, port: u16, clients: &Clients) -> Result<(), Fa
             .await?;
         turnos.clear().await?;
         turnos.send_keys(&roster).await?;
+        // The previous save's "guardado" must not stand for this one.
+        jefa.execute(
+            "var r = document.getElementById('resultado'); if (r) { r.textContent = ''; } return true;",
+            vec![],
+        )
+        .await?;
         jefa.find(Locator::Css(&format!(
             "{LI} button[value='editar_coordinador']"
         )))
@@ -155,6 +161,15 @@ async fn roster_story(base: &str, port: u16, clients: &Clients) -> Result<(), Fa
         )
         .await?;
         assert!(done.as_str().unwrap().contains("guardado"), "{done}");
+        // The list redraws after the save: wait for the expected word (a timeout fails
+        // with the page's text) rather than take the first word, which may be the old one.
+        let shows_expected = format!(
+            "var li = document.querySelector(\"{LI}\"); \
+             return !!li && (li.textContent.includes('De guardia ahora') ? 'sí' : 'no') === '{expected}';"
+        );
+        wait_js(&jefa, &shows_expected)
+            .await
+            .map_err(|e| format!("{roster}: {e}"))?;
         assert_eq!(
             wait_js(&jefa, &on_duty).await?,
             Value::from(expected),
