@@ -206,15 +206,16 @@ pub fn decide(
     me: &Member,
     open: &[&Incident],
 ) -> Decision {
+    // A comment follows the conversation: of the incidents it could be about, the one
+    // neighbours wrote in last ("¿son los mismos de la farmacia?", two minutes after "otro
+    // asalto, ahora en la de celulares"). Anything else goes where it fits best.
+    let by_recency = Family::of(&me.category) == Family::Chat;
     let mut best: Option<(f64, i64, Fit)> = None;
     for incident in open {
         let Ok(fit) = assess(policy, reader, report, me, incident) else {
             continue;
         };
-        // A comment follows the conversation: of the incidents it could be about, the one
-        // neighbours wrote in last ("¿son los mismos de la farmacia?", two minutes after
-        // "otro asalto, ahora en la de celulares"). Anything else goes where it fits best.
-        let key = if Family::of(&me.category) == Family::Chat {
+        let key = if by_recency {
             incident
                 .last_at()
                 .map_or(f64::MIN, |t| t.timestamp() as f64)

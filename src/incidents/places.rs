@@ -187,6 +187,16 @@ fn is_number(w: &str) -> bool {
     !w.is_empty() && w.chars().all(|c| c.is_ascii_digit())
 }
 
+fn is_gerund(w: &str) -> bool {
+    ["ando", "iendo", "yendo"]
+        .iter()
+        .any(|e| w.len() > e.len() + 1 && w.ends_with(e))
+}
+
+fn is_red_cross(toks: &[Tok], i: usize) -> bool {
+    toks[i].word == "cruz" && toks.get(i + 1).is_some_and(|n| n.word == "roja")
+}
+
 /// A street number, written in digits ("3") or as an ordinal ("tercera", "segundo"), in
 /// digits.
 fn number_of(w: &str) -> Option<String> {
@@ -226,11 +236,7 @@ fn name_at(toks: &[Tok], i: usize, gaz: &Gazetteer) -> (Vec<String>, usize) {
             break;
         }
         // A gerund ("la gente durmiendo") never starts a street's name, nor "la Cruz Roja".
-        let gerund = ["ando", "iendo", "yendo"]
-            .iter()
-            .any(|e| t.word.len() > e.len() + 1 && t.word.ends_with(e));
-        let red_cross = t.word == "cruz" && toks.get(j + 1).is_some_and(|n| n.word == "roja");
-        if name.is_empty() && (gerund || red_cross) {
+        if name.is_empty() && (is_gerund(&t.word) || is_red_cross(toks, j)) {
             break;
         }
         let joins = matches!(t.word.as_str(), "de" | "del")

@@ -1,15 +1,17 @@
 //! The gates a report must pass against an incident before its evidence is weighed: the
 //! same photo or forwarded text (which join at once), the same place, and nothing that
 //! contradicts the incident (another street or shop, "otra vez" after the calm, "otro
-//! incendio", "acaba de" long after it began, another age, another colour). [`super`] says why each exists.
+//! incendio", "acaba de" long after it began, another age, another colour). [`super`] says
+//! why each exists.
 
 use super::{metres, Incident, Member, Signal};
 use crate::incidents::details::Details;
 use crate::incidents::places::{Kind, Places};
 use crate::incidents::policy::{Family, Policy};
 
-/// Whether the report tells something the incident cannot be: another street or shop,
-/// "otra vez" after the emergency went quiet, or the same thing in another colour.
+/// Whether the report tells something the incident cannot be, and which: another street
+/// or shop, "otra vez" after the emergency went quiet, "otro incendio" or "acaba de" long
+/// after it began, another age, or the same thing in another colour.
 pub(super) fn contradicts(
     policy: &Policy,
     me: &Member,
@@ -19,6 +21,7 @@ pub(super) fn contradicts(
     (since_first, since_last): (chrono::Duration, chrono::Duration),
 ) -> Option<&'static str> {
     let emergency = Family::of(&incident.category) == Family::Emergency;
+    let mine_emergency = Family::of(&me.category) == Family::Emergency;
     if let Some(kind) = me.places.conflict(places) {
         // An emergency happens at one shop on one street. A standing problem is a street's
         // shops ("los de la papelería nos sumamos"), and a report that says it adds to it
@@ -30,10 +33,7 @@ pub(super) fn contradicts(
     }
     // "otra vez balazos" once the burst has gone quiet: a new emergency, however alike it
     // reads (while reports still come minutes apart it may be the same one going on).
-    if me.details.again
-        && Family::of(&me.category) == Family::Emergency
-        && since_last >= policy.again_quiet
-    {
+    if me.details.again && mine_emergency && since_last >= policy.again_quiet {
         return Some("otra vez, tras la calma");
     }
     // "otro incendio" about an emergency that began a while ago is the second one, even
@@ -45,8 +45,8 @@ pub(super) fn contradicts(
     // "acaban de asaltar a una señora", half an hour into a robbery, naming none of its
     // places or things: what just happened is a second event, not more of the first.
     if emergency
+        && mine_emergency
         && me.details.just_now
-        && Family::of(&me.category) == Family::Emergency
         && since_first >= policy.again_quiet
         && me.places.shared(places).is_none()
         && me.details.shared(details).is_none()
