@@ -53,6 +53,7 @@ use serde::Serialize;
 
 use super::alike::Alike;
 use super::details::Details;
+use super::errands::is_errand;
 use super::meaning::Vector;
 use super::places::{extract, Places};
 use super::policy::{Family, Policy};
@@ -100,6 +101,8 @@ pub struct Member {
     /// Hash of the normalised text (empty texts have none), and whether it was forwarded.
     pub text_hash: Option<u64>,
     pub forwarded: bool,
+    /// It reads as the group's everyday business ([`crate::incidents::errands`]).
+    pub errand: bool,
 }
 
 impl Member {
@@ -124,6 +127,10 @@ impl Member {
             photo: facts.photo.clone(),
             text_hash: (!normalised.is_empty()).then(|| fnv64(&normalised)),
             forwarded: facts.forwarded,
+            errand: {
+                let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+                is_errand(&words)
+            },
         }
     }
 }
@@ -293,6 +300,11 @@ fn assess(
                 signals,
             });
         }
+    }
+    // "¿Alguien tiene cambio?" in the minutes of a robbery is about no event, however near
+    // in time and place it comes; a comment otherwise joins on little more than those.
+    if me.errand && Family::of(&me.category) == Family::Chat {
+        return Err("habla de otra cosa");
     }
     let threshold = policy
         .threshold(&incident.category, &me.category)

@@ -8,7 +8,8 @@
 //! - [`reading`]: those fitted together on recent reports ([`Fitted`]), with the vectors
 //!   triage loaded (n-grams alone when it did not);
 //! - [`details`]: the coloured things a report describes, "otra vez" and "otro incendio";
-//!   [`ages`]: the ages of the people it is about;
+//!   [`ages`]: the ages of the people it is about; `errands`: the group's everyday
+//!   business ("vendo", "¿alguien tiene cambio?"), which is about no event;
 //! - [`places`]: the streets, landmarks, schools and shops a report's text names;
 //! - [`policy`]: windows by category, which categories may share an incident, weights and
 //!   thresholds;
@@ -24,6 +25,7 @@ pub mod ages;
 mod alike;
 pub mod details;
 pub mod embedding;
+mod errands;
 pub mod eval;
 pub mod grouper;
 pub mod grouping;

@@ -323,3 +323,38 @@ fn bad_lines_name_their_number() {
     let err = parse("\n{\"id\": 1}\n").unwrap_err();
     assert!(err.starts_with("línea 2"), "{err}");
 }
+
+#[test]
+fn an_errand_in_the_minutes_of_a_robbery_stays_apart_and_a_comment_joins() {
+    let chat = |id: &str, event: Option<&str>, text: &str, minute: i64| {
+        let mut l = line(id, event, text, "San Benito", minute);
+        l.category = "other".into();
+        l
+    };
+    let file = vec![
+        line(
+            "1",
+            Some("asalto"),
+            "estan asaltando la tienda de la esquina de la Reforma, 2 en moto",
+            "San Benito",
+            0,
+        ),
+        chat("2", Some("asalto"), "ya llego la patrulla, estan bien?", 6),
+        // Written in the same minutes and colonia, about no event.
+        chat(
+            "3",
+            None,
+            "alguien tiene cambio de 500? mañana se los regreso",
+            8,
+        ),
+        chat(
+            "4",
+            None,
+            "vendo bicicleta rodada 26, informes al privado",
+            9,
+        ),
+    ];
+    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
+    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
+    assert_eq!(s.incidents, 3);
+}
