@@ -52,7 +52,7 @@ async fn story(base: &str, port: u16, token: &str, clients: &Clients) -> Result<
         .await?;
     let done = wait_js(
         &jefa,
-        "var r = document.getElementById('resultado'); return r ? r.textContent : null;",
+        "var r = document.getElementById('resultado'); return r && r.textContent ? r.textContent : null;",
     )
     .await?;
     assert!(done.as_str().unwrap().contains("agregado"), "{done}");
@@ -157,7 +157,7 @@ async fn roster_story(base: &str, port: u16, clients: &Clients) -> Result<(), Fa
         .await?;
         let done = wait_js(
             &jefa,
-            "var r = document.getElementById('resultado'); return r ? r.textContent : null;",
+            "var r = document.getElementById('resultado'); return r && r.textContent ? r.textContent : null;",
         )
         .await?;
         assert!(done.as_str().unwrap().contains("guardado"), "{done}");
