@@ -54,6 +54,7 @@ use serde::Serialize;
 use super::alike::Alike;
 use super::details::Details;
 use super::errands::is_errand;
+use super::follow_ups::Follows;
 use super::meaning::Vector;
 use super::places::{extract, Places};
 use super::policy::{Family, Policy};
@@ -103,11 +104,14 @@ pub struct Member {
     pub forwarded: bool,
     /// It reads as the group's everyday business ([`crate::incidents::errands`]).
     pub errand: bool,
+    /// The folio or the kind of request it names ([`crate::incidents::follow_ups`]).
+    pub follows: Follows,
 }
 
 impl Member {
     pub fn new(facts: &Facts, reader: &Reader) -> Self {
         let normalised = crate::triage::normalize(&facts.text);
+        let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
         let exclude: Vec<&str> = [facts.colonia.as_deref(), facts.municipality.as_deref()]
             .into_iter()
             .flatten()
@@ -127,10 +131,8 @@ impl Member {
             photo: facts.photo.clone(),
             text_hash: (!normalised.is_empty()).then(|| fnv64(&normalised)),
             forwarded: facts.forwarded,
-            errand: {
-                let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
-                is_errand(&words)
-            },
+            errand: is_errand(&words),
+            follows: Follows::read(&facts.text, &words),
         }
     }
 }
@@ -305,6 +307,19 @@ fn assess(
     // in time and place it comes; a comment otherwise joins on little more than those.
     if me.errand && Family::of(&me.category) == Family::Chat {
         return Err("habla de otra cosa");
+    }
+    // A follow-up that says which request it follows is about that one: its folio's
+    // report, or a request of the kind it names ("¿ya hay fecha para la plática?").
+    if Family::of(&me.category) == Family::Chat && me.follows.folio {
+        return Err("nombra su folio");
+    }
+    if me.category == "follow_up"
+        && me
+            .follows
+            .kind
+            .is_some_and(|kind| kind != Family::of(&incident.category))
+    {
+        return Err("sigue otra clase de solicitud");
     }
     let threshold = policy
         .threshold(&incident.category, &me.category)

@@ -9,7 +9,8 @@
 //!   triage loaded (n-grams alone when it did not);
 //! - [`details`]: the coloured things a report describes, "otra vez" and "otro incendio";
 //!   [`ages`]: the ages of the people it is about; `errands`: the group's everyday
-//!   business ("vendo", "¿alguien tiene cambio?"), which is about no event;
+//!   business ("vendo", "¿alguien tiene cambio?"), which is about no event; `follow_ups`:
+//!   the folio or the kind of request a follow-up names;
 //! - [`places`]: the streets, landmarks, schools and shops a report's text names;
 //! - [`policy`]: windows by category, which categories may share an incident, weights and
 //!   thresholds;
@@ -27,6 +28,7 @@ pub mod details;
 pub mod embedding;
 mod errands;
 pub mod eval;
+mod follow_ups;
 pub mod grouper;
 pub mod grouping;
 pub mod meaning;

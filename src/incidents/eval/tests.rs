@@ -358,3 +358,47 @@ fn an_errand_in_the_minutes_of_a_robbery_stays_apart_and_a_comment_joins() {
     assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
     assert_eq!(s.incidents, 3);
 }
+
+#[test]
+fn a_follow_up_goes_to_the_kind_of_request_it_names_and_a_quoted_folio_joins_nothing() {
+    let mut talk = line(
+        "1",
+        Some("platica"),
+        "la direccion de la secundaria solicita una platica de prevencion del bullying",
+        "Las Granjas",
+        0,
+    );
+    talk.category = "workshop".into();
+    let follow_up = |id: &str, event: Option<&str>, text: &str, minute: i64| {
+        let mut l = line(id, event, text, "Las Granjas", minute);
+        l.category = "follow_up".into();
+        l
+    };
+    let file = vec![
+        talk,
+        line(
+            "2",
+            Some("asalto"),
+            "estan asaltando la farmacia de la Juarez, son 2 con pistola",
+            "Las Granjas",
+            100,
+        ),
+        // Written in the robbery's minutes, about the talk.
+        follow_up(
+            "3",
+            Some("platica"),
+            "disculpen, ya hay fecha para la platica de bullying que pidio la direccion de la secundaria?",
+            110,
+        ),
+        // About a report of last month, quoted by its folio.
+        follow_up(
+            "4",
+            None,
+            "buenas, que paso con el folio CHIH-0412? ya van 2 semanas",
+            112,
+        ),
+    ];
+    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
+    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
+    assert_eq!(s.incidents, 3);
+}
