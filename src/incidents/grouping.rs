@@ -59,6 +59,7 @@ use super::meaning::Vector;
 use super::places::{extract, Places};
 use super::policy::{Family, Policy};
 use super::reading::Reader;
+use super::search::Search;
 
 mod gates;
 use gates::{contradicts, same_content, same_place};
@@ -106,6 +107,8 @@ pub struct Member {
     pub errand: bool,
     /// The folio or the kind of request it names ([`crate::incidents::follow_ups`]).
     pub follows: Follows,
+    /// Whether it tells of a missing person or news of a search ([`crate::incidents::search`]).
+    pub search: Search,
 }
 
 impl Member {
@@ -133,6 +136,7 @@ impl Member {
             forwarded: facts.forwarded,
             errand: is_errand(&words),
             follows: Follows::read(&facts.text, &words),
+            search: Search::read(&words),
         }
     }
 }
@@ -153,6 +157,11 @@ impl Incident {
     }
     pub fn last_at(&self) -> Option<DateTime<Utc>> {
         self.members.iter().map(|m| m.at).max()
+    }
+    /// An emergency about someone missing: a search.
+    pub fn is_search(&self) -> bool {
+        Family::of(&self.category) == Family::Emergency
+            && self.members.iter().any(|m| m.search.missing)
     }
 }
 
@@ -269,7 +278,11 @@ fn assess(
     let (Some(first), Some(last)) = (incident.first_at(), incident.last_at()) else {
         return Err("incidente vacío");
     };
-    let window = policy.window(&incident.category);
+    let mut window = policy.window(&incident.category);
+    // News of a missing person's search belongs to it for a day ("ya apareció").
+    if me.search.speaks() && incident.is_search() {
+        window = window.max(policy.search_window);
+    }
     let gap = report.at - first;
     if gap > window || gap < -window {
         return Err("fuera de la ventana");
@@ -412,6 +425,16 @@ fn assess(
             "seguimiento",
             1.0,
             "pregunta por una solicitud",
+        ));
+    }
+    // "¿Alguna novedad?", "ya apareció": about the search, which nothing else of the
+    // colonia is, however few of its words it repeats.
+    if me.search.speaks() && incident.is_search() {
+        score += policy.search_news;
+        signals.push(Signal::new(
+            "búsqueda",
+            1.0,
+            "habla de la persona que buscan",
         ));
     }
     if me.details.echoes && !me.details.again {

@@ -10,7 +10,8 @@
 //! - [`details`]: the coloured things a report describes, "otra vez" and "otro incendio";
 //!   [`ages`]: the ages of the people it is about; `errands`: the group's everyday
 //!   business ("vendo", "¿alguien tiene cambio?"), which is about no event; `follow_ups`:
-//!   the folio or the kind of request a follow-up names;
+//!   the folio or the kind of request a follow-up names; `search`: a missing person's
+//!   search and the news of it, which keep to it for a day;
 //! - [`places`]: the streets, landmarks, schools and shops a report's text names;
 //! - [`policy`]: windows by category, which categories may share an incident, weights and
 //!   thresholds;
@@ -37,6 +38,7 @@ pub mod places;
 pub mod policy;
 pub mod reading;
 mod recall;
+mod search;
 mod worker;
 
 pub use embedding::Embedding;

@@ -75,6 +75,10 @@ pub struct Policy {
     /// Added to an emergency's threshold for an emergency report, times the share of the
     /// incident's window already gone: a late report needs a little more evidence.
     pub late_emergency: f64,
+    /// How long news of a missing person's search belongs to it ([`super::search`]).
+    pub search_window: Duration,
+    /// Added when a report speaks of the search an incident is.
+    pub search_news: f64,
 }
 
 impl Default for Policy {
@@ -97,6 +101,8 @@ impl Default for Policy {
             sense_weight: 0.40,
             again_quiet: Duration::minutes(20),
             late_emergency: 0.10,
+            search_window: Duration::hours(24),
+            search_news: 0.10,
         }
     }
 }

@@ -402,3 +402,48 @@ fn a_follow_up_goes_to_the_kind_of_request_it_names_and_a_quoted_folio_joins_not
     assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
     assert_eq!(s.incidents, 3);
 }
+
+#[test]
+fn news_of_a_missing_persons_search_joins_it_hours_later_and_nothing_else_does() {
+    let chat = |id: &str, event: Option<&str>, text: &str, minute: i64| {
+        let mut l = line(id, event, text, "Candiles", minute);
+        l.category = "follow_up".into();
+        l
+    };
+    let file = vec![
+        line(
+            "1",
+            Some("busqueda"),
+            "vecinos ayuda, mi suegro de 78 años salio a caminar a las 3 y no ha regresado, \
+             tiene alzheimer, pantalon cafe y sueter gris",
+            "Candiles",
+            0,
+        ),
+        chat(
+            "2",
+            Some("busqueda"),
+            "sigue sin aparecer?? ya avisaron a la policia?",
+            150,
+        ),
+        // The power coming back is not the search,
+        chat("3", None, "ya regreso la luz en la calle del jardin", 300),
+        // nor is a robbery in the colonia that evening,
+        line(
+            "4",
+            None,
+            "estan asaltando la farmacia de la avenida, son 2 en moto",
+            "Candiles",
+            400,
+        ),
+        // but the news of him is, the next morning.
+        chat(
+            "5",
+            Some("busqueda"),
+            "muchisimas gracias a todos, mi suegro aparecio en la central de autobuses",
+            900,
+        ),
+    ];
+    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
+    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
+    assert_eq!(s.incidents, 3);
+}
