@@ -48,122 +48,18 @@
 //! decision lists the signals it weighed with their scores; nothing here reads a clock or a
 //! database, so the same reports in the same order give the same incidents.
 
-use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::alike::Alike;
 use super::details::Details;
-use super::errands::is_errand;
-use super::follow_ups::Follows;
-use super::meaning::Vector;
-use super::places::{extract, Places};
+use super::places::Places;
 use super::policy::{Family, Policy};
 use super::reading::Reader;
-use super::search::Search;
 
 mod gates;
-use gates::{contradicts, same_content, same_place};
-
-/// What grouping knows about a report.
-#[derive(Debug, Clone)]
-pub struct Facts {
-    pub report_id: i64,
-    pub group: String,
-    pub region: String,
-    pub colonia: Option<String>,
-    pub municipality: Option<String>,
-    /// Triage category id (`emergency_911`, `patrol`, …).
-    pub category: String,
-    pub at: DateTime<Utc>,
-    /// (latitude, longitude) of a location shared with the report.
-    pub pin: Option<(f64, f64)>,
-    pub text: String,
-    /// SHA-256 of an attached photo.
-    pub photo: Option<String>,
-    pub forwarded: bool,
-}
-
-/// A report inside an incident, with what comparing against it needs.
-#[derive(Debug, Clone)]
-pub struct Member {
-    pub report_id: i64,
-    pub group: String,
-    pub colonia: Option<String>,
-    pub municipality: Option<String>,
-    pub category: String,
-    pub at: DateTime<Utc>,
-    pub pin: Option<(f64, f64)>,
-    /// Its text in the n-grams, and in the word vectors when they loaded.
-    pub vector: Vector,
-    pub sense: Option<Vector>,
-    pub places: Places,
-    /// Coloured things it describes, and whether it tells a new occurrence.
-    pub details: Details,
-    pub photo: Option<String>,
-    /// Hash of the normalised text (empty texts have none), and whether it was forwarded.
-    pub text_hash: Option<u64>,
-    pub forwarded: bool,
-    /// It reads as the group's everyday business ([`crate::incidents::errands`]).
-    pub errand: bool,
-    /// The folio or the kind of request it names ([`crate::incidents::follow_ups`]).
-    pub follows: Follows,
-    /// Whether it tells of a missing person or news of a search ([`crate::incidents::search`]).
-    pub search: Search,
-}
-
-impl Member {
-    pub fn new(facts: &Facts, reader: &Reader) -> Self {
-        let normalised = crate::triage::normalize(&facts.text);
-        let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
-        let exclude: Vec<&str> = [facts.colonia.as_deref(), facts.municipality.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect();
-        Member {
-            report_id: facts.report_id,
-            group: facts.group.clone(),
-            colonia: facts.colonia.as_deref().map(fold),
-            municipality: facts.municipality.as_deref().map(fold),
-            category: facts.category.clone(),
-            at: facts.at,
-            pin: facts.pin,
-            vector: reader.meaning.vector(&facts.text),
-            sense: reader.sense.map(|(m, _)| m.vector(&facts.text)),
-            places: extract(&facts.text, &exclude, reader.gazetteer),
-            details: Details::read(&facts.text),
-            photo: facts.photo.clone(),
-            text_hash: (!normalised.is_empty()).then(|| fnv64(&normalised)),
-            forwarded: facts.forwarded,
-            errand: is_errand(&words),
-            follows: Follows::read(&facts.text, &words),
-            search: Search::read(&words),
-        }
-    }
-}
-
-/// An open incident: its reports in arrival order.
-#[derive(Debug, Clone)]
-pub struct Incident {
-    pub id: i64,
-    pub region: String,
-    /// The category of its first report: it sets the window.
-    pub category: String,
-    pub members: Vec<Member>,
-}
-
-impl Incident {
-    pub fn first_at(&self) -> Option<DateTime<Utc>> {
-        self.members.iter().map(|m| m.at).min()
-    }
-    pub fn last_at(&self) -> Option<DateTime<Utc>> {
-        self.members.iter().map(|m| m.at).max()
-    }
-    /// An emergency about someone missing: a search.
-    pub fn is_search(&self) -> bool {
-        Family::of(&self.category) == Family::Emergency
-            && self.members.iter().any(|m| m.search.missing)
-    }
-}
+mod member;
+use gates::{about_something_else, contradicts, same_content, same_place};
+pub use member::{Facts, Incident, Member};
 
 /// One piece of evidence and how strongly it matched.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -316,23 +212,8 @@ fn assess(
             });
         }
     }
-    // "¿Alguien tiene cambio?" in the minutes of a robbery is about no event, however near
-    // in time and place it comes; a comment otherwise joins on little more than those.
-    if me.errand && Family::of(&me.category) == Family::Chat {
-        return Err("habla de otra cosa");
-    }
-    // A follow-up that says which request it follows is about that one: its folio's
-    // report, or a request of the kind it names ("¿ya hay fecha para la plática?").
-    if Family::of(&me.category) == Family::Chat && me.follows.folio {
-        return Err("nombra su folio");
-    }
-    if me.category == "follow_up"
-        && me
-            .follows
-            .kind
-            .is_some_and(|kind| kind != Family::of(&incident.category))
-    {
-        return Err("sigue otra clase de solicitud");
+    if let Some(why) = about_something_else(me, incident) {
+        return Err(why);
     }
     let threshold = policy
         .threshold(&incident.category, &me.category)
@@ -484,16 +365,4 @@ pub fn metres(a: (f64, f64), b: (f64, f64)) -> f64 {
     let dlo = (b.1 - a.1).to_radians();
     let h = (dla / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlo / 2.0).sin().powi(2);
     2.0 * R * h.sqrt().asin()
-}
-
-/// Colonia and municipality names compare without case or accents.
-fn fold(s: &str) -> String {
-    crate::triage::normalize(s)
-}
-
-/// FNV-1a, 64 bits: stable across runs and machines.
-fn fnv64(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
-        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
-    })
 }

@@ -1,6 +1,6 @@
 //! The gates a report must pass against an incident before its evidence is weighed: the
-//! same photo or forwarded text (which join at once), the same place, and nothing that
-//! contradicts the incident (another street or shop, "otra vez" after the calm, "otro
+//! same photo or forwarded text (which join at once), a comment that is about something
+//! else, the same place, and nothing that contradicts the incident (another street or shop, "otra vez" after the calm, "otro
 //! incendio", "acaba de" long after it began, another age, another colour). [`super`] says
 //! why each exists.
 
@@ -62,6 +62,27 @@ pub(super) fn contradicts(
     me.details
         .conflict(details)
         .map(|_| "otro color del mismo objeto")
+}
+
+/// Whether a comment or follow-up is about something other than any incident it could
+/// join on its colonia and its minute: the group's everyday business ("¿alguien tiene
+/// cambio?" in the minutes of a robbery), a folio's report, or another kind of request
+/// than the incident ("¿ya hay fecha para la plática?").
+pub(super) fn about_something_else(me: &Member, incident: &Incident) -> Option<&'static str> {
+    if Family::of(&me.category) != Family::Chat {
+        return None;
+    }
+    if me.errand {
+        return Some("habla de otra cosa");
+    }
+    if me.follows.folio {
+        return Some("nombra su folio");
+    }
+    let other_kind = me
+        .follows
+        .kind
+        .is_some_and(|kind| kind != Family::of(&incident.category));
+    (me.category == "follow_up" && other_kind).then_some("sigue otra clase de solicitud")
 }
 
 /// The same photo, or the same text where one of the two was forwarded.
