@@ -19,6 +19,12 @@ fn line(id: &str, event: Option<&str>, text: &str, colonia: &str, minute: i64) -
     }
 }
 
+/// `l` as a report of another category.
+fn as_category(mut l: Labelled, category: &str) -> Labelled {
+    l.category = category.into();
+    l
+}
+
 #[test]
 fn only_the_figure_under_its_floor_is_named() {
     assert!(below_floor(0.95, 0.85).is_empty());
@@ -327,9 +333,7 @@ fn bad_lines_name_their_number() {
 #[test]
 fn an_errand_in_the_minutes_of_a_robbery_stays_apart_and_a_comment_joins() {
     let chat = |id: &str, event: Option<&str>, text: &str, minute: i64| {
-        let mut l = line(id, event, text, "San Benito", minute);
-        l.category = "other".into();
-        l
+        as_category(line(id, event, text, "San Benito", minute), "other")
     };
     let file = vec![
         line(
@@ -370,9 +374,7 @@ fn a_follow_up_goes_to_the_kind_of_request_it_names_and_a_quoted_folio_joins_not
     );
     talk.category = "workshop".into();
     let follow_up = |id: &str, event: Option<&str>, text: &str, minute: i64| {
-        let mut l = line(id, event, text, "Las Granjas", minute);
-        l.category = "follow_up".into();
-        l
+        as_category(line(id, event, text, "Las Granjas", minute), "follow_up")
     };
     let file = vec![
         talk,
@@ -406,9 +408,7 @@ fn a_follow_up_goes_to_the_kind_of_request_it_names_and_a_quoted_folio_joins_not
 #[test]
 fn news_of_a_missing_persons_search_joins_it_hours_later_and_nothing_else_does() {
     let chat = |id: &str, event: Option<&str>, text: &str, minute: i64| {
-        let mut l = line(id, event, text, "Candiles", minute);
-        l.category = "follow_up".into();
-        l
+        as_category(line(id, event, text, "Candiles", minute), "follow_up")
     };
     let file = vec![
         line(
