@@ -2,8 +2,8 @@
 //! event at all. Buying and selling ("vendo cachorros", "¿alguien vende pan?"), asking a
 //! neighbour for something ("¿alguien tiene cambio de 500?"), lost and found ("¿alguien
 //! perdió unas llaves?"), the community's notices ("les recordamos que la junta es el
-//! viernes", "mañana no habrá atención en la delegación"), job offers and chain hoaxes
-//! ("WhatsApp va a cobrar").
+//! viernes", "mañana no habrá atención en la delegación", invitations, opening hours), job
+//! offers and chain hoaxes ("WhatsApp va a cobrar").
 //!
 //! Why grouping needs it: a comment ("ya llegó la patrulla", "¿están bien?") joins the
 //! incident neighbours are writing about, on little more than its colonia and its minute,
@@ -63,6 +63,13 @@ const PHRASES: &[&[&str]] = &[
     &["habra", "operativo"],
     &["junta", "de", "padres"],
     &["paseo", "ciclista"],
+    &["los", "invitamos"],
+    &["invita", "al"],
+    &["invita", "a", "la"],
+    &["confirmar", "asistencia"],
+    // Opening hours of an office or a shop.
+    &["a", "que", "hora", "abren"],
+    &["a", "que", "hora", "cierran"],
     // Chain hoaxes about the phone itself.
     &["va", "a", "cobrar"],
     &["si", "no", "reenvias"],
@@ -145,6 +152,8 @@ mod tests {
             "Les recordamos que el viernes hay junta de padres a las 5",
             "mañana NO habrá clases por el consejo técnico",
             "Se solicita señora para limpieza, 3 días por semana",
+            "Canaco invita al desayuno de socios, confirmar asistencia",
+            "alguien sabe a q hora cierran las oficinas de la SSP?",
             "ya saben si va a cobrar el WhatsApp?? si no reenvías se borra",
         ] {
             assert!(errand(text), "{text}");
