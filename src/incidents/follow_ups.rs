@@ -43,11 +43,36 @@ fn kind(words: &[&str]) -> Option<Family> {
         "conferencia",
     ]) {
         Some(Family::Talk)
-    } else if any(&["rondin", "rondines", "patrullaje", "patrullajes"]) {
+    } else if any(&["rondin", "rondines", "patrullaje", "patrullajes"]) || asked_days_ago(words) {
         Some(Family::Request)
     } else {
         None
     }
+}
+
+/// "pedimos patrulla ayer", "se pidió la patrulla la semana pasada": a patrol asked for
+/// days ago, which no emergency of the last hour can be ("ya pedimos la patrulla" alone
+/// is said during one).
+fn asked_days_ago(words: &[&str]) -> bool {
+    let any = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    any(&[
+        "pedimos",
+        "pidio",
+        "pedi",
+        "pidieron",
+        "solicitamos",
+        "solicite",
+    ]) && any(&["patrulla", "patrullas"])
+        && any(&[
+            "ayer",
+            "anoche",
+            "antier",
+            "antenoche",
+            "pasada",
+            "pasado",
+            "dias",
+            "semanas",
+        ])
 }
 
 /// "folio" followed, within two words, by a word with a digit: folios written short,
@@ -84,7 +109,12 @@ mod tests {
             read("que pasó con el rondín que pedimos ayer").kind,
             Some(Family::Request)
         );
+        assert_eq!(
+            read("Se pidió patrulla ayer para la Tamaulipas, ¿ya hay folio?").kind,
+            Some(Family::Request)
+        );
         assert_eq!(read("ya pasó la patrulla, gracias").kind, None);
+        assert_eq!(read("ya pedimos la patrulla, ya viene").kind, None);
         assert_eq!(read("¿alguna respuesta?").kind, None);
     }
 
