@@ -12,8 +12,8 @@
 //! text that is not all capitals, or a name after "la" that the agency's own recent reports
 //! call a street somewhere ([`Gazetteer`], fitted like the n-gram weights, without labels).
 //! Landmarks, schools and shops are recognised by the generic Spanish word for them.
-//! Names after "hacia" (where someone fled to) and in "no es …" (the place it is not) are
-//! not the event's place.
+//! Names after "hacia" (where someone fled to), after "viendo desde" (where a neighbour
+//! watches from) and in "no es …" (the place it is not) are not the event's place.
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -304,6 +304,18 @@ pub fn extract(text: &str, exclude: &[&str], gaz: &Gazetteer) -> Places {
             "corriendo" | "huyo" | "huyeron" | "escapo" | "escaparon" | "arranco" | "arrancaron"
         ) {
             i += 4;
+            continue;
+        }
+        // "los estoy viendo desde la tienda": where the neighbour watches from, not where
+        // it happens.
+        if w == "desde"
+            && i > 0
+            && matches!(
+                toks[i - 1].word.as_str(),
+                "viendo" | "veo" | "vemos" | "ve" | "mirando" | "grabando" | "vimos" | "vi"
+            )
+        {
+            i += 3;
             continue;
         }
         // "no es la casa de la Tabasco": the place it is not.

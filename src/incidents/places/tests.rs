@@ -117,3 +117,17 @@ fn one_bar_by_any_of_its_names_and_a_bank_is_a_reference_point() {
         .conflict(&[&p("lo siguieron desde el banco")])
         .is_none());
 }
+
+#[test]
+fn where_a_neighbour_watches_from_is_not_the_place() {
+    let none = Gazetteer::default();
+    let p = |t: &str| extract(t, &[], &none);
+    let pharmacy = p("estan asaltando la farmacia de la Serdan ahorita");
+    let watching = p("yo los estoy viendo desde la tienda, traen gorra gris");
+    assert!(watching.conflict(&[&pharmacy]).is_none());
+    // Where it happens still counts.
+    assert_eq!(
+        p("ahora asaltaron la tienda de la esquina").conflict(&[&pharmacy]),
+        Some(Kind::Shop)
+    );
+}
