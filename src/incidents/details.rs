@@ -14,6 +14,7 @@
 
 use std::collections::BTreeSet;
 
+use super::phrases::words;
 use crate::triage::normalize;
 
 /// One thing of one colour: ("moto", "rojo"), ("camioneta", "blanco").
@@ -50,8 +51,11 @@ pub struct Details {
 impl Details {
     /// Reads `text`.
     pub fn read(text: &str) -> Details {
-        let normalised = normalize(text);
-        let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+        Details::of_words(&words(&normalize(text)))
+    }
+
+    /// Reads a text's normalised words ([`normalize`]).
+    pub fn of_words(words: &[&str]) -> Details {
         let mut things = BTreeSet::new();
         for (i, w) in words.iter().enumerate() {
             let Some(colour) = colour(w) else { continue };
@@ -69,9 +73,9 @@ impl Details {
         }
         Details {
             things: things.into_iter().collect(),
-            again: tells_again(&words),
-            another: tells_another(&words),
-            ages: super::ages::read(&words),
+            again: tells_again(words),
+            another: tells_another(words),
+            ages: super::ages::read(words),
             echoes: words.iter().any(|w| ECHOES.contains(w)),
             just_now: words
                 .windows(2)

@@ -16,9 +16,11 @@
 //! wording; each needs a whole phrase or two words together, so a word alone ("gas",
 //! "llaves") never marks a report.
 
+use super::phrases::{has_any_phrase, has_word};
+
 /// Whether the normalised words ([`crate::triage::normalize`]) are an errand.
 pub fn is_errand(words: &[&str]) -> bool {
-    PHRASES.iter().any(|p| contains(words, p)) || lost_and_found(words) || asks_for_goods(words)
+    has_any_phrase(words, PHRASES) || lost_and_found(words) || asks_for_goods(words)
 }
 
 /// Whole phrases, as normalised words.
@@ -103,7 +105,7 @@ fn lost_and_found(words: &[&str]) -> bool {
         "gatito",
         "mascota",
     ];
-    words.iter().any(|w| LOSING.contains(w)) && words.iter().any(|w| THINGS.contains(w))
+    has_word(words, LOSING) && has_word(words, THINGS)
 }
 
 /// A question about an everyday good ("¿alguien tiene gas?", "¿todavía tiene tortillas?").
@@ -122,24 +124,17 @@ fn asks_for_goods(words: &[&str]) -> bool {
         "refresco",
     ];
     const DANGER: &[&str] = &["huele", "olor", "fuga", "explosion"];
-    words.contains(&"?")
-        && words.iter().any(|w| GOODS.contains(w))
-        && !words.iter().any(|w| DANGER.contains(w))
-}
-
-fn contains(words: &[&str], phrase: &[&str]) -> bool {
-    words.windows(phrase.len()).any(|w| w == phrase)
+    words.contains(&"?") && has_word(words, GOODS) && !has_word(words, DANGER)
 }
 
 #[cfg(test)]
 mod tests {
     use super::is_errand;
+    use crate::incidents::phrases::words;
     use crate::triage::normalize;
 
     fn errand(text: &str) -> bool {
-        let n = normalize(text);
-        let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
-        is_errand(&words)
+        is_errand(&words(&normalize(text)))
     }
 
     #[test]

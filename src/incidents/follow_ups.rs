@@ -8,6 +8,7 @@
 //! (which routing links it to when the folio is one of this service's), not about what
 //! its colonia reports today.
 
+use super::phrases::has_word;
 use super::policy::Family;
 
 /// What a follow-up's words say it follows.
@@ -33,7 +34,7 @@ impl Follows {
 /// "patrullaje" a patrol request. ("La patrulla" alone does not: "ya pasó la patrulla"
 /// is said of emergencies too.)
 fn kind(words: &[&str]) -> Option<Family> {
-    let any = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let any = |set: &[&str]| has_word(words, set);
     if any(&[
         "platica",
         "platicas",
@@ -54,7 +55,7 @@ fn kind(words: &[&str]) -> Option<Family> {
 /// days ago, which no emergency of the last hour can be ("ya pedimos la patrulla" alone
 /// is said during one).
 fn asked_days_ago(words: &[&str]) -> bool {
-    let any = |set: &[&str]| words.iter().any(|w| set.contains(w));
+    let any = |set: &[&str]| has_word(words, set);
     any(&[
         "pedimos",
         "pidio",
@@ -91,12 +92,11 @@ fn quotes_folio(words: &[&str]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::incidents::phrases::words;
     use crate::triage::normalize;
 
     fn read(text: &str) -> Follows {
-        let n = normalize(text);
-        let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
-        Follows::read(text, &words)
+        Follows::read(text, &words(&normalize(text)))
     }
 
     #[test]

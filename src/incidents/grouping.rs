@@ -176,7 +176,8 @@ fn assess(
     };
     let mut window = policy.window(&incident.category);
     // News of a missing person's search belongs to it for a day ("ya apareció").
-    if me.search.speaks() && incident.is_search() {
+    let search_news = me.search.speaks() && incident.is_search();
+    if search_news {
         window = window.max(policy.search_window);
     }
     let gap = report.at - first;
@@ -310,7 +311,7 @@ fn assess(
     }
     // "¿Alguna novedad?", "ya apareció": about the search, which nothing else of the
     // colonia is, however few of its words it repeats.
-    if me.search.speaks() && incident.is_search() {
+    if search_news {
         score += policy.search_news;
         signals.push(Signal::new(
             "búsqueda",

@@ -9,6 +9,8 @@
 //! a report that speaks of the search gets the longer window, and only against an
 //! incident that is one.
 
+use super::phrases::has_any_phrase;
+
 /// What a report says about a search for someone.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Search {
@@ -22,13 +24,12 @@ pub struct Search {
 impl Search {
     /// Reads normalised words ([`crate::triage::normalize`]).
     pub fn read(words: &[&str]) -> Search {
-        let has = |phrase: &[&str]| words.windows(phrase.len()).any(|w| w == phrase);
-        let missing = MISSING.iter().any(|p| has(p));
+        let missing = has_any_phrase(words, MISSING);
         // "ya regresó" of a person, not of the water or the power ("ya regresó la luz").
         let came_back = words.windows(3).any(|w| {
             w[0] == "ya" && w[1] == "regreso" && !matches!(w[2], "la" | "el" | "los" | "las")
         }) || words.ends_with(&["ya", "regreso"]);
-        let news = came_back || NEWS.iter().any(|p| has(p));
+        let news = came_back || has_any_phrase(words, NEWS);
         Search { missing, news }
     }
 
@@ -67,12 +68,11 @@ const NEWS: &[&[&str]] = &[
 #[cfg(test)]
 mod tests {
     use super::Search;
+    use crate::incidents::phrases::words;
     use crate::triage::normalize;
 
     fn read(text: &str) -> Search {
-        let n = normalize(text);
-        let words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
-        Search::read(&words)
+        Search::read(&words(&normalize(text)))
     }
 
     #[test]

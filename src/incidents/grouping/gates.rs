@@ -1,8 +1,8 @@
 //! The gates a report must pass against an incident before its evidence is weighed: the
 //! same photo or forwarded text (which join at once), a comment that is about something
-//! else, the same place, and nothing that contradicts the incident (another street or shop, "otra vez" after the calm, "otro
-//! incendio", "acaba de" long after it began, another age, another colour). [`super`] says
-//! why each exists.
+//! else, the same place, and nothing that contradicts the incident (another street or
+//! shop, "otra vez" after the calm, "otro incendio", "acaba de" long after it began,
+//! another age, another colour). [`super`] says why each exists.
 
 use super::{metres, Incident, Member, Signal};
 use crate::incidents::details::Details;

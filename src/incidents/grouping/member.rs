@@ -7,6 +7,7 @@ use crate::incidents::details::Details;
 use crate::incidents::errands::is_errand;
 use crate::incidents::follow_ups::Follows;
 use crate::incidents::meaning::Vector;
+use crate::incidents::phrases::words;
 use crate::incidents::places::{extract, Places};
 use crate::incidents::policy::Family;
 use crate::incidents::reading::Reader;
@@ -62,7 +63,7 @@ pub struct Member {
 impl Member {
     pub fn new(facts: &Facts, reader: &Reader) -> Self {
         let normalised = crate::triage::normalize(&facts.text);
-        let words: Vec<&str> = normalised.split(' ').filter(|w| !w.is_empty()).collect();
+        let words = words(&normalised);
         let exclude: Vec<&str> = [facts.colonia.as_deref(), facts.municipality.as_deref()]
             .into_iter()
             .flatten()
@@ -78,7 +79,7 @@ impl Member {
             vector: reader.meaning.vector(&facts.text),
             sense: reader.sense.map(|(m, _)| m.vector(&facts.text)),
             places: extract(&facts.text, &exclude, reader.gazetteer),
-            details: Details::read(&facts.text),
+            details: Details::of_words(&words),
             photo: facts.photo.clone(),
             text_hash: (!normalised.is_empty()).then(|| fnv64(&normalised)),
             forwarded: facts.forwarded,
