@@ -19,8 +19,10 @@ use std::collections::{BTreeSet, HashSet};
 
 use crate::triage::normalize;
 
+pub use gazetteer::Gazetteer;
 use words::{is_stop, is_street_word, kind_of};
 
+mod gazetteer;
 mod words;
 
 /// What kind of place a name is; only names of one kind are compared with each other.
@@ -99,40 +101,6 @@ fn same(a: &Place, b: &Place) -> bool {
         && a.name
             .split(' ')
             .any(|w| w.len() > 2 && b.name.split(' ').any(|v| v == w))
-}
-
-/// Street names the agency's recent reports introduce with a street word or capitalise
-/// after "la": lets "por la tabasco", written in lower case, be read as a street.
-#[derive(Debug, Clone, Default)]
-pub struct Gazetteer {
-    names: HashSet<String>,
-}
-
-impl Gazetteer {
-    pub fn fit<'a>(corpus: impl IntoIterator<Item = &'a str>) -> Self {
-        let empty = Gazetteer::default();
-        let mut names = HashSet::new();
-        for text in corpus {
-            for p in extract(text, &[], &empty).0 {
-                if p.kind == Kind::Street && !p.name.chars().all(|c| c.is_ascii_digit()) {
-                    names.insert(p.name);
-                }
-            }
-        }
-        Gazetteer { names }
-    }
-
-    fn knows(&self, name: &str) -> bool {
-        self.names.contains(name)
-    }
-
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
-    }
 }
 
 #[derive(Debug, Clone)]
