@@ -1,6 +1,8 @@
 use super::*;
 use crate::incidents::embedding::shipped_vectors;
 
+mod comments;
+
 fn line(id: &str, event: Option<&str>, text: &str, colonia: &str, minute: i64) -> Labelled {
     Labelled {
         id: id.into(),
@@ -166,39 +168,6 @@ fn what_just_happened_long_after_an_emergency_began_is_a_second_event() {
 }
 
 #[test]
-fn a_comment_follows_the_incident_neighbours_wrote_in_last() {
-    let mut comment = line(
-        "3",
-        Some("celulares"),
-        "no puede ser, otra vez?? son los mismos de la farmacia?",
-        "Centro",
-        42,
-    );
-    comment.category = "other".into();
-    let file = vec![
-        line(
-            "1",
-            Some("farmacia"),
-            "estan asaltando la farmacia de la Serdan, son 2 con pistola",
-            "Centro",
-            0,
-        ),
-        line(
-            "2",
-            Some("celulares"),
-            "otro asalto!! ahora en la de celulares de la 22, entraron 3 morros",
-            "Centro",
-            40,
-        ),
-        // Reads like the pharmacy's robbery (it names it), but it answers the second.
-        comment,
-    ];
-    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
-    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
-    assert_eq!(s.incidents, 2);
-}
-
-#[test]
 fn also_widens_a_standing_problem_and_again_opens_a_new_emergency() {
     let patrol = |id: &str, text: &str, minute: i64| {
         let mut l = line(id, Some("robos"), text, "Tierra Blanca", minute);
@@ -299,151 +268,7 @@ fn another_fire_and_another_child_are_new_emergencies_while_the_first_is_told() 
 }
 
 #[test]
-fn a_comment_does_not_count_its_category_as_evidence() {
-    let mut file = vec![line(
-        "1",
-        Some("asalto"),
-        "estan asaltando la farmacia de la Libertad, son dos con cuchillo",
-        "Centro",
-        0,
-    )];
-    for (id, text, minute) in [
-        ("2", "que miedo, asaltando la farmacia ahorita", 2),
-        ("3", "dicen que son dos los de la farmacia", 4),
-    ] {
-        let mut l = line(id, Some("asalto"), text, "Centro", minute);
-        l.category = "other".into();
-        file.push(l);
-    }
-    let run = decisions(&file, &Policy::default(), Some(&shipped_vectors()));
-    // The third joins; that the second is a comment too is no evidence it is about
-    // the robbery.
-    let (_, incident, decision) = &run[2];
-    assert_eq!(*incident, run[0].1, "{decision:?}");
-    let category = decision.signals.iter().find(|s| s.name == "categoría");
-    assert_eq!(category.map(|s| s.score), Some(0.0), "{decision:?}");
-}
-
-#[test]
 fn bad_lines_name_their_number() {
     let err = parse("\n{\"id\": 1}\n").unwrap_err();
     assert!(err.starts_with("línea 2"), "{err}");
-}
-
-#[test]
-fn an_errand_in_the_minutes_of_a_robbery_stays_apart_and_a_comment_joins() {
-    let chat = |id: &str, event: Option<&str>, text: &str, minute: i64| {
-        as_category(line(id, event, text, "San Benito", minute), "other")
-    };
-    let file = vec![
-        line(
-            "1",
-            Some("asalto"),
-            "estan asaltando la tienda de la esquina de la Reforma, 2 en moto",
-            "San Benito",
-            0,
-        ),
-        chat("2", Some("asalto"), "ya llego la patrulla, estan bien?", 6),
-        // Written in the same minutes and colonia, about no event.
-        chat(
-            "3",
-            None,
-            "alguien tiene cambio de 500? mañana se los regreso",
-            8,
-        ),
-        chat(
-            "4",
-            None,
-            "vendo bicicleta rodada 26, informes al privado",
-            9,
-        ),
-    ];
-    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
-    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
-    assert_eq!(s.incidents, 3);
-}
-
-#[test]
-fn a_follow_up_goes_to_the_kind_of_request_it_names_and_a_quoted_folio_joins_nothing() {
-    let mut talk = line(
-        "1",
-        Some("platica"),
-        "la direccion de la secundaria solicita una platica de prevencion del bullying",
-        "Las Granjas",
-        0,
-    );
-    talk.category = "workshop".into();
-    let follow_up = |id: &str, event: Option<&str>, text: &str, minute: i64| {
-        as_category(line(id, event, text, "Las Granjas", minute), "follow_up")
-    };
-    let file = vec![
-        talk,
-        line(
-            "2",
-            Some("asalto"),
-            "estan asaltando la farmacia de la Juarez, son 2 con pistola",
-            "Las Granjas",
-            100,
-        ),
-        // Written in the robbery's minutes, about the talk.
-        follow_up(
-            "3",
-            Some("platica"),
-            "disculpen, ya hay fecha para la platica de bullying que pidio la direccion de la secundaria?",
-            110,
-        ),
-        // About a report of last month, quoted by its folio.
-        follow_up(
-            "4",
-            None,
-            "buenas, que paso con el folio CHIH-0412? ya van 2 semanas",
-            112,
-        ),
-    ];
-    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
-    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
-    assert_eq!(s.incidents, 3);
-}
-
-#[test]
-fn news_of_a_missing_persons_search_joins_it_hours_later_and_nothing_else_does() {
-    let chat = |id: &str, event: Option<&str>, text: &str, minute: i64| {
-        as_category(line(id, event, text, "Candiles", minute), "follow_up")
-    };
-    let file = vec![
-        line(
-            "1",
-            Some("busqueda"),
-            "vecinos ayuda, mi suegro de 78 años salio a caminar a las 3 y no ha regresado, \
-             tiene alzheimer, pantalon cafe y sueter gris",
-            "Candiles",
-            0,
-        ),
-        chat(
-            "2",
-            Some("busqueda"),
-            "sigue sin aparecer?? ya avisaron a la policia?",
-            150,
-        ),
-        // The power coming back is not the search,
-        chat("3", None, "ya regreso la luz en la calle del jardin", 300),
-        // nor is a robbery in the colonia that evening,
-        line(
-            "4",
-            None,
-            "estan asaltando la farmacia de la avenida, son 2 en moto",
-            "Candiles",
-            400,
-        ),
-        // but the news of him is, the next morning.
-        chat(
-            "5",
-            Some("busqueda"),
-            "muchisimas gracias a todos, mi suegro aparecio en la central de autobuses",
-            900,
-        ),
-    ];
-    let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
-    assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
-    assert_eq!(s.incidents, 3);
 }
