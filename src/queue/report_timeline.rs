@@ -50,6 +50,15 @@ pub(super) fn timeline(a: &AuditRow, tz: chrono_tz::Tz) -> TimelineItem {
         "report.follow_up" => "Seguimiento del ciudadano",
         "report.undeliverable" => "Mensaje que no se pudo entregar (definitivo)",
         a if a.starts_with("report.escalat") => "Escalamiento",
+        "incident.opened" => "Abrió un incidente",
+        "incident.joined" => "Se sumó a un incidente",
+        "incident.led" => "Encabeza el incidente que abrió un comentario previo",
+        "incident.confirmed" => "Confirmado en su incidente",
+        "incident.split" => "Separado de su incidente",
+        "incident.merged" => "Su incidente se unió a otro",
+        "incident.merged_in" => "Otro incidente se unió al suyo",
+        "incident.acknowledged" => "Atendido junto con su incidente",
+        "incident.resolved" => "Resuelto junto con su incidente",
         other => other,
     };
     TimelineItem {
@@ -104,5 +113,43 @@ pub(super) fn outbound(o: &OutboxRow, tz: chrono_tz::Tz) -> OutboundView {
             _ => "otro",
         }),
         template: o.use_template,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Grouping's steps show in the operator's words, not as their codes.
+    #[test]
+    fn incident_steps_read_as_words() {
+        let row = |action: &str| AuditRow {
+            id: 1,
+            at: Utc::now(),
+            actor: "system:incidents".into(),
+            action: action.into(),
+            entity_kind: "report".into(),
+            entity_id: "SON-2026-000002".into(),
+            detail: None,
+        };
+        let tz = chrono_tz::America::Hermosillo;
+        for action in [
+            "incident.opened",
+            "incident.joined",
+            "incident.led",
+            "incident.confirmed",
+            "incident.split",
+            "incident.merged",
+            "incident.merged_in",
+            "incident.acknowledged",
+            "incident.resolved",
+        ] {
+            let what = timeline(&row(action), tz).what_es;
+            assert!(!what.starts_with("incident."), "{action}: {what}");
+        }
+        assert_eq!(
+            timeline(&row("incident.led"), tz).what_es,
+            "Encabeza el incidente que abrió un comentario previo"
+        );
     }
 }

@@ -107,6 +107,15 @@ pub fn detail_lines(action: &str, d: &Value, tz: chrono_tz::Tz) -> Vec<String> {
     if let Some(t) = text("override") {
         lines.push(format!("Se le quitó a {t}"));
     }
+    if let Some(t) = text("incidente") {
+        lines.push(format!("Incidente: {t}"));
+    }
+    if let Some(t) = text("unido_a") {
+        lines.push(format!("Unido al incidente {t}"));
+    }
+    if let Some(t) = text("recibe") {
+        lines.push(format!("Recibe el incidente {t}"));
+    }
     if let Some(Value::Object(changes)) = d.get("changes") {
         for (field, ch) in changes {
             let before = show_value(field, ch.get("before"), tz);
@@ -185,6 +194,11 @@ mod tests {
         assert!(
             lines.contains(&"Cierre: — → 22/11/2026 13:00".to_owned()),
             "{lines:?}"
+        );
+        let joined = json!({"incidente": "SON-2026-000001", "reportes": 3});
+        assert_eq!(
+            detail_lines("incident.joined", &joined, chrono_tz::America::Hermosillo),
+            ["Incidente: SON-2026-000001"]
         );
         assert_eq!(actor_es("user:ana"), "ana");
         assert_eq!(actor_es("system:routing"), "sistema");
