@@ -37,6 +37,9 @@ impl<'m> Grouper<'m> {
         let id = match decision.incident {
             Some(id) => {
                 if let Some(i) = incidents.iter_mut().find(|i| i.id == id) {
+                    if decision.takes_lead {
+                        i.category = report.category.clone();
+                    }
                     i.members.push(me);
                 }
                 id

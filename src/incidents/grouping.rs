@@ -42,7 +42,10 @@
 //! threshold ("parecido").
 //!
 //! The same photo (content hash) or the same forwarded text joins within the region and the
-//! window whatever else holds. Among incidents that qualify the highest margin over its
+//! window whatever else holds. An event that joins an incident a comment opened (on the
+//! same photo, or when the comment, written up to half an hour before, reads as a comment
+//! on it: `take_over`) takes it over: it becomes the incident's first report, its category
+//! the incident's, and coordinators hear of it as of a new incident. Among incidents that qualify the highest margin over its
 //! threshold wins, ties to the older incident; a follow-up or comment goes instead to the
 //! one neighbours wrote in last, because it answers the conversation it is posted in. Every
 //! decision lists the signals it weighed with their scores; nothing here reads a clock or a
@@ -58,8 +61,10 @@ use super::reading::Reader;
 
 mod gates;
 mod member;
+mod take_over;
 use gates::{about_something_else, contradicts, same_content, same_place};
 pub use member::{Facts, Incident, Member};
+use take_over::take_over;
 
 /// One piece of evidence and how strongly it matched.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -91,6 +96,10 @@ pub struct Decision {
     pub signals: Vec<Signal>,
     /// What measured how alike texts read ("ngramas-tfidf+vectores-e5").
     pub meaning: String,
+    /// The report takes over a comment's incident and leads it from now on: its
+    /// category becomes the incident's ([`take_over`]).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub takes_lead: bool,
 }
 
 /// Why `report` would not join `incident` (the gate or the score that keeps it out), or
@@ -102,7 +111,7 @@ pub fn blocked(
     me: &Member,
     incident: &Incident,
 ) -> Option<&'static str> {
-    assess(policy, reader, report, me, incident).err()
+    assess(policy, reader, &report.region, me, incident).err()
 }
 
 /// A candidate's outcome: its margin over the threshold, the closest report, the signals.
@@ -126,7 +135,7 @@ pub fn decide(
     let by_recency = Family::of(&me.category) == Family::Chat;
     let mut best: Option<(f64, i64, Fit)> = None;
     for incident in open {
-        let Ok(fit) = assess(policy, reader, report, me, incident) else {
+        let Ok(fit) = assess(policy, reader, &report.region, me, incident) else {
             continue;
         };
         let key = if by_recency {
@@ -144,19 +153,35 @@ pub fn decide(
             best = Some((key, incident.id, fit));
         }
     }
-    match best {
-        Some((_, id, fit)) => Decision {
+    if let Some((_, id, fit)) = best {
+        // Only the same photo or forwarded text brings an event into a comment's
+        // incident this way; it leads it from then on, as below.
+        let led_by_chat = open
+            .iter()
+            .any(|i| i.id == id && Family::of(&i.category) == Family::Chat);
+        return Decision {
             incident: Some(id),
             matched_report: Some(fit.matched),
             signals: fit.signals,
             meaning: reader.meanings(),
-        },
-        None => Decision {
-            incident: None,
-            matched_report: None,
-            signals: Vec::new(),
+            takes_lead: led_by_chat && Family::of(&me.category) != Family::Chat,
+        };
+    }
+    if let Some((id, fit)) = take_over(policy, reader, report, me, open) {
+        return Decision {
+            incident: Some(id),
+            matched_report: Some(fit.matched),
+            signals: fit.signals,
             meaning: reader.meanings(),
-        },
+            takes_lead: true,
+        };
+    }
+    Decision {
+        incident: None,
+        matched_report: None,
+        signals: Vec::new(),
+        meaning: reader.meanings(),
+        takes_lead: false,
     }
 }
 
@@ -164,11 +189,11 @@ pub fn decide(
 fn assess(
     policy: &Policy,
     reader: &Reader,
-    report: &Facts,
+    region: &str,
     me: &Member,
     incident: &Incident,
 ) -> Result<Fit, &'static str> {
-    if incident.region != report.region {
+    if incident.region != region {
         return Err("otra región");
     }
     let (Some(first), Some(last)) = (incident.first_at(), incident.last_at()) else {
@@ -180,7 +205,7 @@ fn assess(
     if search_news {
         window = window.max(policy.search_window);
     }
-    let gap = report.at - first;
+    let gap = me.at - first;
     if gap > window || gap < -window {
         return Err("fuera de la ventana");
     }
@@ -188,11 +213,15 @@ fn assess(
     // open reports, and formatting them all would cost more than deciding.
     let opening = || {
         vec![
-            Signal::new("región", 1.0, report.region.clone()),
+            Signal::new("región", 1.0, region),
             Signal::new(
                 "tiempo",
                 1.0 - gap.num_seconds().max(0) as f64 / window.num_seconds() as f64,
-                format!("{} min desde el primer reporte", gap.num_minutes()),
+                if gap < chrono::Duration::zero() {
+                    format!("{} min antes del reporte", -gap.num_minutes())
+                } else {
+                    format!("{} min desde el primer reporte", gap.num_minutes())
+                },
             ),
         ]
     };
@@ -237,7 +266,7 @@ fn assess(
         incident,
         &places,
         &details,
-        (report.at - first, report.at - last),
+        (me.at - first, me.at - last),
     ) {
         return Err(contradiction);
     }
@@ -331,17 +360,27 @@ fn assess(
         score += policy.shared_detail;
         signals.push(Signal::new("mismo detalle", 1.0, d.es()));
     }
-    let since_last = (report.at - last).num_seconds().max(0) as f64;
+    // Recency says a report answers a conversation going on; one written before the
+    // incident's first report (a comment the event takes over) answers none.
+    let since_last = (me.at - last).num_seconds().max(0) as f64;
     let fade = policy.recency_scale(&incident.category).num_seconds() as f64;
-    let recency = (-since_last / fade).exp();
+    let recency = if gap < chrono::Duration::zero() {
+        0.0
+    } else {
+        (-since_last / fade).exp()
+    };
     score += policy.recency * recency;
     signals.push(Signal::new(
         "actividad reciente",
         recency,
-        format!(
-            "{} min desde el último reporte",
-            (since_last / 60.0).round()
-        ),
+        if gap < chrono::Duration::zero() {
+            "escrito antes: no responde a nada".to_owned()
+        } else {
+            format!(
+                "{} min desde el último reporte",
+                (since_last / 60.0).round()
+            )
+        },
     ));
     signals.extend(alike.signals(reader, score, needed));
     if score < needed {

@@ -45,7 +45,10 @@ pub(super) fn notices(
         None => s.category.clone(),
     };
     let text = r.text.as_deref().map(excerpt).unwrap_or_default();
-    let (purpose, params) = if s.report_count == 1 && s.notified_count == 0 {
+    // The report that leads the incident is told as a new event: the one that opened it,
+    // or an event that took over a comment's incident (the comment told coordinators of
+    // no event).
+    let (purpose, params) = if s.lead_report_id == r.report_id {
         if s.lead_notified {
             return Vec::new();
         }

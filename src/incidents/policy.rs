@@ -79,6 +79,9 @@ pub struct Policy {
     pub search_window: Duration,
     /// Added when a report speaks of the search an incident is.
     pub search_news: f64,
+    /// How long before an event a comment about it may have come for the event to take
+    /// its incident over ([`super::grouping`]'s `take_over`).
+    pub take_over_window: Duration,
 }
 
 impl Default for Policy {
@@ -103,6 +106,7 @@ impl Default for Policy {
             late_emergency: 0.10,
             search_window: Duration::hours(24),
             search_news: 0.10,
+            take_over_window: Duration::minutes(30),
         }
     }
 }
@@ -142,7 +146,8 @@ impl Policy {
     /// The score a report of `category` needs against an incident of `incident`'s
     /// category, or `None` when the two cannot be one event: an emergency is not a patrol
     /// request (a request written after a shooting is a new request), and an incident
-    /// opened by chat takes nothing.
+    /// opened by chat takes nothing (an event may take it over instead: see
+    /// [`super::grouping`]).
     pub fn threshold(&self, incident: &str, category: &str) -> Option<f64> {
         let base = match Family::of(incident) {
             Family::Emergency => self.emergency_threshold,

@@ -170,20 +170,30 @@ impl IncidentWorker {
         let horizon = r.created_at - self.policy.longest_window();
         let open = self.store.open_incident_members(&r.region, horizon).await?;
         let facts = self.facts(r);
+        let leads: BTreeMap<i64, i64> = open
+            .iter()
+            .map(|m| (m.incident_id, m.lead_report_id))
+            .collect();
         let (mut incidents, colonias, me) = self.read_open(&facts, open, fitted);
-        // An incident opened by a report the 9-1-1 net caught is an emergency to grouping
+        // An incident led by a report the 9-1-1 net caught is an emergency to grouping
         // too, whatever category it is stored under (see `grouping_category`).
         for incident in incidents.values_mut() {
-            let first = incident.members.iter().min_by_key(|m| (m.at, m.report_id));
-            if first.is_some_and(|m| m.category == EMERGENCY) {
+            let lead = leads.get(&incident.id);
+            let lead = incident.members.iter().find(|m| Some(&m.report_id) == lead);
+            if lead.is_some_and(|m| m.category == EMERGENCY) {
                 incident.category = EMERGENCY.to_owned();
             }
         }
         let open: Vec<&Incident> = incidents.values().collect();
         let decision = decide(&self.policy, &reader, &facts, &me, &open);
+        let takes_lead_from = decision
+            .takes_lead
+            .then(|| decision.incident.and_then(|id| leads.get(&id).copied()))
+            .flatten();
         let placement = Placement {
             report: r.clone(),
             incident: decision.incident,
+            takes_lead_from,
             signals: serde_json::to_value(&decision).unwrap_or_default(),
             at: now,
         };

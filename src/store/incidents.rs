@@ -44,6 +44,7 @@ pub struct IncidentSource {
 pub struct OpenMember {
     pub incident_id: i64,
     pub incident_category: String,
+    pub lead_report_id: i64,
     pub source: IncidentSource,
 }
 
@@ -71,6 +72,10 @@ pub struct Placement {
     pub report: IncidentSource,
     /// The incident it joins; `None` opens one with it as the first report.
     pub incident: Option<i64>,
+    /// It takes that incident over from this first report (a comment that came before
+    /// the event it is about): it becomes the incident's first report, and its category
+    /// the incident's.
+    pub takes_lead_from: Option<i64>,
     /// The decision, for the audit trail and the queue.
     pub signals: serde_json::Value,
     pub at: DateTime<Utc>,
@@ -122,7 +127,8 @@ fn ungrouped_sql() -> String {
 
 fn open_members_sql() -> String {
     format!(
-        "SELECT i.id AS incident_id, i.category AS incident_category, {SOURCE_COLUMNS}
+        "SELECT i.id AS incident_id, i.category AS incident_category, i.lead_report_id,
+                {SOURCE_COLUMNS}
          FROM incidents i
          JOIN reports lead ON lead.id = i.lead_report_id
          JOIN incident_reports ir ON ir.incident_id = i.id
@@ -160,6 +166,11 @@ UPDATE reports SET escalate_at = $2
 WHERE id = $1 AND status = 'open' AND escalation_level = 0
   AND (escalate_at IS NULL OR escalate_at > $2)";
 const NO_OWN_ESCALATION: &str = "UPDATE reports SET escalate_at = NULL WHERE id = $1";
+/// Only from the first report grouping saw: another replica may have moved it meanwhile.
+const TAKE_LEAD: &str = "\
+UPDATE incidents SET lead_report_id = $2, category = $3
+WHERE id = $1 AND lead_report_id = $4 AND merged_into IS NULL";
+const DEADLINE_OF: &str = "SELECT escalate_at FROM reports WHERE id = $1";
 const INCIDENT_STATE: &str = "\
 SELECT i.id, i.lead_report_id, lead.folio AS lead_folio, i.region, i.category,
        CAST(i.report_count AS BIGINT) AS report_count,
@@ -304,6 +315,39 @@ impl Store {
         if counted == 0 {
             return Ok(None);
         }
+        if let Some(old_lead) = p.takes_lead_from {
+            let taken = dispatch!(tx.conn(), |c| sqlx::query(TAKE_LEAD)
+                .bind(incident_id)
+                .bind(r.report_id)
+                .bind(&r.category)
+                .bind(old_lead)
+                .execute(c)
+                .await
+                .map(|d| d.rows_affected()))?;
+            if taken == 0 {
+                return Ok(None);
+            }
+            // The incident escalates as one, from its new first report: the comment's own
+            // deadline, if it had one, moves to it when earlier.
+            let (due,): (Option<DateTime<Utc>>,) =
+                dispatch!(tx.conn(), |c| sqlx::query_as(DEADLINE_OF)
+                    .bind(old_lead)
+                    .fetch_one(c)
+                    .await)?;
+            if let Some(due) = due {
+                dispatch!(tx.conn(), |c| sqlx::query(LEAD_DEADLINE)
+                    .bind(r.report_id)
+                    .bind(due)
+                    .execute(c)
+                    .await
+                    .map(|_| ()))?;
+            }
+            dispatch!(tx.conn(), |c| sqlx::query(NO_OWN_ESCALATION)
+                .bind(old_lead)
+                .execute(c)
+                .await
+                .map(|_| ()))?;
+        }
         let state: IncidentState = dispatch!(tx.conn(), |c| sqlx::query_as(INCIDENT_STATE)
             .bind(incident_id)
             .fetch_one(c)
@@ -334,10 +378,10 @@ impl Store {
                 .await
                 .map(|_| ()))?;
         }
-        let action = if p.incident.is_some() {
-            "incident.joined"
-        } else {
-            "incident.opened"
+        let action = match (p.incident, p.takes_lead_from) {
+            (Some(_), Some(_)) => "incident.led",
+            (Some(_), None) => "incident.joined",
+            (None, _) => "incident.opened",
         };
         let detail = serde_json::json!({
             "incidente": state.lead_folio,

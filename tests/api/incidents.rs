@@ -10,7 +10,9 @@ use alerta::triage::Category;
 use alerta::vocab::Clock;
 use chrono::Utc;
 
-use crate::helpers::{backends, text_webhook, Backend, TestApp};
+use serde_json::Value;
+
+use crate::helpers::{backends, media_webhook, text_webhook, Backend, TestApp};
 
 /// Five neighbours of three groups (two of Villa de Seris, two of the COBACH there, one of
 /// Coparmex whose colonias do not include it) describe the same shooting.
@@ -337,5 +339,94 @@ async fn a_full_batch_tells_the_worker_to_go_on() {
         let second = worker.tick().await.unwrap();
         assert_eq!(second.placed, 1);
         assert!(!second.backlog);
+    }
+}
+
+/// A photo comes before anyone tells what it shows (held for review, it opens an incident
+/// that takes nothing); then a neighbour of another group sends the same photo and says
+/// what it is. The event takes the photo's incident over: coordinators hear of the event as
+/// a new incident, and the one who sent the photo hears the outcome with everyone else.
+#[tokio::test]
+async fn an_event_takes_over_the_photo_that_came_before_it() {
+    const SHA: &str = "9f2c1d7e5b3a8c6d4e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c0d";
+    for backend in backends() {
+        let app = TestApp::new(backend).await;
+        let worker = app.state.incidents(Clock::manual(Utc::now()));
+        let (status, body) = app
+            .post_signed(&media_webhook("w.p", "image", "m.1", "image/jpeg", SHA))
+            .await;
+        assert_eq!(status.as_u16(), 200, "{body}");
+        let photo = app.report(ReportLookup::MessageWamid("w.p")).await;
+        assert_eq!(photo.category, "other");
+        worker.tick().await.unwrap();
+
+        let mut told: Value =
+            serde_json::from_slice(&media_webhook("w.e", "image", "m.2", "image/jpeg", SHA))
+                .unwrap();
+        let message = &mut told["entry"][0]["changes"][0]["value"]["messages"][0];
+        message["from"] = "5216621002201".into();
+        message["image"]["caption"] =
+            "se esta quemando una casa en la calle Yañez de Villa de Seris, llamen a los bomberos"
+                .into();
+        let (status, body) = app.post_signed(&serde_json::to_vec(&told).unwrap()).await;
+        assert_eq!(status.as_u16(), 200, "{body}");
+        let event = app.report(ReportLookup::MessageWamid("w.e")).await;
+        assert_eq!(event.category, "emergency_911");
+        worker.tick().await.unwrap();
+
+        let store = &app.state.store;
+        let incident = store.incident_of_report(event.id).await.unwrap().unwrap();
+        let sent = store.incident_of_report(photo.id).await.unwrap().unwrap();
+        assert_eq!(sent.id, incident.id, "{incident:?} {sent:?}");
+        assert_eq!(incident.lead_folio, event.folio, "the event leads");
+        assert_eq!(
+            (incident.category.as_str(), incident.report_count),
+            ("emergency_911", 2)
+        );
+        let trail = store.audit_trail("report", &event.folio).await.unwrap();
+        assert!(
+            trail.iter().any(|t| t.action == "incident.led"),
+            "{trail:?}"
+        );
+
+        // Coordinators on the emergency roster hear of the event, as of a new incident.
+        let registry = app.state.registry.current();
+        let region = registry.region("son-centro").unwrap();
+        let roster = coordinators_for(region, Category::Emergency911, Utc::now());
+        let notices: Vec<OutboxRow> = outbox(&app, "coordinator_notice")
+            .await
+            .into_iter()
+            .filter(|o| o.report_id == Some(event.id))
+            .collect();
+        assert_eq!(notices.len(), roster.len(), "{notices:?}");
+        assert!(
+            notices[0].params.contains("quemando"),
+            "{}",
+            notices[0].params
+        );
+        // The incident escalates from the event alone.
+        assert_eq!(
+            app.report(ReportLookup::Id(photo.id)).await.escalate_at,
+            None
+        );
+
+        // Resolved by its folio, the one who sent the photo hears it once.
+        let phone = roster[0].phone.as_ref().unwrap().as_str();
+        let wa_id = format!("521{}", &phone[phone.len() - 10..]);
+        let command = format!("atendido {}", event.folio);
+        let (status, body) = app
+            .post_signed(&text_webhook("w.c", Some(&wa_id), None, None, &command))
+            .await;
+        assert_eq!(status.as_u16(), 200, "{body}");
+        assert_eq!(worker.tick().await.unwrap().outcomes, 1);
+        assert_eq!(worker.tick().await.unwrap().outcomes, 0);
+        let told = outbox(&app, "reporter_status").await;
+        assert_eq!(
+            told.iter()
+                .filter(|o| o.report_id == Some(photo.id))
+                .count(),
+            1,
+            "{told:?}"
+        );
     }
 }

@@ -333,7 +333,7 @@ decode_row!(crate::store::incidents::IncidentSource {
     location_name,
     location_address,
 });
-decode_row!(crate::store::incidents::OpenMember { incident_id, incident_category } flatten { source });
+decode_row!(crate::store::incidents::OpenMember { incident_id, incident_category, lead_report_id } flatten { source });
 decode_row!(crate::store::incidents::IncidentState {
     id,
     lead_report_id,

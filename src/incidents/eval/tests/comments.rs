@@ -4,6 +4,7 @@
 
 use super::{as_category, line};
 use crate::incidents::embedding::shipped_vectors;
+use crate::incidents::eval::Labelled;
 use crate::incidents::eval::{decisions, replay};
 use crate::incidents::policy::Policy;
 
@@ -182,4 +183,146 @@ fn news_of_a_missing_persons_search_joins_it_hours_later_and_nothing_else_does()
     let s = replay(&file, &Policy::default(), Some(&shipped_vectors()));
     assert_eq!((s.precision(), s.recall()), (1.0, 1.0), "{s}");
     assert_eq!(s.incidents, 3);
+}
+
+#[test]
+fn an_event_takes_over_the_comment_that_asked_about_it() {
+    let chat = |id: &str, event: Option<&str>, text: &str, minute: i64| {
+        as_category(line(id, event, text, "Petrolera", minute), "other")
+    };
+    let file = vec![
+        chat(
+            "1",
+            Some("fuego"),
+            "huele bien feo a quemado, alguien sabe de donde viene?",
+            0,
+        ),
+        // Just as close in time, but about nothing that happens: no event takes it.
+        chat(
+            "2",
+            None,
+            "Aviso a padres: mañana no hay clases por consejo tecnico",
+            1,
+        ),
+        line(
+            "3",
+            Some("fuego"),
+            "se esta quemando la casa de la esquina de la Tercera, sale mucho humo, llamen a los bomberos",
+            "Petrolera",
+            3,
+        ),
+        line(
+            "4",
+            Some("fuego"),
+            "incendio en la calle Tercera, ya se ve la lumbre por la ventana",
+            "Petrolera",
+            5,
+        ),
+    ];
+    let file = with_background(file);
+    let run = decisions(&file, &Policy::default(), Some(&shipped_vectors()));
+    let (_, incident, decision) = &run[2];
+    assert_eq!(*incident, run[0].1, "{decision:?}");
+    assert!(decision.takes_lead, "{decision:?}");
+    // Report ids are line numbers: the comment's.
+    assert_eq!(decision.matched_report, Some(0), "{decision:?}");
+    // Led by the fire, the incident is an emergency: the next report joins it as one.
+    let (_, incident, decision) = &run[3];
+    assert_eq!(*incident, run[0].1, "{decision:?}");
+    assert!(!decision.takes_lead, "{decision:?}");
+    assert_ne!(run[1].1, run[0].1, "{:?}", run[1].2);
+}
+
+#[test]
+fn a_comment_about_nothing_or_long_before_the_event_is_not_taken_over() {
+    let file = vec![
+        as_category(
+            line(
+                "1",
+                None,
+                "huele bien feo a quemado, alguien sabe de donde viene?",
+                "Petrolera",
+                0,
+            ),
+            "other",
+        ),
+        line(
+            "2",
+            None,
+            "se esta quemando la casa de la esquina de la Tercera, sale mucho humo, llamen a los bomberos",
+            "Petrolera",
+            45,
+        ),
+        // Written a minute before, but about nothing that happens: being just before
+        // is no evidence (it answers no conversation).
+        as_category(
+            line(
+                "3",
+                None,
+                "Aviso a padres: mañana no hay clases por consejo tecnico",
+                "Las Minitas",
+                0,
+            ),
+            "other",
+        ),
+        line(
+            "4",
+            None,
+            "se metieron a robar a la tienda de la esquina, traen pistola",
+            "Las Minitas",
+            1,
+        ),
+    ];
+    let file = with_background(file);
+    let run = decisions(&file, &Policy::default(), Some(&shipped_vectors()));
+    let of = |id: &str| run.iter().find(|r| r.0.id == id).expect(id);
+    for (comment, event) in [("1", "2"), ("3", "4")] {
+        let (comment, event) = (of(comment), of(event));
+        assert_ne!(event.1, comment.1, "{:?}", event.2);
+        assert!(!event.2.takes_lead);
+    }
+}
+
+/// `file` and, hours later in another colonia, the region's everyday reports: how alike
+/// two texts must read is fitted on a file, and four lines are too few to fit it on.
+fn with_background(mut file: Vec<Labelled>) -> Vec<Labelled> {
+    let background = [
+        (
+            "emergency_911",
+            "asaltaron al del oxxo de la Reforma, se fueron corriendo",
+        ),
+        (
+            "patrol",
+            "pedimos rondines en la noche, hay muchachos tomando en el parque",
+        ),
+        (
+            "tip_089",
+            "en la casa azul de la Jalisco venden droga, entran y salen carros",
+        ),
+        (
+            "workshop",
+            "la primaria pide una platica sobre acoso escolar para los papas",
+        ),
+        ("follow_up", "ya vino la patrulla que pedimos ayer, gracias"),
+        (
+            "other",
+            "buenas noches vecinos, recuerden sacar la basura el martes",
+        ),
+        (
+            "emergency_911",
+            "choque en el bulevar, hay una persona atrapada en el carro",
+        ),
+        (
+            "patrol",
+            "se estacionan carros sospechosos afuera de la secundaria",
+        ),
+    ];
+    for (i, (category, text)) in background.iter().enumerate() {
+        let id = format!("b{i}");
+        file.push(as_category(
+            line(&id, None, text, "Centro", 600 + 90 * i as i64),
+            category,
+        ));
+    }
+    file
 }
