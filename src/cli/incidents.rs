@@ -30,6 +30,11 @@ pub fn eval(file: &Path, no_fail: bool, list_errors: bool) -> anyhow::Result<Exi
     println!("todo:          {}", report.all);
     println!("mitad dev:     {}", report.dev);
     println!("mitad control: {}", report.held_out);
+    // Comments and follow-ups open no report in the service: what grouping meets there.
+    println!(
+        "sin comentarios ni seguimientos (lo que el servicio agrupa): {}",
+        report.reports_only
+    );
     println!(
         "meta {:.2} / {:.2}; mínimo {:.2} / {:.2}",
         TARGET.0, TARGET.1, FLOOR.0, FLOOR.1

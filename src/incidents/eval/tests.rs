@@ -272,3 +272,42 @@ fn bad_lines_name_their_number() {
     let err = parse("\n{\"id\": 1}\n").unwrap_err();
     assert!(err.starts_with("línea 2"), "{err}");
 }
+
+#[test]
+fn the_service_figures_leave_comments_and_follow_ups_out() {
+    let file = vec![
+        line(
+            "1",
+            Some("asalto"),
+            "estan asaltando la farmacia de la Serdan, son 2 con pistola",
+            "Centro",
+            0,
+        ),
+        as_category(
+            line(
+                "2",
+                Some("asalto"),
+                "que miedo, cuidense todos",
+                "Centro",
+                2,
+            ),
+            "other",
+        ),
+        as_category(
+            line("3", Some("asalto"), "ya llego la patrulla?", "Centro", 9),
+            "follow_up",
+        ),
+        line(
+            "4",
+            Some("asalto"),
+            "asalto en la farmacia de la Serdan, se fueron en moto",
+            "Centro",
+            4,
+        ),
+    ];
+    let report = evaluate(&file, &Policy::default(), Some(&shipped_vectors()));
+    assert_eq!(report.all.reports, 4);
+    assert_eq!(report.all.true_pairs, 6);
+    assert_eq!(report.reports_only.reports, 2);
+    assert_eq!(report.reports_only.true_pairs, 1);
+}
