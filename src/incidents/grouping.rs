@@ -24,7 +24,10 @@
 //! - **no contradicting detail**: the report does not describe a thing the incident
 //!   describes in another colour (a red motorcycle against the blue one; see
 //!   [`super::details`]), nor a person of another age (a missing child of 4 against the
-//!   one of 7; [`super::ages`]).
+//!   one of 7; [`super::ages`]);
+//! - **the same problem**: a patrol or 089 request does not name only other kinds of
+//!   standing problem than the incident's (stereo thefts against youths drinking in the
+//!   garden; `problems`).
 //!
 //! Then the evidence adds up to a score that must reach the threshold of the incident's
 //! category (for an emergency report against an emergency, a little higher the later in the

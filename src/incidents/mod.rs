@@ -11,8 +11,9 @@
 //!   [`ages`]: the ages of the people it is about; `errands`: the group's everyday
 //!   business ("vendo", "¿alguien tiene cambio?"), which is about no event; `follow_ups`:
 //!   the folio or the kind of request a follow-up names; `search`: a missing person's
-//!   search and the news of it, which keep to it for a day; `phrases`: the phrase and
-//!   word lookups they share;
+//!   search and the news of it, which keep to it for a day; `problems`: the kind of
+//!   standing problem a request is about; `phrases`: the phrase and word lookups they
+//!   share;
 //! - [`places`]: the streets, landmarks, schools and shops a report's text names;
 //! - [`policy`]: windows by category, which categories may share an incident, weights and
 //!   thresholds;
@@ -38,6 +39,7 @@ mod notices;
 mod phrases;
 pub mod places;
 pub mod policy;
+mod problems;
 pub mod reading;
 mod recall;
 mod search;

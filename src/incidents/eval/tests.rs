@@ -311,3 +311,43 @@ fn the_service_figures_leave_comments_and_follow_ups_out() {
     assert_eq!(report.reports_only.reports, 2);
     assert_eq!(report.reports_only.true_pairs, 1);
 }
+
+#[test]
+fn requests_about_different_problems_of_one_colonia_stay_apart() {
+    let request = |id: &str, event: Option<&str>, text: &str, minute: i64| {
+        as_category(line(id, event, text, "Tequisquiapan", minute), "patrol")
+    };
+    let file = vec![
+        request(
+            "1",
+            Some("jardin"),
+            "pedimos rondines en el jardin de la calle Carranza en la noche, se juntan chavos a tomar y fumar mota",
+            0,
+        ),
+        // The same street and the same ask, about another problem.
+        request(
+            "2",
+            None,
+            "andan robando estereos en la calle Carranza, pedimos patrullaje en la noche",
+            120,
+        ),
+        // More of the first.
+        request(
+            "3",
+            Some("jardin"),
+            "apoyo lo del jardin de la Carranza, siguen los chavos tomando y fumando mota ahi hasta las 3am",
+            200,
+        ),
+    ];
+    let run = decisions(&file, &Policy::default(), Some(&shipped_vectors()));
+    let of = |id: &str| run.iter().find(|r| r.0.id == id).expect(id);
+    assert_ne!(of("2").1, of("1").1, "{:?}", of("2").2);
+    assert_eq!(of("3").1, of("1").1, "{:?}", of("3").2);
+    assert_eq!(
+        crate::incidents::eval::errors(&file, &Policy::default(), Some(&shipped_vectors()))
+            .iter()
+            .filter(|l| l.contains("otro problema"))
+            .count(),
+        0
+    );
+}

@@ -8,6 +8,7 @@ use super::{metres, Incident, Member, Signal};
 use crate::incidents::details::Details;
 use crate::incidents::places::{Kind, Places};
 use crate::incidents::policy::{Family, Policy};
+use crate::incidents::problems::Problems;
 
 /// Whether the report tells something the incident cannot be, and which: another street
 /// or shop, "otra vez" after the emergency went quiet, "otro incendio" or "acaba de" long
@@ -52,6 +53,20 @@ pub(super) fn contradicts(
         && me.details.shared(details).is_none()
     {
         return Some("acaba de pasar otra cosa");
+    }
+    // Two requests of one colonia about different problems (drinking in the garden, stereo
+    // thefts on the same street) are two, however near their streets and hours, and even
+    // when one says it supports "lo del jardín"; unless it describes one of the incident's
+    // things (the red Versa stripped, of the red Versa left abandoned).
+    let same_thing = me.details.shared(details).is_some();
+    if !emergency && !same_thing && Family::of(&me.category) == Family::Request {
+        let theirs = incident
+            .members
+            .iter()
+            .fold(Problems::default(), |all, m| all.with(m.problems));
+        if me.problems.differ(theirs) {
+            return Some("otro problema");
+        }
     }
     // A missing child or someone hurt of another age: someone else.
     let ages: Vec<&[u8]> = details.iter().map(|d| d.ages.as_slice()).collect();

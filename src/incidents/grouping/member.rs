@@ -10,6 +10,7 @@ use crate::incidents::meaning::Vector;
 use crate::incidents::phrases::words;
 use crate::incidents::places::{extract, Places};
 use crate::incidents::policy::Family;
+use crate::incidents::problems::Problems;
 use crate::incidents::reading::Reader;
 use crate::incidents::search::Search;
 
@@ -58,6 +59,8 @@ pub struct Member {
     pub follows: Follows,
     /// Whether it tells of a missing person or news of a search ([`crate::incidents::search`]).
     pub search: Search,
+    /// The kinds of standing problem it names (`incidents::problems`).
+    pub problems: Problems,
 }
 
 impl Member {
@@ -86,6 +89,7 @@ impl Member {
             errand: is_errand(&words),
             follows: Follows::read(&facts.text, &words),
             search: Search::read(&words),
+            problems: Problems::of_words(&words),
         }
     }
 }
