@@ -48,8 +48,8 @@
 //! window whatever else holds. An event that joins an incident a comment opened (on the
 //! same photo, or when the comment, written up to half an hour before, reads as a comment
 //! on it: `take_over`) takes it over: it becomes the incident's first report, its category
-//! the incident's, and coordinators hear of it as of a new incident. Among incidents that qualify the highest margin over its
-//! threshold wins, ties to the older incident; a follow-up or comment goes instead to the
+//! the incident's, and coordinators hear of it as of a new incident. Among incidents that
+//! qualify the highest margin over its threshold wins, ties to the older incident; a follow-up or comment goes instead to the
 //! one neighbours wrote in last, because it answers the conversation it is posted in. Every
 //! decision lists the signals it weighed with their scores; nothing here reads a clock or a
 //! database, so the same reports in the same order give the same incidents.
@@ -156,35 +156,24 @@ pub fn decide(
             best = Some((key, incident.id, fit));
         }
     }
-    if let Some((_, id, fit)) = best {
-        // Only the same photo or forwarded text brings an event into a comment's
-        // incident this way; it leads it from then on, as below.
-        let led_by_chat = open
-            .iter()
-            .any(|i| i.id == id && Family::of(&i.category) == Family::Chat);
-        return Decision {
-            incident: Some(id),
-            matched_report: Some(fit.matched),
-            signals: fit.signals,
-            meaning: reader.meanings(),
-            takes_lead: led_by_chat && Family::of(&me.category) != Family::Chat,
-        };
-    }
-    if let Some((id, fit)) = take_over(policy, reader, report, me, open) {
-        return Decision {
-            incident: Some(id),
-            matched_report: Some(fit.matched),
-            signals: fit.signals,
-            meaning: reader.meanings(),
-            takes_lead: true,
-        };
-    }
+    // An event placed in an incident a comment opened leads it from then on: there the
+    // same photo or forwarded text brought it, or it took the comment over.
+    let event = Family::of(&me.category) != Family::Chat;
+    let chosen = best
+        .map(|(_, incident, fit)| (incident, fit))
+        .or_else(|| take_over(policy, reader, report, me, open));
+    let takes_lead = chosen.as_ref().is_some_and(|(id, _)| {
+        event
+            && open
+                .iter()
+                .any(|i| i.id == *id && Family::of(&i.category) == Family::Chat)
+    });
     Decision {
-        incident: None,
-        matched_report: None,
-        signals: Vec::new(),
+        incident: chosen.as_ref().map(|(id, _)| *id),
+        matched_report: chosen.as_ref().map(|(_, fit)| fit.matched),
+        signals: chosen.map(|(_, fit)| fit.signals).unwrap_or_default(),
         meaning: reader.meanings(),
-        takes_lead: false,
+        takes_lead,
     }
 }
 
